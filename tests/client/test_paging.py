@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import respx
+from pydantic import ValidationError
+
+from tests.client.conftest import ROOT, page, sales_orders
+from tribe_sync.client import F, Query, TribeClient
+from tribe_sync.config import CRMSettings
+
+SET = "Activity_SalesOrder"
+
+
+def skip_of(request: httpx.Request) -> int:
+    return int(parse_qs(urlsplit(str(request.url)).query)["$skip"][0])
+
+
+def test_paging_survives_a_short_middle_page_without_losing_records(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    rows = sales_orders()  # 7 records; the server pages them 3, 1 (short), 3, then nothing
+    pages = {0: rows[0:3], 3: rows[3:4], 4: rows[4:7], 7: []}
+    client.page_size = 3
+    route = router.get(url__startswith=ROOT + SET).mock(side_effect=lambda req: page(pages[skip_of(req)]))
+
+    got = [record.id for record in client.iter_records(SET)]
+
+    assert got == [row["ID"] for row in rows]
+    assert [skip_of(call.request) for call in route.calls] == [0, 3, 4, 7]
+
+
+def test_a_stable_order_by_id_is_appended_to_every_page(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    route = router.get(url__startswith=ROOT + SET).mock(return_value=page([]))
+    list(client.iter_records(SET, Query(orderby=["CreationDate"])))
+    list(client.iter_records(SET))
+    orders = [parse_qs(urlsplit(str(c.request.url)).query)["$orderby"][0] for c in route.calls]
+    assert orders == ["CreationDate,ID", "ID"]
+
+
+def test_pages_never_ask_for_more_than_100_rows(client: TribeClient, router: respx.MockRouter) -> None:
+    route = router.get(url__startswith=ROOT + SET).mock(return_value=page([]))
+    list(client.iter_records(SET))
+    assert "$top=100" in str(route.calls.last.request.url)
+    assert TribeClient(client.transport, ROOT, page_size=500).page_size == 100
+    with pytest.raises(ValidationError):
+        CRMSettings(page_size=101)
+
+
+def test_server_driven_paging_follows_next_link_until_it_stops(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    rows = sales_orders()
+    next_url = ROOT + SET + "?$skiptoken=abc"
+    router.get(next_url, name="second").mock(return_value=page(rows[4:]))
+    router.get(url__startswith=ROOT + SET, name="first").mock(
+        return_value=page(rows[:4], **{"@odata.nextLink": next_url})
+    )
+
+    got = [record.id for record in client.iter_records(SET)]
+
+    assert got == [row["ID"] for row in rows]
+    assert router.routes["first"].call_count == 1
+    assert router.routes["second"].call_count == 1
+
+
+def test_odata_count_ends_the_read_without_an_empty_page(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    rows = sales_orders()
+    route = router.get(url__startswith=ROOT + SET).mock(return_value=page(rows, **{"@odata.count": 7}))
+    assert len(client.list(SET)) == 7
+    assert route.call_count == 1
+
+
+def test_top_limits_the_total_across_pages(client: TribeClient, router: respx.MockRouter) -> None:
+    rows = sales_orders()
+    client.page_size = 3
+    router.get(url__startswith=ROOT + SET).mock(side_effect=lambda req: page(rows[skip_of(req) :][:3]))
+    assert len(client.list(SET, Query(top=5))) == 5
+
+
+def test_records_keep_custom_fields_and_parse_dates(client: TribeClient, router: respx.MockRouter) -> None:
+    router.get(url__startswith=ROOT + SET).mock(side_effect=[page(sales_orders()[:1]), page([])])
+    (record,) = client.list(SET, Query(filter=F("Phase", "Code").eq("WACHT_OP_TOEKENNING")))
+    assert record.creation_date is not None
+    assert record.creation_date.year == 2026
+    assert record.get("_8a119b9e__16bc__4732__8f7b__7676d015b0dc")["Code"] == "2027-01"
+    assert record.nav_id("Phase") == "5e2a0c55-0000-4000-8000-000000000001"
+    assert record.get("NotExpanded") is None
+
+
+def test_get_count_create_and_update_use_tribes_url_shapes(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    record_id = sales_orders()[0]["ID"]
+    router.get(f"{ROOT}{SET}({record_id})").mock(return_value=httpx.Response(200, json=sales_orders()[0]))
+    router.get(f"{ROOT}{SET}/$count").mock(return_value=httpx.Response(200, text="7"))
+    created = router.post(f"{ROOT}Activity_Task").mock(
+        return_value=httpx.Response(201, json={"ID": "11111111-1111-4111-8111-111111111111", "Subject": "x"})
+    )
+    updated = router.put(f"{ROOT}{SET}({record_id})").mock(return_value=httpx.Response(204))
+
+    assert client.get(SET, record_id).id == record_id
+    assert client.count(SET) == 7
+    assert client.create("Activity_Task", {"Subject": "x"}).id.startswith("1111")
+    client.update(SET, record_id, {"Phase": {"ID": "22222222-2222-4222-8222-222222222222"}})
+
+    assert created.calls.last.request.content == b'{"Subject":"x"}'
+    assert updated.calls.last.request.content == b'{"Phase":{"ID":"22222222-2222-4222-8222-222222222222"}}'
+
+
+def test_update_can_post_with_the_id_for_tenants_that_need_it(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    client.update_method = "post"
+    route = router.post(f"{ROOT}{SET}").mock(return_value=httpx.Response(200, json={}))
+    client.update(SET, "1b0c0000-0000-4000-8000-000000000001", {"Subject": "y"})
+    assert route.calls.last.request.content == b'{"ID":"1b0c0000-0000-4000-8000-000000000001","Subject":"y"}'
+
+
+def test_ids_that_are_not_guids_never_reach_the_url(client: TribeClient) -> None:
+    with pytest.raises(ValueError, match="GUID"):
+        client.get(SET, "1) or (1")

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+class FakeClock:
+    """Monotonic time that only moves when someone sleeps: retries and rate limits in microseconds."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0.0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_developers_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the embedded defaults unless they set a variable themselves."""
+    for key in list(os.environ):
+        if key.startswith("TRIBE_SYNC_") and not key.startswith(("TRIBE_SYNC_TEST_", "TRIBE_SYNC_REQUIRE_")):
+            monkeypatch.delenv(key)

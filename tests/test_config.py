@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from tests.conftest import ROOT
+from tribe_sync.config import Settings, load_settings
+from tribe_sync.errors import ConfigError
+
+EXAMPLE = ROOT / "config.example.toml"
+# Optional keys whose default is "unset": documented as comments in the example.
+COMMENTED = {"programme.staff_employee_id", "programme.default_processor_id"}
+
+
+def keys_of(model: type[BaseModel], prefix: str = "") -> set[str]:
+    keys = set()
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys |= keys_of(annotation, f"{prefix}{name}.")
+        else:
+            keys.add(prefix + name)
+    return keys
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> set[str]:
+    keys = set()
+    for name, value in data.items():
+        keys |= flatten(value, f"{prefix}{name}.") if isinstance(value, dict) else {prefix + name}
+    return keys
+
+
+def test_the_example_file_documents_every_setting_and_nothing_else() -> None:
+    documented = flatten(tomllib.loads(EXAMPLE.read_text()))
+    assert documented | COMMENTED == keys_of(Settings)
+    for key in COMMENTED:
+        assert f"# {key.split('.')[-1]} = " in EXAMPLE.read_text()
+
+
+def test_the_example_file_holds_exactly_the_embedded_defaults() -> None:
+    assert load_settings(EXAMPLE) == load_settings(None)
+
+
+def test_environment_overrides_the_file_key_by_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[crm]\napi_url = "https://api.tribecrm.nl"\ntimeout_s = 5\n')
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TIMEOUT_S", "9")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__CLIENT_SECRET", "from-env")
+    settings = load_settings(path)
+    assert settings.crm.api_url == "https://api.tribecrm.nl"
+    assert settings.crm.timeout_s == 9
+    assert settings.crm.client_secret.get_secret_value() == "from-env"
+    assert "from-env" not in repr(settings)
+
+
+def test_the_config_file_can_come_from_tribe_sync_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[programme]\nlead_days = 3\n")
+    monkeypatch.setenv("TRIBE_SYNC_CONFIG", str(path))
+    assert load_settings(None).programme.lead_days == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[crm]\ntimeout_s = 'soon'\n", "c.toml: crm.timeout_s: Input should be a valid number"),
+        ("[crm]\ntimout_s = 3\n", "c.toml: crm.timout_s: unknown key"),
+        (
+            "[programme]\nno_forecast_policy = 'maybe'\n",
+            "c.toml: programme.no_forecast_policy: Input should be",
+        ),
+        ("[crm]\napi_url = 'ftp://x'\n", "c.toml: crm.api_url: Value error, must start with http"),
+        ("[crm\n", "c.toml: not valid TOML"),
+    ],
+)
+def test_a_bad_file_names_the_file_the_key_and_what_is_wrong(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert expected in str(caught.value)
+
+
+def test_a_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_PROGRAMME__LEAD_DAYS", "-1")
+    with pytest.raises(ConfigError, match=r"TRIBE_SYNC_PROGRAMME__LEAD_DAYS: programme\.lead_days"):
+        load_settings(None)
+
+
+def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_settings(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    ("api_url", "root"),
+    [
+        ("https://api.tribecrm.nl", "https://api.tribecrm.nl/v1/odata/"),
+        ("https://api.tribecrm.nl/", "https://api.tribecrm.nl/v1/odata/"),
+        ("http://127.0.0.1:9/v1/odata/", "http://127.0.0.1:9/v1/odata/"),
+    ],
+)
+def test_the_api_url_may_be_the_host_or_the_odata_root(api_url: str, root: str) -> None:
+    assert Settings(crm={"api_url": api_url}).crm.odata_root == root  # type: ignore[arg-type]
