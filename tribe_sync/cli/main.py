@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tribe_sync.cli import crm
 from tribe_sync.cli.context import AppContext, configure_logging
 from tribe_sync.errors import ConfigError, TribeSyncError
 
@@ -43,6 +44,9 @@ def main(
 ) -> None:
     configure_logging(verbose, log_json)
     ctx.obj = AppContext(config_path=config)
+
+
+app.add_typer(crm.app, name="crm")
 
 
 def run() -> None:
