@@ -24,6 +24,14 @@ class FakeClock:
         self.now += max(seconds, 0.0)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-fixtures",
+        action="store_true",
+        help="Record the CRM exchanges of live (sandbox) contract tests into fixtures/cassettes/.",
+    )
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -13,9 +13,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tribe_sync.cli import crm
+from tribe_sync.cli import crm, sandbox
 from tribe_sync.cli.context import AppContext, configure_logging
-from tribe_sync.errors import ConfigError, TribeSyncError
+from tribe_sync.cli.demo import demo
+from tribe_sync.errors import ConfigError, TransportError, TribeSyncError
 
 __all__ = ["app", "run"]
 
@@ -46,7 +47,9 @@ def main(
     ctx.obj = AppContext(config_path=config)
 
 
+app.command("demo")(demo)
 app.add_typer(crm.app, name="crm")
+app.add_typer(sandbox.app, name="sandbox")
 
 
 def run() -> None:
@@ -56,6 +59,13 @@ def run() -> None:
     except ConfigError as exc:
         err.print(f"[red]configuration error:[/red] {exc}", highlight=False)
         sys.exit(2)
+    except TransportError as exc:
+        err.print(
+            f"[red]error:[/red] cannot reach the CRM: {exc}. Is crm.api_url right? For a local sandbox "
+            "run `tribe-sync sandbox serve`.",
+            highlight=False,
+        )
+        sys.exit(1)
     except TribeSyncError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(1)

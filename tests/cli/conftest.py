@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tribe_sync.cli.main import run
+from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Run `tribe-sync ARGS` through the real entry point, exit-code mapping included."""
+
+    def invoke(*args: str) -> Result:
+        monkeypatch.setattr(sys, "argv", ["tribe-sync", *args])
+        monkeypatch.setenv("COLUMNS", "200")
+        try:
+            run()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture(scope="module")
+def live_sandbox() -> Iterator[RunningSandbox]:
+    with start(build_state(scale="small", seed=2, anchor=dt.date(2026, 11, 23))) as running:
+        yield running
+
+
+@pytest.fixture
+def crm_env(live_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RunningSandbox:
+    """Point the CLI's settings at the module's sandbox through the environment, as an operator would."""
+    monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", live_sandbox.url)
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{live_sandbox.url}/oauth2/token")
+    return live_sandbox

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tribe_sync.config import Settings
+from tribe_sync.mappers.metadata import expected_fields
+from tribe_sync.mappers.schema import TenantSchema
+from tribe_sync.sandbox.server import RunningSandbox
+
+
+def test_crm_check_passes_for_the_default_mapping_against_the_tenant(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    result = cli("crm", "check", "--json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document["ok"] is True
+    expected = expected_fields(TenantSchema.from_settings(Settings()))
+    assert len(document["findings"]) == len(expected) + sum(len(fields) for fields in expected.values())
+
+
+def test_crm_check_names_a_misconfigured_field_and_exits_1(
+    cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_TENANT__REQUEST__POSTCODE", "postcode_typo")
+    result = cli("crm", "check")
+    assert result.code == 1
+    assert "postcode_typo" in result.out
+    assert "missing" in result.out
+
+
+def test_an_unreachable_crm_is_a_clear_error_with_exit_1(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", "http://127.0.0.1:9/oauth2/token")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
+    result = cli("crm", "check")
+    assert result.code == 1
+    assert "cannot reach the CRM" in result.err
+
+
+def test_a_wrong_client_secret_says_what_the_token_endpoint_said(
+    cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_CRM__CLIENT_SECRET", "wrong")
+    result = cli("crm", "check")
+    assert result.code == 1
+    assert "invalid_client" in result.err
+    assert "wrong" not in result.err
+
+
+def test_a_bad_config_file_exits_2_naming_the_file_and_key(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[crm]\ntimeout_s = -1\n")
+    result = cli("--config", str(path), "crm", "check")
+    assert result.code == 2
+    assert f"{path}: crm.timeout_s" in result.err
+
+
+def test_the_demo_reads_the_whole_tenant_and_reports_the_broken_records(cli: Cli) -> None:
+    result = cli("demo", "--scale", "small", "--today", "2026-11-23", "--json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert sum(document["requests_per_status"].values()) > 150
+    assert {p["code"] for p in document["problems"]} == {
+        "unknown_phase",
+        "no_product_line",
+        "several_product_lines",
+        "invalid_postcode",
+        "invalid_phone",
+        "not_adult_age_group",
+        "month_closed_at_submission",
+    }
+    assert document["crm_calls"] < 40
+
+
+def test_the_demo_prints_tables_for_people(cli: Cli) -> None:
+    result = cli("demo", "--scale", "small", "--today", "2026-11-23")
+    assert result.code == 0
+    for heading in ("Requests per status", "Delivery months", "Stock per organisation", "Problems found"):
+        assert heading in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["demo", "--today", "23-11-2026"], "YYYY-MM-DD"),
+        (["sandbox", "serve", "--scale", "huge"], "choose one of"),
+        (["sandbox", "serve", "--rate-limit", "lots"], "calls per minute"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(cli: Cli, args: list[str], message: str) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert message in result.err
