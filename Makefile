@@ -19,8 +19,8 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check tribe_sync tests bench
-	$(BIN)/ruff format --check tribe_sync tests bench
+	$(BIN)/ruff check tribe_sync tests $(wildcard bench)
+	$(BIN)/ruff format --check tribe_sync tests $(wildcard bench)
 	$(BIN)/mypy tribe_sync
 
 bench: $(STAMP)
