@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
 from tribe_sync.client.tribe import TribeClient
 from tribe_sync.config import Settings
 from tribe_sync.mappers.schema import TenantSchema
+from tribe_sync.store.journal import Journal, open_journal
 
-__all__ = ["crm_client", "tenant_schema"]
+__all__ = ["Services", "crm_client", "tenant_schema", "utc_now"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def crm_client(settings: Settings) -> TribeClient:
@@ -15,3 +26,40 @@ def crm_client(settings: Settings) -> TribeClient:
 
 def tenant_schema(settings: Settings) -> TenantSchema:
     return TenantSchema.from_settings(settings)
+
+
+@dataclass
+class Services:
+    """The CRM client, the journal and the clock, made on first use and closed together."""
+
+    settings: Settings
+    clock: Callable[[], dt.datetime] = utc_now
+    client_factory: Callable[[Settings], TribeClient] = field(default=crm_client)
+
+    @cached_property
+    def client(self) -> TribeClient:
+        return self.client_factory(self.settings)
+
+    @cached_property
+    def journal(self) -> Journal:
+        return open_journal(self.settings.store.url)
+
+    @cached_property
+    def schema(self) -> TenantSchema:
+        return tenant_schema(self.settings)
+
+    def today(self) -> dt.date:
+        """Today in the programme's time zone: the date every rule is about."""
+        return self.clock().astimezone(ZoneInfo(self.settings.programme.timezone)).date()
+
+    def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()
+        if "journal" in self.__dict__:
+            self.journal.close()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -14,9 +14,18 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from string import Template
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tribe_sync.errors import ConfigError
@@ -206,6 +215,51 @@ class ProgrammeSettings(_Section):
     outbox_dir: str = ".tribe_sync/outbox"
 
 
+TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
+    "delivery_date": frozenset(
+        {"organisation", "contact_name", "order_number", "quantity", "product", "delivery_date", "month"}
+    ),
+}
+
+
+class TaskTemplate(_Section):
+    """A task's subject and body, with `$name` placeholders (Python's string.Template)."""
+
+    subject: str
+    body: str
+
+
+class TemplateSettings(_Section):
+    """Dutch task texts that staff may edit. A placeholder a template may not use is a configuration
+    error when the settings are read, not when the task is due."""
+
+    delivery_date: TaskTemplate = TaskTemplate(
+        subject="Leverdatum bekend voor aanvraag $order_number",
+        body=(
+            "Beste $contact_name,\n\n"
+            "Uw aanvraag $order_number van $organisation voor $quantity $product wordt geleverd op "
+            "$delivery_date.\n\nMet vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _placeholders_are_known(self) -> TemplateSettings:
+        for kind, allowed in TEMPLATE_VARIABLES.items():
+            template: TaskTemplate = getattr(self, kind)
+            for part in ("subject", "body"):
+                matches = list(Template.pattern.finditer(getattr(template, part)))
+                if any(m.group("invalid") is not None for m in matches):
+                    raise ValueError(f"{kind}.{part}: a lone $ (write $$ for a dollar sign)")
+                used = {m.group("named") or m.group("braced") for m in matches} - {None}
+                unknown = sorted(used - allowed)
+                if unknown:
+                    raise ValueError(
+                        f"{kind}.{part}: unknown placeholder(s) {', '.join('$' + u for u in unknown)}; "
+                        f"known: {', '.join('$' + a for a in sorted(allowed))}"
+                    )
+        return self
+
+
 class ScheduleSettings(_Section):
     """One cron expression (minute hour day month day-of-week) per job, in the programme's time zone."""
 
@@ -228,6 +282,7 @@ class Settings(BaseSettings):
     tenant: TenantSettings = TenantSettings()
     programme: ProgrammeSettings = ProgrammeSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    templates: TemplateSettings = TemplateSettings()
 
     @classmethod
     def settings_customise_sources(

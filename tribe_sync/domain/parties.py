@@ -35,6 +35,7 @@ class ContactPerson:
 class Processor:
     id: str
     name: str
+    active: bool = True
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "accountability reported for a request that is not delivered",
         "verantwoording gemeld voor een aanvraag die niet geleverd is",
     ),
+    "no_processor": (
+        "{detail} request(s) cannot be handed off: no processor chosen and {active} active ones; "
+        "set programme.default_processor_id",
+        "{detail} aanvra(a)g(en) kunnen niet naar een verwerker: geen verwerker gekozen en {active} "
+        "actieve; stel programme.default_processor_id in",
+    ),
     "unknown_reference": (
         "{field} points to {detail}, which is not known",
         "{field} verwijst naar {detail}, dat niet bekend is",

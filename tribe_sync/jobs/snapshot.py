@@ -54,6 +54,7 @@ class Snapshot:
     task_phase_ids: dict[str, str] = field(default_factory=dict)
     age_groups: dict[str, bool] = field(default_factory=dict)
     target_groups: dict[str, bool] = field(default_factory=dict)
+    tasks: dict[str, str] = field(default_factory=dict)  # our tasks: ImportId -> task ID
     problems: list[Problem] = field(default_factory=list)
 
     def catalogue(self, adult_age_groups: Collection[str]) -> Catalogue:
@@ -65,7 +66,12 @@ class Snapshot:
         )
 
 
-def load_snapshot(client: TribeClient, schema: TenantSchema, parts: Collection[str] = PARTS) -> Snapshot:
+def load_snapshot(
+    client: TribeClient,
+    schema: TenantSchema,
+    parts: Collection[str] = PARTS,
+    task_prefixes: Collection[str] = (),
+) -> Snapshot:
     unknown = set(parts) - PARTS
     if unknown:
         raise ValueError(f"unknown snapshot parts: {sorted(unknown)}")
@@ -136,6 +142,9 @@ def load_snapshot(client: TribeClient, schema: TenantSchema, parts: Collection[s
         }
         snap.age_groups = _codes(read(sets.age_group, queries.options(schema)))
         snap.target_groups = _codes(read(sets.target_group, queries.options(schema)))
+    for prefix in task_prefixes:
+        for record in read(sets.task, queries.tasks(schema, prefix)):
+            snap.tasks[str(record.get("ImportId"))] = record.id
     return snap
 
 

@@ -217,7 +217,7 @@ def to_contact(record: Record, schema: TenantSchema) -> ContactPerson:
 def to_processor(record: Record, schema: TenantSchema) -> Processor:
     organization = record.get("Organization")
     name = organization.get("Name") if isinstance(organization, dict) else None
-    return Processor(id=record.id, name=name or record.name or "")
+    return Processor(id=record.id, name=name or record.name or "", active=not bool(record.get("IsFormer")))
 
 
 def to_product(record: Record, schema: TenantSchema) -> Product:

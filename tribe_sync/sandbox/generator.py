@@ -263,11 +263,12 @@ class _Generator:
         self.us = us
         self.add("Relationship_Organization_Identity", Relation=us["ID"])
         self.processors = []
-        for name in ("Verwerker Noord B.V.", "Verwerker Zuid B.V."):
+        # The 2020 programme's second processor is a former supplier now: one processor is active.
+        for name, former in (("Verwerker Noord B.V.", False), ("Verwerker Zuid B.V.", True)):
             organisation = self.add("Relation_Organization", Name=name)
             self.processors.append(
                 self.add(
-                    "Relationship_Organization_Supplier", Organization=organisation["ID"], IsFormer=False
+                    "Relationship_Organization_Supplier", Organization=organisation["ID"], IsFormer=former
                 )
             )
         staff = self.add("Relation_Person", FirstName="Sam", MiddleName=None, LastName="Medewerker")

@@ -1,0 +1,59 @@
+"""Runs one job: snapshot, pure plan, then apply (or, dry, only the plan), journalled as one run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from tribe_sync.bootstrap import Services
+from tribe_sync.jobs.base import ApplyContext, Job, Plan, Report
+from tribe_sync.jobs.snapshot import load_snapshot
+
+__all__ = ["run_job"]
+
+
+def run_job(
+    job: Job,
+    services: Services,
+    today: dt.date,
+    *,
+    dry_run: bool = False,
+    actor: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> Report:
+    """Plan from a fresh snapshot; unless `dry_run`, apply and journal. A dry run writes nothing,
+    neither to the CRM nor to the journal."""
+    snapshot = load_snapshot(services.client, services.schema, job.parts, job.task_prefixes)
+    plan = job.plan(snapshot, today, services.settings, services.schema)
+    if on_plan is not None:
+        on_plan(plan)
+    if dry_run:
+        return Report.planned(plan)
+    journal = services.journal
+    run_id = journal.start_run(job.name, today, services.clock())
+    ctx = ApplyContext(
+        client=services.client,
+        journal=journal,
+        schema=services.schema,
+        settings=services.settings,
+        snapshot=snapshot,
+        run_id=run_id,
+        now=services.clock,
+        actor=actor or f"job:{job.name}",
+        progress=progress or (lambda _n: None),
+    )
+    try:
+        outcomes, problems = job.apply(plan, ctx)
+    except BaseException as exc:
+        journal.finish_run(
+            run_id,
+            services.clock(),
+            "failed",
+            {"changes": len(plan.changes)},
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        raise
+    report = Report(plan, False, outcomes, plan.problems + problems, run_id)
+    journal.finish_run(run_id, services.clock(), report.outcome, report.summary())
+    return report
