@@ -14,8 +14,10 @@ from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast
 from tribe_sync.domain.months import DeliveryMonth
 from tribe_sync.domain.orders import OrderNumber
+from tribe_sync.domain.parties import Organisation, Processor, Product
 from tribe_sync.domain.requests import DeliveryDetails, Request
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.mappers.schema import TenantSchema
 
 SCHEMA = TenantSchema.from_settings(Settings())
@@ -130,3 +132,26 @@ def request_record(**overrides: Any) -> dict[str, Any]:
 
 def record(data: dict[str, Any]) -> Record:
     return Record.model_validate(data)
+
+
+def make_snapshot(requests=(), months=(), forecasts=(), **overrides: Any) -> Snapshot:  # type: ignore[no-untyped-def]
+    """A snapshot with the reference data every job needs: phases, products, one active processor."""
+    values: dict[str, Any] = {
+        "requests": list(requests),
+        "months": {m.month: m for m in months},
+        "forecasts": list(forecasts),
+        "organisations": {
+            "org-1": Organisation("org-1", "o-1", "Bibliotheek Utrecht", True),
+            "org-2": Organisation("org-2", "o-2", "Buurthuis Delft", True),
+        },
+        "products": {"p-1": Product("p-1", "LAPTOP", "Laptop", True)},
+        "processors": {
+            "proc-1": Processor("proc-1", "Verwerker Noord B.V.", True),
+            "proc-2": Processor("proc-2", "Verwerker Zuid B.V.", False),
+        },
+        "phase_ids": {status: f"phase-{status.name}" for status in RequestStatus},
+        "task_phase_ids": {"OPEN": "task-open", "DONE": "task-done"},
+        "target_groups": {"statushouders": True},
+    }
+    values.update(overrides)
+    return Snapshot(**values)

@@ -27,7 +27,11 @@ def test_closing_and_opening_a_month_write_active_and_who_and_why() -> None:
         m.closed_by: "job",
         m.closed_reason: "vol",
     }
-    assert month_open_body(SCHEMA) == {"IsActive": True, m.closed_by: None, m.closed_reason: None}
+    assert month_open_body(SCHEMA, "extra laptops") == {
+        "IsActive": True,
+        m.closed_by: "staff",
+        m.closed_reason: "heropend: extra laptops",
+    }
     assert month_create_body(SCHEMA, Month(2027, 3), 400) == {
         "Code": "2027-03",
         "IsActive": True,

@@ -199,9 +199,11 @@ def current_phases(client: TribeClient, schema: TenantSchema, ids: Iterable[str]
     for start in range(0, len(wanted), _ID_CHUNK):
         chunk = [uuid.UUID(i) for i in wanted[start : start + _ID_CHUNK]]
         query = Query(filter=any_of(F("ID"), chunk), select=["ID"], expand=[Expand("Phase", select=["Code"])])
-        for record in client.iter_records(schema.sets.request, query):
+        for found, record in enumerate(client.iter_records(schema.sets.request, query), start=1):
             phase = record.get("Phase")
             phases[record.id] = phase.get("Code") if isinstance(phase, dict) else None
+            if found == len(chunk):
+                break  # every ID asked for is here: no need for the empty page that would confirm it
     return phases
 
 

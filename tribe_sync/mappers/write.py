@@ -35,9 +35,10 @@ def month_close_body(schema: TenantSchema, by: ClosedBy, reason: str) -> dict[st
     return {"IsActive": False, f.closed_by: by.value, f.closed_reason: reason}
 
 
-def month_open_body(schema: TenantSchema) -> dict[str, Any]:
+def month_open_body(schema: TenantSchema, reason: str) -> dict[str, Any]:
+    """Reopened by staff: open again, and marked as staff's decision so the job leaves it open."""
     f = schema.tenant.month
-    return {"IsActive": True, f.closed_by: None, f.closed_reason: None}
+    return {"IsActive": True, f.closed_by: "staff", f.closed_reason: f"heropend: {reason}"}
 
 
 def month_create_body(schema: TenantSchema, month: Month, capacity: int | None) -> dict[str, Any]:

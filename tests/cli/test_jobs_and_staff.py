@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+
+
+@pytest.fixture
+def tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    """A fresh sandbox (these commands write) and a private journal and outbox, set as an operator would."""
+    with start(build_state(scale="small", seed=6, anchor=dt.date(2026, 12, 1))) as sandbox:
+        monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", sandbox.url)
+        monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{sandbox.url}/oauth2/token")
+        monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
+        monkeypatch.setenv("TRIBE_SYNC_PROGRAMME__OUTBOX_DIR", str(tmp_path / "outbox"))
+        yield sandbox
+
+
+def test_jobs_list_names_every_job_with_its_schedule(cli: Cli) -> None:
+    result = cli("jobs", "list", "--json")
+    assert result.code == 0
+    jobs = {j["name"]: j for j in json.loads(result.out)}
+    assert {"close-delivery-months", "progress-statuses"} <= set(jobs)
+    assert jobs["close-delivery-months"]["schedule"] == "5 7-18 * * mon-fri"
+
+
+def test_jobs_run_json_is_the_documented_contract(cli: Cli, tenant: RunningSandbox) -> None:
+    result = cli("jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--json")
+    document = json.loads(result.out)
+    assert set(document) >= {"job", "today", "dry_run", "changes", "problems", "summary"}
+    assert (document["job"], document["today"], document["dry_run"]) == (
+        "close-delivery-months",
+        "2026-12-01",
+        False,
+    )
+    assert document["changes"]
+    assert {"key", "label", "reason", "before", "after", "outcome"} <= set(document["changes"][0])
+    assert result.code == (1 if document["problems"] else 0)
+
+
+def test_a_dry_run_plans_the_same_changes_and_writes_nothing(cli: Cli, tenant: RunningSandbox) -> None:
+    dry = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run", "--json").out
+    )
+    assert dry["dry_run"] is True
+    assert {c["outcome"] for c in dry["changes"]} == {"planned"}
+    assert [c for c in tenant.state.calls() if c.method != "GET"] == []
+    real = json.loads(cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--json").out)
+    assert [c["key"] for c in real["changes"]] == [c["key"] for c in dry["changes"]]
+
+
+def test_bad_job_names_and_dates_are_usage_errors(cli: Cli) -> None:
+    assert cli("jobs", "run", "no-such-job").code == 2
+    result = cli("jobs", "run", "audit-everything", "--today", "2026-12-01")
+    assert result.code == 2
+    assert "close-delivery-months" in result.err
+    assert cli("jobs", "run", "progress-statuses", "--today", "tomorrow").code == 2
+
+
+def test_staff_close_and_reopen_a_month_and_the_job_respects_the_reopening(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    assert cli("months", "close", "2027-02", "--reason", "vol genoeg", "--by", "anna").code == 0
+    listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)}
+    assert (listed["2027-02"]["open"], listed["2027-02"]["closed_by"]) == (False, "staff")
+    assert cli("months", "open", "2026-12", "--reason", "nalevering", "--by", "anna").code == 0
+    run = json.loads(cli("jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--json").out)
+    assert "december 2026" not in [c["label"] for c in run["changes"]]
+    assert any(h["code"] == "reopened_by_staff" for h in run["held"])
+    assert cli("months", "close", "2031-01", "--reason", "x").code == 2
+
+
+def confirmations(tmp_path: Path, tenant: RunningSandbox, cli: Cli) -> tuple[Path, list[str]]:
+    cli("jobs", "run", "progress-statuses", "--today", "2026-12-01")
+    (handoff,) = (tmp_path / "outbox").glob("*.csv")
+    numbers = [line.split(";")[0] for line in handoff.read_text(encoding="utf-8-sig").splitlines()[1:3]]
+    return tmp_path / "bevestiging.csv", numbers
+
+
+def test_a_processor_confirmation_file_is_imported_and_the_job_moves_the_requests_on(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    path.write_text(
+        f"ordernummer;bevestigd_op;leverdatum\n{numbers[0]};03-12-2026;2026-12-10\n{numbers[1]};2026-12-03;\n"
+    )
+    result = cli("processor", "import", str(path), "--json")
+    assert result.code == 0, result.err
+    assert [c["outcome"] for c in json.loads(result.out)["changes"]] == ["applied", "applied"]
+    run = json.loads(cli("jobs", "run", "progress-statuses", "--today", "2026-12-10", "--json").out)
+    moved = {(c["label"], c["after"].get("status")) for c in run["changes"]}
+    assert (numbers[0], "AWAITING_DELIVERY_DATE") in moved
+    assert (numbers[0], "CLOSED") in moved, "its delivery date is reached the same day"
+    assert (numbers[1], "AWAITING_DELIVERY_DATE") in moved
+
+
+def test_a_confirmation_file_with_one_bad_row_writes_nothing_and_exits_2(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    before = len([c for c in tenant.state.calls() if c.method != "GET"])
+    path.write_text(
+        f"ordernummer;bevestigd_op\n{numbers[0]};2026-12-03\nAD2026-99999;2026-12-03\n{numbers[1]};gisteren\n"
+    )
+    result = cli("processor", "import", str(path))
+    assert result.code == 2
+    assert "gisteren" in result.err
+    assert "nothing was written" in result.err
+    assert len([c for c in tenant.state.calls() if c.method != "GET"]) == before
+    path.write_text(f"ordernummer;bevestigd_op\n{numbers[0]};2026-12-03\nAD2026-99999;2026-12-03\n")
+    result = cli("processor", "import", str(path))
+    assert result.code == 2
+    assert "AD2026-99999 is not a known request" in result.err
+    assert cli("processor", "import", str(tmp_path / "absent.csv")).code == 2
