@@ -1,4 +1,4 @@
-"""`tribe-sync demo`: everything at work against a private sandbox, with no configuration."""
+"""`tribe-sync demo`: every job at work against a private sandbox, with no configuration."""
 
 from __future__ import annotations
 
@@ -9,36 +9,57 @@ from typing import Annotated
 import typer
 
 from tribe_sync.cli.context import app_context
+from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
-from tribe_sync.demo import run_demo
+from tribe_sync.demo import DayLog, run_demo
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.sandbox.generator import SCALES
 
 
 def demo(
     ctx: typer.Context,
-    today: Annotated[str | None, typer.Option(help="The date to act on (YYYY-MM-DD); default today.")] = None,
-    scale: Annotated[str, typer.Option(help="Sandbox data size: small, realistic or large.")] = "realistic",
+    today: Annotated[
+        str | None, typer.Option(help="First day of the simulation (YYYY-MM-DD); default today.")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=400, help="How many days to simulate.")] = 21,
+    scale: Annotated[str, typer.Option(help="Sandbox data size: small, realistic or large.")] = "small",
     seed: Annotated[int, typer.Option(help="Seed of the sandbox data.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Start a sandbox CRM on a free port, read the whole tenant through the client and mappers, report."""
+    """Start a sandbox CRM on a free port and run every job on each working day of a period."""
     context = app_context(ctx)
-    try:
-        day = dt.date.fromisoformat(today) if today else dt.date.today()
-    except ValueError:
-        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
-    context.err.print(f"Starting a {scale} sandbox CRM and reading the whole tenant ({day}) ...")
-    result = run_demo(context.settings, today=day, scale=scale, seed=seed)
-    snap = result.snapshot
+    if scale not in SCALES:
+        raise typer.BadParameter(f"choose one of {', '.join(SCALES)}", param_hint="--scale")
+    start_day = parse_day(today, dt.date.today())
+    context.err.print(
+        f"A {scale} sandbox CRM; every job on each working day from {start_day} for {days} days ..."
+    )
+
+    def progress(log: DayLog) -> None:
+        if not as_json and log.applied.total():
+            steps = ", ".join(f"{step} {n}" for step, n in log.applied.items())
+            context.err.print(f"  {log.day:%a %d %b}  {log.job:<26} {steps}", highlight=False)
+
+    result = run_demo(
+        context.settings, start_day=start_day, days=days, scale=scale, seed=seed, on_day=progress
+    )
+    applied: Counter[str] = Counter()
+    for log in result.days:
+        for step, n in log.applied.items():
+            applied[f"{log.job}: {step}"] += n
     if as_json:
         emit_json(
             {
-                "today": day.isoformat(),
+                "start": result.start.isoformat(),
+                "end": result.end.isoformat(),
+                "applied": dict(applied),
                 "requests_per_status": {s.name: result.per_status.get(s, 0) for s in RequestStatus},
+                "requests_per_status_before": {s.name: result.before.get(s, 0) for s in RequestStatus},
                 "months": {
                     m.code: {"requests": n, "devices": d, "capacity": c, "open": o}
                     for m, (n, d, c, o) in result.per_month.items()
                 },
+                "handoff_files": result.handoff_files,
                 "problems": [p.as_dict() for p in result.problems],
                 "crm_calls": result.calls,
             }
@@ -46,9 +67,15 @@ def demo(
         return
     table(
         context,
+        f"What the jobs did, {result.start} to {result.end}",
+        ["job: step", "changes applied"],
+        sorted(applied.items()),
+    )
+    table(
+        context,
         "Requests per status",
-        ["status", "label", "requests"],
-        [(s.name, s.label, result.per_status.get(s, 0)) for s in RequestStatus],
+        ["status", "label", "before", "after"],
+        [(s.name, s.label, result.before.get(s, 0), result.per_status.get(s, 0)) for s in RequestStatus],
     )
     table(
         context,
@@ -59,7 +86,7 @@ def demo(
             for m, (n, d, c, o) in result.per_month.items()
         ],
     )
-    names = {o.id: o.name for o in snap.organisations.values()}
+    names = {o.id: o.name for o in result.snapshot.organisations.values()}
     table(
         context,
         "Stock per organisation (top 10)",
@@ -79,14 +106,11 @@ def demo(
     counts = Counter(p.code for p in result.problems)
     table(
         context,
-        f"Problems found ({len(result.problems)})",
+        f"Problems found in the data ({len(result.problems)})",
         ["problem", "records", "example"],
         [
             (code, n, next(str(p) for p in result.problems if p.code == code))
             for code, n in counts.most_common()
         ],
     )
-    context.err.print(
-        f"{len(snap.requests)} requests, {len(snap.forecasts)} forecasts, {len(snap.reports)} reports, "
-        f"{len(snap.organisations)} organisations read in {result.calls} CRM calls."
-    )
+    context.err.print(f"{result.handoff_files} hand-off file(s) written; {result.calls} CRM calls in all.")
