@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tribe_sync.client.tribe import TribeClient
@@ -47,6 +48,18 @@ class Services:
     @cached_property
     def schema(self) -> TenantSchema:
         return tenant_schema(self.settings)
+
+    def existing_journal(self) -> Journal | None:
+        """The journal if it exists already; a dry run reads it but must not create it."""
+        url = self.settings.store.url
+        file_url = url.startswith("sqlite:///") and url != "sqlite:///:memory:"
+        if (
+            "journal" not in self.__dict__
+            and file_url
+            and not Path(url[len("sqlite:///") :]).expanduser().exists()
+        ):
+            return None
+        return self.journal
 
     def today(self) -> dt.date:
         """Today in the programme's time zone: the date every rule is about."""

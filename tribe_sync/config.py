@@ -215,10 +215,17 @@ class ProgrammeSettings(_Section):
     outbox_dir: str = ".tribe_sync/outbox"
 
 
+_ACCOUNTABILITY = frozenset({"organisation", "contact_name", "quarter", "requests", "in_stock", "due_date"})
 TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "delivery_date": frozenset(
         {"organisation", "contact_name", "order_number", "quantity", "product", "delivery_date", "month"}
     ),
+    "accountability_first": _ACCOUNTABILITY,
+    "accountability_followup": _ACCOUNTABILITY,
+    "accountability_staff": _ACCOUNTABILITY | {"first_working_day"},
+    "forecast_reminder": frozenset({"organisation", "contact_name", "quarter", "deadline"}),
+    "forecast_late_staff": frozenset({"quarter", "deadline", "count", "forecasts"}),
+    "audit_staff": frozenset({"date", "count", "problems"}),
 }
 
 
@@ -240,6 +247,54 @@ class TemplateSettings(_Section):
             "Uw aanvraag $order_number van $organisation voor $quantity $product wordt geleverd op "
             "$delivery_date.\n\nMet vriendelijke groet,\nStichting allemaal digitaal"
         ),
+    )
+
+    accountability_first: TaskTemplate = TaskTemplate(
+        subject="Verantwoording $quarter: hoeveel laptops heeft $organisation uitgegeven?",
+        body=(
+            "Beste $contact_name,\n\n"
+            "Het is een nieuw kwartaal. Wilt u in het portaal doorgeven hoeveel van de ontvangen laptops u "
+            "hebt uitgegeven? Volgens onze gegevens heeft u er nog $in_stock op voorraad:\n\n$requests\n\n"
+            "Graag uiterlijk $due_date.\n\nMet vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+    accountability_followup: TaskTemplate = TaskTemplate(
+        subject="Herinnering: verantwoording $quarter voor $organisation",
+        body=(
+            "Beste $contact_name,\n\n"
+            "We hebben dit kwartaal nog geen verantwoording van u ontvangen. U heeft volgens onze gegevens "
+            "nog $in_stock laptops op voorraad:\n\n$requests\n\n"
+            "Wilt u dit uiterlijk $due_date in het portaal doorgeven?\n\n"
+            "Met vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+    accountability_staff: TaskTemplate = TaskTemplate(
+        subject="Geen verantwoording $quarter van $organisation",
+        body=(
+            "$organisation heeft sinds het begin van het kwartaal (eerste werkdag $first_working_day) geen "
+            "verantwoording gestuurd, ook niet na een herinnering. Op voorraad: $in_stock.\n\n$requests\n\n"
+            "Contactpersoon: $contact_name. Graag contact opnemen voor $due_date."
+        ),
+    )
+    forecast_reminder: TaskTemplate = TaskTemplate(
+        subject="Prognose $quarter voor $organisation",
+        body=(
+            "Beste $contact_name,\n\n"
+            "Wilt u uiterlijk $deadline in het portaal uw prognose voor $quarter invoeren: hoeveel laptops "
+            "verwacht u in dat kwartaal uit te geven? Een prognose is geen bestelling.\n\n"
+            "Met vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+    forecast_late_staff: TaskTemplate = TaskTemplate(
+        subject="$count prognose(s) voor $quarter te laat ingediend",
+        body=(
+            "Na de deadline van $deadline kwamen deze prognoses voor $quarter binnen. Ze tellen niet mee "
+            "voor de toekenning; er is niets verwijderd.\n\n$forecasts"
+        ),
+    )
+    audit_staff: TaskTemplate = TaskTemplate(
+        subject="Datacontrole $date: $count nieuwe bevinding(en)",
+        body="De nachtelijke controle vond deze nieuwe problemen in de gegevens:\n\n$problems",
     )
 
     @model_validator(mode="after")

@@ -59,6 +59,7 @@ class Change:
     to_status: RequestStatus | None = None
     group: str | None = None  # hand-off: the processor
     row: Mapping[str, str] | None = None  # hand-off: the file's row
+    marks: tuple[str, ...] = ()  # further journal keys recorded once this change is carried out
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -187,6 +188,11 @@ class Job(Protocol):
         """`ImportId` prefixes of our own tasks the plan must know about."""
         ...
 
+    @property
+    def journal_prefixes(self) -> Collection[str]:
+        """Journal key prefixes the plan must know about (read into `Snapshot.journal_keys`)."""
+        ...
+
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan: ...
 
     def apply(self, plan: Plan, ctx: ApplyContext) -> tuple[list[Outcome], list[Problem]]: ...
@@ -262,6 +268,8 @@ def record(change: Change, ctx: ApplyContext, *, target_id: str | None = None, n
     """Journal the change key and its audit line (who, what, before, after, why)."""
     at = ctx.now()
     ctx.journal.mark(ctx.run_id, change.key, at)
+    for key in change.marks:
+        ctx.journal.mark(ctx.run_id, key, at)
     ctx.journal.audit(
         ctx.run_id,
         change.key,

@@ -23,6 +23,7 @@ class CloseDeliveryMonths:
     description = "Keep the next months open for requests; close months that are full, begun or near."
     parts = frozenset({"requests", "months"})
     task_prefixes: frozenset[str] = frozenset()
+    journal_prefixes: frozenset[str] = frozenset()
 
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan:
         programme = settings.programme

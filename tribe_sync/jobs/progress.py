@@ -49,6 +49,7 @@ class ProgressStatuses:
     description = "Allocate, hand off to the processor, record confirmations, close delivered requests."
     parts = frozenset({"organisations", "contacts", "requests", "months", "forecasts", "reference"})
     task_prefixes = frozenset({NOTIFY_PREFIX})
+    journal_prefixes: frozenset[str] = frozenset()
 
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan:
         plan = Plan(self.name, today, STEPS, problems=list(snapshot.problems))

@@ -25,6 +25,9 @@ def run_job(
     """Plan from a fresh snapshot; unless `dry_run`, apply and journal. A dry run writes nothing,
     neither to the CRM nor to the journal."""
     snapshot = load_snapshot(services.client, services.schema, job.parts, job.task_prefixes)
+    journal = services.existing_journal() if dry_run else services.journal
+    for prefix in job.journal_prefixes:
+        snapshot.journal_keys |= set(journal.keys_with_prefix(prefix)) if journal else set()
     plan = job.plan(snapshot, today, services.settings, services.schema)
     if on_plan is not None:
         on_plan(plan)

@@ -55,6 +55,9 @@ class Snapshot:
     age_groups: dict[str, bool] = field(default_factory=dict)
     target_groups: dict[str, bool] = field(default_factory=dict)
     tasks: dict[str, str] = field(default_factory=dict)  # our tasks: ImportId -> task ID
+    journal_keys: set[str] = field(
+        default_factory=set
+    )  # what the journal says we did (see Job.journal_prefixes)
     problems: list[Problem] = field(default_factory=list)
 
     def catalogue(self, adult_age_groups: Collection[str]) -> Catalogue:

@@ -1,0 +1,116 @@
+"""The reminder jobs against a live sandbox, run every day of a quarter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tests.jobs.conftest import NOW, Env, make_env
+from tribe_sync.bootstrap import Services
+from tribe_sync.jobs.registry import JOBS
+from tribe_sync.jobs.runner import run_job
+from tribe_sync.sandbox import tenant as t
+
+REMINDERS = JOBS["accountability-reminders"]
+QUARTER_START, QUARTER_END = dt.date(2027, 1, 1), dt.date(2027, 3, 31)
+
+
+def our_tasks(env: Env, prefix: str) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in env.sandbox.state.store.all("Activity_Task")
+        if str(r.get("ImportId", "")).startswith(prefix)
+    ]
+
+
+def report(env: Env, org: str, on: dt.date) -> None:
+    """The organisation reports one laptop handed out on one of its delivered requests."""
+    store = env.sandbox.state.store
+    closed = next(p["ID"] for p in store.all("Datastore_Phase_ActivitySalesOrder") if p["Code"] == "GESLOTEN")
+    request = next(
+        r for r in store.all("Activity_SalesOrder") if r["Relationship"] == org and r["Phase"] == closed
+    )
+    store.create(
+        t.REPORT,
+        {t.A_REQUEST: {"ID": request["ID"]}, t.A_HANDED_OUT: 1},
+        dt.datetime.combine(on, dt.time(9), dt.UTC),
+    )
+
+
+def test_every_day_of_a_quarter_gives_one_reminder_one_follow_up_and_one_staff_task_per_silent_organisation(
+    tmp_path: Path,
+) -> None:
+    for env in make_env(tmp_path, seed=8):
+        day = QUARTER_START
+        reporter = None
+        while day <= QUARTER_END:
+            env.sandbox.state.fixed_now = dt.datetime.combine(day, dt.time(7), dt.UTC)
+            services = Services(
+                env.services.settings, clock=lambda d=day: dt.datetime.combine(d, dt.time(7), dt.UTC)
+            )
+            run_job(REMINDERS, services, day)
+            services.close()
+            if day == dt.date(2027, 1, 4):
+                first = our_tasks(env, "reminder/accountability/2027-Q1/first/")
+                reporter = first[0]["Relationship"]
+                report(env, reporter, dt.date(2027, 1, 6))  # this one answers within the first week
+            if day == dt.date(2027, 2, 15):
+                Path(
+                    env.services.settings.store.url.removeprefix("sqlite:///")
+                ).unlink()  # the journal is lost
+            day += dt.timedelta(days=1)
+
+        kinds = Counter(
+            str(r["ImportId"]).split("/")[3] for r in our_tasks(env, "reminder/accountability/2027-Q1/")
+        )
+        per_org = Counter(
+            (str(r["ImportId"]).split("/")[3], r["Relationship"])
+            for r in our_tasks(env, "reminder/accountability/2027-Q1/")
+        )
+        assert set(per_org.values()) == {1}, "never two tasks of one kind for one organisation"
+        assert kinds["first"] > 1
+        assert kinds["followup"] == kinds["staff"] == kinds["first"] - 1, (
+            "all silent but the one that reported"
+        )
+        assert ("followup", reporter) not in per_org
+        assert ("first", reporter) in per_org
+
+
+def test_tasks_carry_the_organisation_the_contact_and_for_staff_the_assignee(tmp_path: Path) -> None:
+    for env in make_env(tmp_path, seed=8):
+        employee = env.sandbox.state.store.all("Relationship_Person_Employee")[0]["ID"]
+        settings = env.services.settings.model_copy(
+            update={
+                "programme": env.services.settings.programme.model_copy(
+                    update={"staff_employee_id": employee}
+                )
+            }
+        )
+        services = Services(settings, clock=lambda: NOW)
+        run_job(REMINDERS, services, dt.date(2027, 2, 1))
+        services.close()
+        first = our_tasks(env, "reminder/accountability/2027-Q1/first/")[0]
+        staff = our_tasks(env, "reminder/accountability/2027-Q1/staff/")[0]
+        assert first["Relationship"]
+        assert first["Contact"]
+        assert first.get("Assignee") is None
+        assert staff["Assignee"] == employee
+        assert "op voorraad" in first["Description"]
+        assert first["Subject"].startswith("Verantwoording Q1 2027")
+
+
+def test_the_audit_reports_a_problem_to_staff_once_and_a_new_one_the_next_night(env: Env) -> None:
+    audit = JOBS["audit"]
+    first = run_job(audit, env.services, dt.date(2026, 12, 2))
+    assert first.problems
+    assert [c.key.split("/")[1] for c in (o.change for o in first.outcomes)] == ["audit"]
+    assert run_job(audit, env.fresh_services(), dt.date(2026, 12, 3)).outcomes == []
+    store = env.sandbox.state.store
+    victim = store.all("Activity_SalesOrder")[5]
+    store.update("Activity_SalesOrder", victim["ID"], {t.R_EMAIL: "niet-geldig"}, NOW)
+    third = run_job(audit, env.fresh_services(), dt.date(2026, 12, 4))
+    (task,) = [o.change for o in third.outcomes]
+    assert "1 nieuwe bevinding" in task.body["Subject"]
+    assert "invalid_email" in task.body["Description"]
