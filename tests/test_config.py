@@ -110,3 +110,32 @@ def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
 )
 def test_the_api_url_may_be_the_host_or_the_odata_root(api_url: str, root: str) -> None:
     assert Settings(crm={"api_url": api_url}).crm.odata_root == root  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            'subject = "Prognose $kwartaal"\nbody = "x"',
+            "forecast_reminder.subject: unknown placeholder(s) $kwartaal",
+        ),
+        (
+            'subject = "Prognose"\nbody = "kost $ 5"',
+            "forecast_reminder.body: a lone $ (write $$ for a dollar sign)",
+        ),
+    ],
+)
+def test_a_broken_template_stops_tribe_sync_at_start_up_naming_it(
+    tmp_path: Path, template: str, expected: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f"[templates.forecast_reminder]\n{template}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert expected in str(caught.value)
+
+
+def test_a_template_may_use_double_dollars_and_braces(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[templates.forecast_reminder]\nsubject = "${quarter}: $$0"\nbody = "$organisation"\n')
+    assert load_settings(path).templates.forecast_reminder.subject == "${quarter}: $$0"

@@ -118,3 +118,11 @@ def test_a_confirmation_file_with_one_bad_row_writes_nothing_and_exits_2(
     assert result.code == 2
     assert "AD2026-99999 is not a known request" in result.err
     assert cli("processor", "import", str(tmp_path / "absent.csv")).code == 2
+
+
+def test_a_template_error_is_a_configuration_error_before_anything_runs(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[templates.audit_staff]\nsubject = "$datum"\nbody = "x"\n')
+    result = cli("--config", str(path), "jobs", "run", "audit", "--dry-run")
+    assert result.code == 2
+    assert "audit_staff.subject: unknown placeholder(s) $datum" in result.err

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tribe_sync.cli import crm, jobs, sandbox, staff
+from tribe_sync.cli import crm, jobs, reports, sandbox, staff
 from tribe_sync.cli.context import AppContext, configure_logging
 from tribe_sync.cli.demo import demo
 from tribe_sync.errors import ConfigError, TransportError, TribeSyncError
@@ -52,6 +52,9 @@ app.add_typer(crm.app, name="crm")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(staff.months, name="months")
 app.add_typer(staff.processor, name="processor")
+app.add_typer(reports.requests, name="requests")
+app.add_typer(reports.forecasts, name="forecasts")
+app.add_typer(reports.accountability, name="accountability")
 app.add_typer(sandbox.app, name="sandbox")
 
 
