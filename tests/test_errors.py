@@ -16,6 +16,7 @@ def test_the_public_error_surface_is_pinned() -> None:
             "ConfigError",
             "ConflictError",
             "HandoffError",
+            "InterruptedRun",
             "LockHeldError",
             "NotFoundError",
             "PermissionDeniedError",

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tribe_sync.client.ratelimit import RateLimiter
 from tribe_sync.client.tribe import TribeClient
 from tribe_sync.config import Settings
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal, open_journal
+from tribe_sync.store.ratelimit import SharedRateLimiter
 
 __all__ = ["Services", "crm_client", "tenant_schema", "utc_now"]
 
@@ -35,11 +41,20 @@ class Services:
 
     settings: Settings
     clock: Callable[[], dt.datetime] = utc_now
-    client_factory: Callable[[Settings], TribeClient] = field(default=crm_client)
+    holder: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    )
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @cached_property
     def client(self) -> TribeClient:
-        return self.client_factory(self.settings)
+        return TribeClient.from_settings(self.settings.crm, limiter=self._shared_limiter())
+
+    def _shared_limiter(self) -> RateLimiter | None:
+        """With PostgreSQL every process on the store shares Tribe's budget; else each keeps its own."""
+        if not (self.settings.daemon.shared_rate_limit and self.settings.store.url.startswith("postgresql")):
+            return None
+        return SharedRateLimiter(self.journal.engine, max(1, int(self.settings.crm.max_requests_per_s * 60)))
 
     @cached_property
     def journal(self) -> Journal:

@@ -324,6 +324,33 @@ class ScheduleSettings(_Section):
     forecast_reminders: str = "10 7 * * *"
     audit: str = "30 2 * * *"
 
+    @field_validator("*")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415 - only to validate
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression (minute hour day month day-of-week): {exc}") from None
+        return value
+
+    def cron(self, job: str) -> str:
+        return str(getattr(self, job.replace("-", "_")))
+
+
+class DaemonSettings(_Section):
+    """The service: where its HTTP endpoint listens, how leadership and claims expire, webhooks."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8766, ge=0, le=65535)
+    lease_s: float = Field(default=30.0, gt=0)
+    job_claim_ttl_s: float = Field(default=1800.0, gt=0)
+    misfire_grace_s: int = Field(default=3600, ge=1)
+    webhook_secret: SecretStr | None = None
+    webhook_signature_header: str = "X-Tribe-Signature"
+    shared_rate_limit: bool = True
+
 
 class Settings(BaseSettings):
     """Everything `tribe_sync` can be told. Sources, strongest first: environment, file, defaults."""
@@ -337,6 +364,7 @@ class Settings(BaseSettings):
     tenant: TenantSettings = TenantSettings()
     programme: ProgrammeSettings = ProgrammeSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    daemon: DaemonSettings = DaemonSettings()
     templates: TemplateSettings = TemplateSettings()
 
     @classmethod

@@ -22,7 +22,8 @@ is translated into this tree in exactly one place, with `raise ... from exc`.
     │   └── ResponseValidationError     2xx whose body is not what Tribe's protocol promises
     ├── StoreError                      the journal database failed or refused
     │   └── LockHeldError               another process holds the lock or claim we need
-    └── HandoffError                    a processor file could not be written or read
+    ├── HandoffError                    a processor file could not be written or read
+    └── InterruptedRun                  a run stopped between two changes on request (SIGTERM)
 
 No message or attribute ever holds a token, client secret or Authorization header: URLs are kept
 without their query's secrets (we never put any there) and bodies are cut to a short excerpt.
@@ -40,6 +41,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "HandoffError",
+    "InterruptedRun",
     "LockHeldError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -175,6 +177,10 @@ class LockHeldError(StoreError):
 
 class HandoffError(TribeSyncError):
     pass
+
+
+class InterruptedRun(TribeSyncError):
+    """The process was asked to stop; the run ended cleanly between two changes."""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

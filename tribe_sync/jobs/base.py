@@ -19,7 +19,7 @@ from tribe_sync.client.tribe import TribeClient
 from tribe_sync.config import Settings
 from tribe_sync.domain.problems import Problem, problem
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.errors import CRMError
+from tribe_sync.errors import CRMError, InterruptedRun
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal
@@ -169,6 +169,12 @@ class ApplyContext:
     now: Callable[[], dt.datetime]
     actor: str
     progress: Callable[[int], None] = lambda _n: None
+    stopping: Callable[[], bool] = lambda: False
+
+    def check_stop(self) -> None:
+        """Between two changes: if the process is asked to stop, end the run here, cleanly."""
+        if self.stopping():
+            raise InterruptedRun("stopped on request between two changes")
 
 
 class Job(Protocol):
@@ -222,6 +228,7 @@ def apply_changes(changes: list[Change], ctx: ApplyContext) -> tuple[list[Outcom
         status_targets = [c.target_id for c in in_step if c.expect_status is not None and c.target_id]
         phases = current_phases(ctx.client, ctx.schema, status_targets) if status_targets else {}
         for change in in_step:
+            ctx.check_stop()
             outcome, found = apply_one(change, ctx, phases)
             outcomes.append(outcome)
             problems += found

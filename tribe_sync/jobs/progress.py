@@ -320,6 +320,7 @@ def _apply_handoff(
     phases = current_phases(ctx.client, ctx.schema, [c.target_id for c in changes if c.target_id])
     processing = ctx.schema.code_of(S.PROCESSING)
     for group in dict.fromkeys(c.group for c in changes):
+        ctx.check_stop()
         members = [c for c in changes if c.group == group]
         fresh = [
             c
@@ -342,6 +343,7 @@ def _apply_handoff(
                 for change in fresh:
                     ctx.journal.mark(ctx.run_id, change.key, ctx.now(), detail=name)
         for change in members:
+            ctx.check_stop()
             outcome, found = apply_one(change, ctx, phases)
             outcomes.append(outcome)
             problems += found

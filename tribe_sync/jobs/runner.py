@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from tribe_sync.bootstrap import Services
+from tribe_sync.errors import InterruptedRun
 from tribe_sync.jobs.base import ApplyContext, Job, Plan, Report
 from tribe_sync.jobs.snapshot import load_snapshot
 
@@ -34,29 +35,45 @@ def run_job(
     if dry_run:
         return Report.planned(plan)
     journal = services.journal
-    run_id = journal.start_run(job.name, today, services.clock())
-    ctx = ApplyContext(
-        client=services.client,
-        journal=journal,
-        schema=services.schema,
-        settings=services.settings,
-        snapshot=snapshot,
-        run_id=run_id,
-        now=services.clock,
-        actor=actor or f"job:{job.name}",
-        progress=progress or (lambda _n: None),
-    )
+    claim = f"job:{job.name}"
+    ttl = dt.timedelta(seconds=services.settings.daemon.job_claim_ttl_s)
+    journal.claim(claim, services.holder, services.clock(), ttl)  # LockHeldError if a run is under way
     try:
-        outcomes, problems = job.apply(plan, ctx)
-    except BaseException as exc:
-        journal.finish_run(
-            run_id,
-            services.clock(),
-            "failed",
-            {"changes": len(plan.changes)},
-            error=f"{type(exc).__name__}: {exc}",
+        run_id = journal.start_run(job.name, today, services.clock())
+        ctx = ApplyContext(
+            client=services.client,
+            journal=journal,
+            schema=services.schema,
+            settings=services.settings,
+            snapshot=snapshot,
+            run_id=run_id,
+            now=services.clock,
+            actor=actor or f"job:{job.name}",
+            progress=progress or (lambda _n: None),
+            stopping=services.stopping.is_set,
         )
-        raise
-    report = Report(plan, False, outcomes, plan.problems + problems, run_id)
-    journal.finish_run(run_id, services.clock(), report.outcome, report.summary())
-    return report
+        try:
+            outcomes, problems = job.apply(plan, ctx)
+        except InterruptedRun:
+            journal.finish_run(
+                run_id,
+                services.clock(),
+                "interrupted",
+                {"changes": len(plan.changes)},
+                error="stopped on request between two changes",
+            )
+            raise
+        except BaseException as exc:
+            journal.finish_run(
+                run_id,
+                services.clock(),
+                "failed",
+                {"changes": len(plan.changes)},
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            raise
+        report = Report(plan, False, outcomes, plan.problems + problems, run_id)
+        journal.finish_run(run_id, services.clock(), report.outcome, report.summary())
+        return report
+    finally:
+        journal.release(claim, services.holder)

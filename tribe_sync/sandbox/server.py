@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
 
 import uvicorn
 
+from tribe_sync.http_server import ServerThread, serve_in_thread
 from tribe_sync.sandbox.app import create_app
 from tribe_sync.sandbox.generator import generate
 from tribe_sync.sandbox.state import Faults, SandboxState
@@ -39,12 +38,10 @@ def build_state(
 class RunningSandbox:
     state: SandboxState
     url: str
-    _server: uvicorn.Server
-    _thread: threading.Thread
+    _server: ServerThread
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._server.stop()
 
     def __enter__(self) -> RunningSandbox:
         return self
@@ -55,21 +52,8 @@ class RunningSandbox:
 
 def start(state: SandboxState, host: str = "127.0.0.1", port: int = 0) -> RunningSandbox:
     """Serve on a background thread; port 0 picks a free one. Returns once it accepts connections."""
-    # uvicorn binds the port itself: its listening socket gives accepted connections TCP_NODELAY,
-    # without which every response waits ~40 ms for a delayed ACK.
-    config = uvicorn.Config(
-        create_app(state), host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True, name="tribe-sandbox")
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the sandbox did not start on {host}:{port}")
-        time.sleep(0.01)
-    bound_port = server.servers[0].sockets[0].getsockname()[1]
-    return RunningSandbox(state, f"http://{host}:{bound_port}", server, thread)
+    server = serve_in_thread(create_app(state), host, port, name="tribe-sandbox")
+    return RunningSandbox(state, server.url, server)
 
 
 def serve(state: SandboxState, host: str, port: int) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["applied", "audit", "claims", "metadata", "runs"]
+__all__ = ["applied", "audit", "claims", "metadata", "rate_calls", "runs"]
 
 metadata = MetaData()
 
@@ -67,4 +67,12 @@ claims = Table(
     Column("name", String(64), primary_key=True),
     Column("holder", String(128), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Calls to Tribe in the last minute, shared by every process on a PostgreSQL store.
+rate_calls = Table(
+    "tribe_sync_rate_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
 )
