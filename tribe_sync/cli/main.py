@@ -15,6 +15,7 @@ from rich.console import Console
 
 from tribe_sync.cli import crm, jobs, reports, sandbox, staff
 from tribe_sync.cli.context import AppContext, configure_logging
+from tribe_sync.cli.daemon import daemon
 from tribe_sync.cli.demo import demo
 from tribe_sync.errors import ConfigError, TransportError, TribeSyncError
 
@@ -48,6 +49,7 @@ def main(
 
 
 app.command("demo")(demo)
+app.command("daemon")(daemon)
 app.add_typer(crm.app, name="crm")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(staff.months, name="months")

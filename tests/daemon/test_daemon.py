@@ -1,0 +1,236 @@
+"""The daemon's scheduling, leadership, catch-up, webhooks and health, with a fake clock."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine
+
+from tests.databases import postgres_url
+from tribe_sync.bootstrap import Services
+from tribe_sync.config import Settings
+from tribe_sync.daemon import Daemon, verify_signature
+from tribe_sync.errors import LockHeldError
+from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+from tribe_sync.store.journal import open_journal
+from tribe_sync.store.ratelimit import SharedRateLimiter
+
+JOB = "close-delivery-months"
+START = dt.datetime(2026, 12, 1, 6, 30, tzinfo=dt.UTC)
+SECRET = "webhook-secret"
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with start(build_state(scale="small", seed=9, anchor=START.date())) as running:
+        yield running
+
+
+def settings_for(sandbox: RunningSandbox, store_url: str, **daemon: Any) -> Settings:
+    return Settings(
+        crm={"api_url": sandbox.url, "token_url": f"{sandbox.url}/oauth2/token"},  # type: ignore[arg-type]
+        store={"url": store_url},  # type: ignore[arg-type]
+        schedule={"close_delivery_months": "0 * * * *"},  # type: ignore[arg-type]
+        daemon={"lease_s": 30, "port": 0, "webhook_secret": SECRET, **daemon},  # type: ignore[arg-type]
+    )
+
+
+def runs_per_hour(url: str) -> Counter[str]:
+    journal = open_journal(url)
+    try:
+        return Counter(r["started_at"].strftime("%H") for r in journal.runs(JOB, limit=500))
+    finally:
+        journal.close()
+
+
+@pytest.mark.postgres
+def test_two_replicas_run_each_period_once_and_the_standby_takes_over_when_the_leader_dies(
+    sandbox: RunningSandbox,
+) -> None:
+    with postgres_url() as url:
+        clock = Clock(START)
+        a, b = (Daemon(Services(settings_for(sandbox, url), clock=clock)) for _ in range(2))
+        alive = [a, b]
+        took_over_at = None
+        while clock.now < START + dt.timedelta(hours=6):
+            for daemon in alive:
+                daemon.heartbeat()
+            if clock.now.minute in (0, 10):  # every replica's scheduler fires, and fires again late
+                for daemon in alive:
+                    daemon.fire(JOB)
+            if clock.now == START + dt.timedelta(hours=3):
+                leader = next(d for d in alive if d.is_leader)
+                alive.remove(leader)  # killed: no release, no more heartbeats
+            if took_over_at is None and len(alive) == 1 and alive[0].is_leader:
+                took_over_at = clock.now
+            clock.now += dt.timedelta(minutes=5)
+        assert sum(d.is_leader for d in alive) == 1
+        assert took_over_at is not None
+        assert took_over_at - (START + dt.timedelta(hours=3)) <= dt.timedelta(seconds=30 + 300)
+        per_hour = runs_per_hour(url)
+        assert set(per_hour.values()) == {1}, per_hour
+        assert len(per_hour) == 6
+        for daemon in (a, b):
+            daemon.services.close()
+
+
+def test_a_run_missed_during_an_outage_is_caught_up_once(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    clock = Clock(START + dt.timedelta(minutes=35))  # 07:05
+    daemon = Daemon(Services(settings_for(sandbox, url), clock=clock))
+    due_at_start = [job for job in daemon.triggers if daemon.is_due(job, clock.now)]
+    assert JOB in due_at_start, "an empty journal: everything with a past scheduled time is due"
+    assert [r.plan.job for r in daemon.run_due()] == due_at_start
+    clock.now += dt.timedelta(hours=5)  # the daemon was down from 07:05 to 12:05
+    caught_up = daemon.run_due()
+    assert JOB in [r.plan.job for r in caught_up]
+    assert daemon.run_due() == [], "once caught up, nothing is due until the next scheduled time"
+    clock.now += dt.timedelta(hours=1)
+    assert JOB in [r.plan.job for r in daemon.run_due()]
+    daemon.services.close()
+
+
+def test_a_second_daemon_on_the_same_sqlite_file_is_refused_with_a_clear_message(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    first = Daemon(Services(settings_for(sandbox, url)))
+    first.lock_store()
+    with pytest.raises(LockHeldError, match=r"another tribe-sync daemon \(pid \d+\) is using .*PostgreSQL"):
+        Daemon(Services(settings_for(sandbox, url))).lock_store()
+    first.stop()
+    Daemon(Services(settings_for(sandbox, url))).lock_store()  # free again once the first has stopped
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha512).digest()).decode()
+
+
+def test_the_signature_is_the_base64_of_the_hmac_sha512_of_the_body() -> None:
+    body = b'{"webhookId": "w", "payload": {}}'
+    assert verify_signature(SECRET, body, sign(body))
+    assert not verify_signature(SECRET, body + b" ", sign(body))
+    assert not verify_signature("other", body, sign(body))
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({}, b'{"webhookId": "w", "payload": []}', 401),
+        ({"X-Tribe-Signature": "bm9wZQ=="}, b'{"webhookId": "w", "payload": []}', 401),
+        ("signed", b"not json", 400),
+        ("signed", b'{"webhookId": "w"}', 400),
+        (
+            "signed",
+            b'{"webhookId": "w", "payload": [{"mutation": "updated", "entityType": "Activity.Task"}]}',
+            202,
+        ),
+    ],
+)
+def test_unsigned_or_malformed_webhooks_are_refused_and_their_body_is_not_logged(
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    headers: Any,
+    body: bytes,
+    status: int,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    daemon = Daemon(Services(settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}")))
+    triggered: list[str] = []
+    daemon.trigger = lambda job, reason: triggered.append(job) or True  # type: ignore[method-assign]
+    headers = {"X-Tribe-Signature": sign(body)} if headers == "signed" else headers
+    assert daemon.webhook(body, headers)[0] == status
+    assert triggered == []
+    assert body.decode(errors="replace") not in caplog.text
+
+
+def test_a_signed_webhook_for_a_new_request_closes_a_full_month_at_once(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    daemon = Daemon(Services(settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}")))
+    triggered: list[str] = []
+    daemon.trigger = lambda job, reason: triggered.append(job) or True  # type: ignore[method-assign]
+    body = json.dumps(
+        {
+            "webhookId": "w-1",
+            "payload": [{"mutation": "created", "entityType": "Activity.SalesOrder", "entityId": "x"}],
+        }
+    ).encode()
+    status, answer = daemon.webhook(body, {"X-Tribe-Signature": sign(body)})
+    assert (status, answer["triggered"], triggered) == (202, [JOB], [JOB])
+
+
+def test_webhooks_are_refused_while_no_secret_is_configured(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    settings = settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}", webhook_secret=None)
+    assert Daemon(Services(settings)).webhook(b"{}", {"X-Tribe-Signature": "x"})[0] == 404
+
+
+def test_health_and_metrics_over_http(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    daemon = Daemon(Services(settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}")))
+    daemon.start()
+    try:
+        deadline = time.monotonic() + 20
+        while JOB not in daemon.last and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert daemon._http is not None
+        health = httpx.get(f"{daemon._http.url}/healthz")
+        assert health.status_code == 200
+        body = health.json()
+        assert (body["status"], body["role"], body["store"]) == ("ok", "leader", "ok")
+        assert body["jobs"][JOB]["last_success"]
+        assert body["jobs"][JOB]["next_run"]
+        metrics = httpx.get(f"{daemon._http.url}/metrics").text
+        assert f'tribe_sync_runs_total{{job="{JOB}",outcome=' in metrics
+        assert "tribe_sync_crm_calls_total" in metrics
+        assert "tribe_sync_leader 1.0" in metrics
+    finally:
+        daemon.stop()
+
+
+@pytest.mark.postgres
+def test_replicas_share_one_rate_budget_through_postgresql() -> None:
+    with postgres_url() as url:
+        open_journal(url).close()  # create the tables
+        engine = create_engine(url)
+        starts: list[float] = []
+        lock = threading.Lock()
+
+        def replica() -> None:
+            limiter = SharedRateLimiter(engine, max_calls=4, window_s=1.0)
+            for _ in range(5):
+                limiter.acquire()
+                with lock:
+                    starts.append(time.monotonic())
+
+        threads = [threading.Thread(target=replica) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        engine.dispose()
+        starts.sort()
+        assert len(starts) == 10
+        for i, began in enumerate(starts):
+            assert len([s for s in starts[i:] if s < began + 0.95]) <= 4
