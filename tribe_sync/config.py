@@ -67,6 +67,7 @@ class CRMSettings(_Section):
     backoff_base_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=120.0, ge=0)
     update_method: Literal["put", "post"] = "put"
+    request_count: bool = False
     verify_tls: bool = True
 
     @property

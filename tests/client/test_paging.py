@@ -126,3 +126,20 @@ def test_update_can_post_with_the_id_for_tenants_that_need_it(
 def test_ids_that_are_not_guids_never_reach_the_url(client: TribeClient) -> None:
     with pytest.raises(ValueError, match="GUID"):
         client.get(SET, "1) or (1")
+
+
+def test_with_request_count_the_first_page_asks_for_count_and_no_empty_page_follows(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    rows = sales_orders()
+    client.request_count = True
+    client.page_size = 3
+    route = router.get(url__startswith=ROOT + SET).mock(
+        side_effect=lambda req: page(
+            rows[skip_of(req) :][:3], **({"@odata.count": 7} if skip_of(req) == 0 else {})
+        )
+    )
+    assert len(client.list(SET)) == 7
+    queries = [parse_qs(urlsplit(str(c.request.url)).query) for c in route.calls]
+    assert [q.get("$count") for q in queries] == [["true"], None, None]
+    assert route.call_count == 3, "3 + 3 + 1 rows; no empty page"

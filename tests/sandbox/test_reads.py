@@ -114,3 +114,10 @@ def test_the_data_holds_every_status_and_some_deliberately_broken_records(api: h
         "ONBEKEND_OUD",
     }
     assert rows(api.get(f"{SO}?$filter={t.R_POSTCODE}%20eq%20'0123%20SS'"))
+
+
+def test_count_true_adds_the_total_to_the_page(api: httpx.Client) -> None:
+    body = api.get(f"{SO}?$top=5&$count=true").json()
+    assert body["@odata.count"] == 180
+    assert len(body["value"]) == 5
+    assert "@odata.count" not in api.get(f"{SO}?$top=5").json()

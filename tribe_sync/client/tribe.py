@@ -44,11 +44,13 @@ class TribeClient:
         *,
         page_size: int = MAX_PAGE_SIZE,
         update_method: str = "put",
+        request_count: bool = False,
     ) -> None:
         self.transport = transport
         self.root = odata_root if odata_root.endswith("/") else odata_root + "/"
         self.page_size = min(page_size, MAX_PAGE_SIZE)
         self.update_method = update_method
+        self.request_count = request_count
 
     @classmethod
     def from_settings(
@@ -90,7 +92,13 @@ class TribeClient:
                 max(1, int(crm.max_requests_per_s * 60)), 60.0, clock=clock, sleep=sleep
             )
         transport = Transport(http, tokens, policy=policy, limiter=limiter, sleep=sleep)
-        return cls(transport, crm.odata_root, page_size=crm.page_size, update_method=crm.update_method)
+        return cls(
+            transport,
+            crm.odata_root,
+            page_size=crm.page_size,
+            update_method=crm.update_method,
+            request_count=crm.request_count,
+        )
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -99,7 +107,8 @@ class TribeClient:
 
         Tribe may return fewer rows than `$top` asked for, so a short page is not the end: the next
         page starts after the rows actually received, and only an empty page (or a server-driven
-        `@odata.nextLink` chain that stops, or `@odata.count` reached) ends the read.
+        `@odata.nextLink` chain that stops, or `@odata.count` reached) ends the read. With
+        `request_count` the first page asks for `$count=true`, so that no empty page is needed.
         """
         query = query or Query()
         if "ID" not in query.ordered_by():
@@ -109,10 +118,13 @@ class TribeClient:
         seen = 0
         url: str | None = None
         server_paged = False
+        total: int | None = None
         while True:
             if url is None:
                 want = self.page_size if limit is None else min(self.page_size, limit - seen)
-                url = self._url(entity_set, query.with_(top=want, skip=skip))
+                first = self.request_count and skip == (query.skip or 0)
+                extra = (*query.extra, ("$count", "true")) if first else query.extra
+                url = self._url(entity_set, query.with_(top=want, skip=skip, extra=extra))
             body = self._get_json(url, label=entity_set)
             rows = body.get("value")
             if not isinstance(rows, list):
@@ -129,7 +141,8 @@ class TribeClient:
                 url, server_paged = urljoin(url, next_link), True
                 continue
             count = body.get("@odata.count")
-            if server_paged or not rows or (isinstance(count, int) and skip + len(rows) >= count):
+            total = count if isinstance(count, int) and not isinstance(count, bool) else total
+            if server_paged or not rows or (total is not None and skip + len(rows) >= total):
                 return
             skip += len(rows)
             url = None

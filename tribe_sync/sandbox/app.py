@@ -130,8 +130,12 @@ class _Handlers:
             if method == "GET" and many["count"]:
                 return PlainTextResponse(str(store.count(entity_set, parse_read(params))))
             if method == "GET":
-                rows = store.read(entity_set, parse_read(params), self.state.faults.page_cap)
-                return JSONResponse({"@odata.context": f"$metadata#OData.{entity_set}", "value": rows})
+                query = parse_read(params)
+                body: dict[str, Any] = {"@odata.context": f"$metadata#OData.{entity_set}"}
+                if params.get("$count", "").lower() == "true":
+                    body["@odata.count"] = store.count(entity_set, query)
+                body["value"] = store.read(entity_set, query, self.state.faults.page_cap)
+                return JSONResponse(body)
             if method == "POST":
                 return JSONResponse(
                     store.create(entity_set, await _body(request), self.state.now()), status_code=201

@@ -34,6 +34,7 @@ class Scale:
 SCALES = {
     "small": Scale(organisations=24, requests=180, forecasts=240, reports=150, capacity=150),
     "realistic": Scale(organisations=400, requests=3600, forecasts=6000, reports=4800, capacity=3000),
+    "medium": Scale(organisations=1200, requests=10800, forecasts=18000, reports=14400, capacity=9000),
     "large": Scale(organisations=4000, requests=36000, forecasts=60000, reports=48000, capacity=30000),
 }
 
