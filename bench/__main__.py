@@ -16,10 +16,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -78,7 +82,9 @@ class Sandbox:
         self.process.wait(timeout=30)
 
 
-def measure(api: str, job: str, workdir: Path, *, request_count: bool = False) -> dict[str, Any]:
+def measure(
+    api: str, job: str, workdir: Path, store: str | None, *, request_count: bool = False
+) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
@@ -90,7 +96,7 @@ def measure(api: str, job: str, workdir: Path, *, request_count: bool = False) -
         "--today",
         TODAY,
         "--journal",
-        f"sqlite:///{workdir / 'journal.db'}",
+        store or f"sqlite:///{workdir / 'journal.db'}",
         "--outbox",
         str(workdir / "outbox"),
     ]
@@ -104,17 +110,39 @@ def measure(api: str, job: str, workdir: Path, *, request_count: bool = False) -
     return result
 
 
+@contextmanager
+def shared_store() -> Iterator[str | None]:
+    """A private schema on the local PostgreSQL, so that every measured process shares one rate budget
+    (as replicas and staff commands do in production); None (SQLite, a budget per process) without it."""
+    base = os.environ.get("TRIBE_SYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    schema = f"bench_{os.getpid()}"
+    try:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    except (SQLAlchemyError, ImportError) as exc:
+        print(f"no PostgreSQL ({str(exc).splitlines()[0]}): each measured process has its own rate budget")
+        yield None
+        return
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 def run_scale(scale: str, latency_ms: int, rate_limit: int | None) -> list[dict[str, Any]]:
     sandbox = Sandbox(scale, latency_ms, rate_limit)
     rows = []
     try:
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory() as folder, shared_store() as store:
             for job in JOB_ORDER:
-                row = measure(sandbox.url, job, Path(folder))
+                row = measure(sandbox.url, job, Path(folder), store)
                 row["scale"] = scale
                 rows.append(row)
                 _print(row)
-            row = measure(sandbox.url, "snapshot", Path(folder), request_count=True)
+            row = measure(sandbox.url, "snapshot", Path(folder), store, request_count=True)
             row["scale"] = scale
             rows.append(row)
             _print(row)
@@ -129,7 +157,7 @@ def scaling(latency_ms: int) -> list[dict[str, Any]]:
         sandbox = Sandbox(scale, latency_ms, None)
         try:
             with tempfile.TemporaryDirectory() as folder:
-                row = measure(sandbox.url, "snapshot", Path(folder))
+                row = measure(sandbox.url, "snapshot", Path(folder), None)
         finally:
             sandbox.stop()
         row.update(scale=scale, factor=factor)
@@ -169,6 +197,7 @@ def main() -> None:
     document = {
         "latency_ms": args.latency_ms,
         "rate_limit_per_min": args.rate_limit,
+        "shared_store": "postgresql" if os.environ.get("TRIBE_SYNC_BENCH_SQLITE") is None else "sqlite",
         "today": TODAY,
         "runs": rows,
         "scaling": growth,

@@ -64,6 +64,21 @@ class Services:
     def schema(self) -> TenantSchema:
         return tenant_schema(self.settings)
 
+    @staticmethod
+    def is_dead(holder: str) -> bool:
+        """Whether a claim's holder (`host:pid:tag`) is a process on this host that no longer exists."""
+        host, _, rest = holder.partition(":")
+        pid_text = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid_text.isdigit():
+            return False
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
     def existing_journal(self) -> Journal | None:
         """The journal if it exists already; a dry run reads it but must not create it."""
         url = self.settings.store.url

@@ -172,7 +172,11 @@ class StoreError(TribeSyncError):
 
 
 class LockHeldError(StoreError):
-    pass
+    """`holder` is who holds the lock or claim, when known (`host:pid:tag`)."""
+
+    def __init__(self, message: str, *, holder: str | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class HandoffError(TribeSyncError):

@@ -1,8 +1,7 @@
 """What Tribe sends: records with a handful of fixed properties and any number of others.
 
-Only the properties every Tribe record has are typed here. Custom fields are named by UUID and differ
-per environment, so they stay in `model_extra` under their wire name and the mappers look them up
-through the configured tenant schema.
+Only `ID` is typed on arrival. Custom fields are named by UUID and differ per environment, so every
+property stays under its wire name and the mappers look it up through the configured tenant schema.
 """
 
 from __future__ import annotations
@@ -12,42 +11,63 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Record", "parse_date"]
+__all__ = ["Record", "parse_date", "parse_moment"]
 
 
 class Record(BaseModel):
+    """One record. Only `ID` is checked on arrival: a record without one breaks Tribe's protocol. Every
+    other property is kept as sent and read through `get()`, so that one malformed value becomes a
+    problem for that record when a mapper reads it, instead of failing the whole page."""
+
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
     id: str = Field(alias="ID")
-    type: str | None = Field(default=None, alias="_Type")
-    name: str | None = Field(default=None, alias="_Name")
-    creation_date: dt.datetime | None = Field(default=None, alias="CreationDate")
-    last_mutation_date: dt.datetime | None = Field(default=None, alias="LastMutationDate")
 
     def get(self, prop: str, default: Any = None) -> Any:
         """A property by its wire name, fixed or custom; `default` when absent (not expanded)."""
-        extra = self.model_extra or {}
-        if prop in extra:
-            return extra[prop]
-        field = _FIXED.get(prop)
-        return getattr(self, field) if field else default
+        if prop == "ID":
+            return self.id
+        return (self.model_extra or {}).get(prop, default)
 
     def has(self, prop: str) -> bool:
-        return prop in (self.model_extra or {}) or prop in _FIXED
+        return prop == "ID" or prop in (self.model_extra or {})
 
     def nav_id(self, prop: str) -> str | None:
         """The ID of a single navigation (expanded or written as `{"ID": …}`), or None."""
         value = self.get(prop)
         return value.get("ID") if isinstance(value, dict) else None
 
+    @property
+    def type(self) -> str | None:
+        value = self.get("_Type")
+        return value if isinstance(value, str) else None
 
-_FIXED = {
-    "ID": "id",
-    "_Type": "type",
-    "_Name": "name",
-    "CreationDate": "creation_date",
-    "LastMutationDate": "last_mutation_date",
-}
+    @property
+    def name(self) -> str | None:
+        value = self.get("_Name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def creation_date(self) -> dt.datetime | None:
+        """ValueError if Tribe sent something that is not a date-time."""
+        return parse_moment(self.get("CreationDate"))
+
+    @property
+    def last_mutation_date(self) -> dt.datetime | None:
+        return parse_moment(self.get("LastMutationDate"))
+
+
+def parse_moment(value: Any) -> dt.datetime | None:
+    """Tribe's UTC date-times (`2026-01-31T09:15:00Z`); a naive one is taken as UTC."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    else:
+        raise ValueError(f"not a date-time: {value!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def parse_date(value: Any) -> dt.date | None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from tribe_sync.bootstrap import Services
-from tribe_sync.errors import InterruptedRun
+from tribe_sync.errors import InterruptedRun, LockHeldError
 from tribe_sync.jobs.base import ApplyContext, Job, Plan, Report
 from tribe_sync.jobs.snapshot import load_snapshot
 
@@ -37,9 +37,18 @@ def run_job(
     journal = services.journal
     claim = f"job:{job.name}"
     ttl = dt.timedelta(seconds=services.settings.daemon.job_claim_ttl_s)
-    journal.claim(claim, services.holder, services.clock(), ttl)  # LockHeldError if a run is under way
     try:
-        run_id = journal.start_run(job.name, today, services.clock())
+        journal.claim(claim, services.holder, services.clock(), ttl)
+    except LockHeldError as held:  # a run is under way, unless its process died (SIGKILL, power)
+        dead = held.holder
+        if not (
+            dead
+            and services.is_dead(dead)
+            and journal.take_over(claim, dead, services.holder, services.clock(), ttl)
+        ):
+            raise
+    try:
+        run_id = journal.start_run(job.name, today, services.clock(), holder=services.holder)
         ctx = ApplyContext(
             client=services.client,
             journal=journal,

@@ -152,7 +152,9 @@ def to_month(record: Record, schema: TenantSchema) -> DeliveryMonth:
         capacity=capacity,
         closed_by=closed_by,
         closed_reason=_text(record, f.closed_reason),
-        closed_at=None if is_open else record.last_mutation_date,
+        closed_at=None
+        if is_open or record.get("LastMutationDate") is None
+        else _moment(record, "LastMutationDate"),
     )
 
 
@@ -281,11 +283,14 @@ def _date(record: Record, prop: str) -> dt.date | None:
         raise Unmappable("wrong_type", field=prop, detail=record.get(prop)) from None
 
 
-def _moment(record: Record) -> dt.datetime:
-    if record.creation_date is None:
-        raise Unmappable("missing_field", field="CreationDate")
-    moment = record.creation_date
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def _moment(record: Record, prop: str = "CreationDate") -> dt.datetime:
+    try:
+        moment = record.creation_date if prop == "CreationDate" else record.last_mutation_date
+    except ValueError:
+        raise Unmappable("wrong_type", field=prop, detail=record.get(prop)) from None
+    if moment is None:
+        raise Unmappable("missing_field", field=prop)
+    return moment
 
 
 def _nav_id(record: Record, prop: str) -> str | None:

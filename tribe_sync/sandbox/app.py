@@ -81,6 +81,8 @@ class _Handlers:
             client_id = self._authorised(request)
             await self._faults(client_id)
             response = await self._dispatch(request)
+            if self.state.faults.stall_rate and self.state.rng.random() < self.state.faults.stall_rate:
+                await asyncio.sleep(self.state.faults.stall_s)  # done, but the client may time out first
         except ODataError as exc:
             response = JSONResponse(exc.body(), status_code=exc.status)
         except _Answer as answer:

@@ -28,6 +28,8 @@ class Faults:
     rate_limit_per_min: int | None = None
     token_ttl_s: float = 3600.0
     page_cap: int = 100
+    stall_rate: float = 0.0  # a fraction of calls answered only after `stall_s`, once processed
+    stall_s: float = 0.0
 
     def update(self, changes: dict[str, Any]) -> None:
         for name, value in changes.items():

@@ -61,11 +61,19 @@ class Journal:
 
     # -- runs ----------------------------------------------------------------------------------
 
-    def start_run(self, job: str, today: dt.date, at: dt.datetime, *, dry_run: bool = False) -> int:
+    def start_run(
+        self, job: str, today: dt.date, at: dt.datetime, *, dry_run: bool = False, holder: str | None = None
+    ) -> int:
         with self._tx() as tx:
             result = tx.execute(
                 insert(runs).values(
-                    job=job, today=today, started_at=at, outcome="running", dry_run=dry_run, counts={}
+                    job=job,
+                    today=today,
+                    started_at=at,
+                    outcome="running",
+                    dry_run=dry_run,
+                    counts={},
+                    holder=holder,
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -183,12 +191,29 @@ class Journal:
             if current is not None and current.holder != holder:
                 expires = _aware(current.expires_at)
                 raise LockHeldError(
-                    f"{name} is claimed by {current.holder} until {expires:%Y-%m-%d %H:%M:%S} UTC"
+                    f"{name} is claimed by {current.holder} until {expires:%Y-%m-%d %H:%M:%S} UTC",
+                    holder=current.holder,
                 )
             if current is None:
                 tx.execute(insert(claims).values(name=name, holder=holder, expires_at=at + ttl))
             else:
                 tx.execute(update(claims).where(claims.c.name == name).values(expires_at=at + ttl))
+
+    def take_over(self, name: str, dead: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> bool:
+        """Take the claim of a holder known to be dead, and close its unfinished runs as abandoned."""
+        with self._tx(conflict=LockHeldError) as tx:
+            taken = tx.execute(
+                update(claims)
+                .where(claims.c.name == name, claims.c.holder == dead)
+                .values(holder=holder, expires_at=at + ttl)
+            ).rowcount
+            if taken:
+                tx.execute(
+                    update(runs)
+                    .where(runs.c.holder == dead, runs.c.outcome == "running")
+                    .values(outcome="abandoned", finished_at=at, error=f"{dead} died during the run")
+                )
+        return bool(taken)
 
     def release(self, name: str, holder: str) -> None:
         with self._tx() as tx:

@@ -32,6 +32,7 @@ runs = Table(
     Column("dry_run", Boolean, nullable=False, default=False),
     Column("counts", JSON, nullable=False, default=dict),
     Column("error", Text),
+    Column("holder", String(128)),  # host:pid:tag of the process that ran it
 )
 
 # One row per change key that was carried out; the key is the idempotency guard.
