@@ -140,6 +140,7 @@ def run_scale(scale: str, latency_ms: int, rate_limit: int | None) -> list[dict[
             for job in JOB_ORDER:
                 row = measure(sandbox.url, job, Path(folder), store)
                 row["scale"] = scale
+                row["store"] = "postgresql (shared rate budget)" if store else "sqlite (a budget per process)"
                 rows.append(row)
                 _print(row)
             row = measure(sandbox.url, "snapshot", Path(folder), store, request_count=True)
@@ -197,7 +198,6 @@ def main() -> None:
     document = {
         "latency_ms": args.latency_ms,
         "rate_limit_per_min": args.rate_limit,
-        "shared_store": "postgresql" if os.environ.get("TRIBE_SYNC_BENCH_SQLITE") is None else "sqlite",
         "today": TODAY,
         "runs": rows,
         "scaling": growth,

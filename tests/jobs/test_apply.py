@@ -61,7 +61,7 @@ def test_a_crash_after_the_handoff_file_before_the_status_writes_never_writes_a_
     def killed(*_args: Any) -> Any:
         raise KeyboardInterrupt("killed between the file and the status writes")
 
-    monkeypatch.setattr(progress_module, "apply_one", killed)
+    monkeypatch.setattr(progress_module, "apply_in_order", killed)
     with pytest.raises(KeyboardInterrupt):
         run_job(PROGRESS, env.services, TODAY)
     (written,) = files(env)

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountabilityReport:
     id: str
     request_id: str
@@ -33,7 +33,7 @@ class AccountabilityReport:
     reported_on: dt.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestStock:
     request: Request
     handed_out: int

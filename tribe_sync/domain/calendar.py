@@ -38,7 +38,7 @@ DUTCH_MONTHS = (
 _MONTH_CODE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Month:
     year: int
     month: int
@@ -94,7 +94,7 @@ class Month:
         return self.code
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Quarter:
     year: int
     number: int

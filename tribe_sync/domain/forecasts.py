@@ -16,7 +16,7 @@ from tribe_sync.domain.calendar import Quarter
 __all__ = ["Forecast", "ForecastState", "classify_forecasts", "effective_forecasts"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Forecast:
     id: str
     organisation_id: str

@@ -10,7 +10,7 @@ __all__ = ["OrderNumber"]
 _PATTERN = re.compile(r"^AD(\d{4})-(\d{5})$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class OrderNumber:
     year: int
     serial: int

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 __all__ = ["ContactPerson", "Organisation", "Processor", "Product"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Organisation:
     """An organisation as a customer of the foundation; `id` is the customer relationship's ID,
     the key requests, forecasts and tasks point to. `approved` is False once it is a former customer."""
@@ -18,7 +18,7 @@ class Organisation:
     approved: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactPerson:
     """One contact relationship: a person as contact of one organisation. A person who represents
     several organisations has one of these per organisation, sharing `person_id`."""

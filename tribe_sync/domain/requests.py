@@ -12,7 +12,7 @@ from tribe_sync.domain.statuses import RequestStatus
 __all__ = ["DeliveryDetails", "Request"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeliveryDetails:
     street: str | None
     house_number: str | None
@@ -23,7 +23,7 @@ class DeliveryDetails:
     email: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     id: str
     number: OrderNumber

@@ -33,6 +33,7 @@ __all__ = [
     "Plan",
     "Report",
     "apply_changes",
+    "apply_in_order",
     "apply_one",
     "current_phases",
     "record",
@@ -227,12 +228,24 @@ def apply_changes(changes: list[Change], ctx: ApplyContext) -> tuple[list[Outcom
         in_step = [c for c in changes if c.step == step]
         status_targets = [c.target_id for c in in_step if c.expect_status is not None and c.target_id]
         phases = current_phases(ctx.client, ctx.schema, status_targets) if status_targets else {}
-        for change in in_step:
-            ctx.check_stop()
-            outcome, found = apply_one(change, ctx, phases)
-            outcomes.append(outcome)
-            problems += found
-            ctx.progress(1)
+        done, found = apply_in_order(in_step, ctx, phases)
+        outcomes += done
+        problems += found
+    return outcomes, problems
+
+
+def apply_in_order(
+    changes: list[Change], ctx: ApplyContext, phases: Mapping[str, str | None]
+) -> tuple[list[Outcome], list[Problem]]:
+    """Each change in turn, stopping cleanly between two if the process is asked to stop."""
+    outcomes: list[Outcome] = []
+    problems: list[Problem] = []
+    for change in changes:
+        ctx.check_stop()
+        outcome, found = apply_one(change, ctx, phases)
+        outcomes.append(outcome)
+        problems += found
+        ctx.progress(1)
     return outcomes, problems
 
 

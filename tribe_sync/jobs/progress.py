@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from string import Template
 
 from tribe_sync.config import Settings
 from tribe_sync.domain.allocation import NoForecastPolicy, allocate
@@ -19,7 +18,6 @@ from tribe_sync.domain.forecasts import effective_forecasts
 from tribe_sync.domain.problems import Problem, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus as S
-from tribe_sync.domain.tasks import TaskIntent
 from tribe_sync.errors import HandoffError
 from tribe_sync.jobs.base import (
     ApplyContext,
@@ -28,17 +26,16 @@ from tribe_sync.jobs.base import (
     Outcome,
     Plan,
     apply_changes,
-    apply_one,
+    apply_in_order,
     current_phases,
 )
 from tribe_sync.jobs.handoff import file_name, handoff_row, write_handoff_file
 from tribe_sync.jobs.snapshot import Snapshot
+from tribe_sync.jobs.tasks import Contacts, task_change
 from tribe_sync.mappers.schema import TenantSchema
-from tribe_sync.mappers.write import phase_body, ref, task_body
+from tribe_sync.mappers.write import phase_body, ref
 
 __all__ = ["NOTIFY_PREFIX", "ProgressStatuses"]
-
-Mover = Callable[[Request, S, str, str, "dict[str, object] | None"], None]
 
 NOTIFY_PREFIX = "notify/delivery-date/"
 STEPS = ("allocation", "hand-off", "confirmation", "delivery")
@@ -65,233 +62,12 @@ class ProgressStatuses:
                 )
             )
             return plan
-        requests = {r.id: r for r in snapshot.requests}
-
-        def move(request: Request, to: S, step: str, reason: str, extra: dict[str, object] | None) -> None:
-            body = {**phase_body(snapshot.phase_ids[to]), **(extra or {})}
-            plan.changes.append(
-                Change(
-                    key=f"status/{request.id}/{to.name}",
-                    step=step,
-                    action="update",
-                    entity_set=schema.sets.request,
-                    target_id=request.id,
-                    label=str(request.number),
-                    reason=reason,
-                    body=body,
-                    before={"status": request.status.name},
-                    after={"status": to.name},
-                    expect_status=request.status,
-                    to_status=to,
-                )
-            )
-            requests[request.id] = dataclasses.replace(request, status=to)
-
-        self._allocation(snapshot, today, settings, schema, plan, requests, move)
-        self._handoff(snapshot, settings, schema, plan, requests)
-        for request in list(requests.values()):
-            if request.status is S.AT_PROCESSOR and request.processor_confirmed_on is not None:
-                move(
-                    request,
-                    S.AWAITING_DELIVERY_DATE,
-                    "confirmation",
-                    f"the processor confirmed on {request.processor_confirmed_on}",
-                    None,
-                )
-        self._delivery(snapshot, today, settings, schema, plan, requests, move)
+        draft = _Draft(snapshot, today, settings, schema, plan, {r.id: r for r in snapshot.requests})
+        draft.allocation()
+        draft.handoff()
+        draft.confirmation()
+        draft.delivery()
         return plan
-
-    def _allocation(
-        self,
-        snapshot: Snapshot,
-        today: dt.date,
-        settings: Settings,
-        schema: TenantSchema,
-        plan: Plan,
-        requests: dict[str, Request],
-        move: Mover,
-    ) -> None:
-        month = Month.of(today)
-        record = snapshot.months.get(month)
-        if record is None:
-            if any(r.status is S.WAITING and r.month <= month for r in requests.values()):
-                plan.problems.append(
-                    problem(
-                        "unknown_reference", "delivery_month", None, field="delivery month", detail=month.code
-                    )
-                )
-            return
-        result = allocate(
-            requests.values(),
-            month,
-            record.capacity,
-            effective_forecasts(snapshot.forecasts),
-            NoForecastPolicy(settings.programme.no_forecast_policy),
-        )
-        for request in result.allocate:
-            carried = request.month != month
-            extra: dict[str, object] | None = (
-                {schema.tenant.request.delivery_month: ref(record.id)} if carried else None
-            )
-            reason = f"allocated in the rounds of {month.label}" + (
-                f" (carried over from {request.month})" if carried else ""
-            )
-            move(request, S.PROCESSING, "allocation", reason, extra)
-            if carried:
-                requests[request.id] = dataclasses.replace(requests[request.id], month=month)
-        for held in result.held:
-            left = "" if held.left is None else f" ({held.left} left, {held.needed} asked)"
-            plan.held.append(
-                Notice(
-                    held.reason.value,
-                    "allocation",
-                    held.request.id,
-                    str(held.request.number),
-                    f"stays waiting: {held.reason.value}{left}",
-                )
-            )
-        for held in result.not_chosen:
-            plan.held.append(
-                Notice(
-                    "allocated_but_not_chosen",
-                    "allocation",
-                    held.request.id,
-                    str(held.request.number),
-                    f"allocated earlier; the rounds would not choose it now ({held.reason.value})",
-                )
-            )
-        for organisation in sorted(result.uncapped):
-            plan.held.append(
-                Notice(
-                    "no_forecast",
-                    "allocation",
-                    organisation,
-                    _name(snapshot, organisation),
-                    "no valid forecast: allocated without a cap",
-                )
-            )
-
-    def _handoff(
-        self,
-        snapshot: Snapshot,
-        settings: Settings,
-        schema: TenantSchema,
-        plan: Plan,
-        requests: dict[str, Request],
-    ) -> None:
-        active = [p for p in snapshot.processors.values() if p.active]
-        default = settings.programme.default_processor_id or (active[0].id if len(active) == 1 else None)
-        unassigned = 0
-        for request in sorted(requests.values(), key=lambda r: r.queue_key):
-            if request.status is not S.PROCESSING:
-                continue
-            chosen = request.processor_id or default
-            if chosen is None:
-                unassigned += 1
-                continue
-            processor = snapshot.processors.get(chosen)
-            if processor is None:
-                plan.problems.append(
-                    problem(
-                        "unknown_reference",
-                        "request",
-                        request.id,
-                        field="processor",
-                        detail=chosen,
-                        order_number=str(request.number),
-                    )
-                )
-                continue
-            plan.changes.append(
-                Change(
-                    key=f"handoff/{request.id}",
-                    step="hand-off",
-                    action="handoff",
-                    entity_set=schema.sets.request,
-                    target_id=request.id,
-                    label=str(request.number),
-                    reason=f"handed off to {processor.name}",
-                    body=phase_body(snapshot.phase_ids[S.AT_PROCESSOR]),
-                    before={"status": "PROCESSING"},
-                    after={"status": "AT_PROCESSOR", "processor": processor.name},
-                    expect_status=S.PROCESSING,
-                    to_status=S.AT_PROCESSOR,
-                    group=processor.id,
-                    row=handoff_row(request),
-                )
-            )
-            requests[request.id] = dataclasses.replace(request, status=S.AT_PROCESSOR)
-        if unassigned:
-            # One configuration problem, not one per request.
-            plan.problems.append(
-                problem("no_processor", "processor", None, detail=unassigned, active=len(active))
-            )
-
-    def _delivery(
-        self,
-        snapshot: Snapshot,
-        today: dt.date,
-        settings: Settings,
-        schema: TenantSchema,
-        plan: Plan,
-        requests: dict[str, Request],
-        move: Mover,
-    ) -> None:
-        for request in list(requests.values()):
-            if (
-                request.status is S.AWAITING_DELIVERY_DATE
-                and request.delivery_date
-                and request.delivery_date <= today
-            ):
-                move(request, S.CLOSED, "delivery", f"delivered on {request.delivery_date}", None)
-        # Tell the contact person once, while the delivery is still ahead (or happening in this run);
-        # requests that were delivered before we first looked get no belated message.
-        template = settings.templates.delivery_date
-        ahead = (S.AT_PROCESSOR, S.AWAITING_DELIVERY_DATE)
-        was = {r.id: r.status for r in snapshot.requests}
-        for request in requests.values():
-            key = NOTIFY_PREFIX + request.id
-            if request.delivery_date is None or key in snapshot.tasks:
-                continue
-            if request.status not in ahead and was.get(request.id) not in ahead:
-                continue
-            contact = snapshot.contacts.get(request.contact_id or "")
-            values = {
-                "organisation": _name(snapshot, request.organisation_id),
-                "contact_name": (contact.name if contact else None)
-                or (request.delivery.contact_name if request.delivery else "")
-                or "",
-                "order_number": str(request.number),
-                "quantity": str(request.quantity),
-                "product": request.product_code.lower() + "s",
-                "delivery_date": request.delivery_date.strftime("%d-%m-%Y"),
-                "month": request.month.label,
-            }
-            intent = TaskIntent(
-                key=key,
-                kind="delivery_date",
-                subject=Template(template.subject).substitute(values),
-                body=Template(template.body).substitute(values),
-                start=today,
-                due=request.delivery_date,
-                organisation_id=request.organisation_id,
-                contact_id=request.contact_id,
-            )
-            plan.changes.append(
-                Change(
-                    key=key,
-                    step="delivery",
-                    action="create",
-                    entity_set=schema.sets.task,
-                    target_id=None,
-                    label=str(request.number),
-                    reason=f"the delivery date {request.delivery_date} is known",
-                    body=task_body(
-                        intent, open_phase_id=snapshot.task_phase_ids.get(schema.tenant.task_phases.open)
-                    ),
-                    after={"task": intent.subject},
-                )
-            )
 
     def apply(self, plan: Plan, ctx: ApplyContext) -> tuple[list[Outcome], list[Problem]]:
         outcomes: list[Outcome] = []
@@ -306,6 +82,214 @@ class ProgressStatuses:
             outcomes += done
             problems += found
         return outcomes, problems
+
+
+@dataclass
+class _Draft:
+    """A plan in the making; `requests` holds each request as the steps planned so far will leave it."""
+
+    snapshot: Snapshot
+    today: dt.date
+    settings: Settings
+    schema: TenantSchema
+    plan: Plan
+    requests: dict[str, Request]
+
+    def move(
+        self, request: Request, to: S, step: str, reason: str, extra: dict[str, object] | None = None
+    ) -> None:
+        self.plan.changes.append(
+            Change(
+                key=f"status/{request.id}/{to.name}",
+                step=step,
+                action="update",
+                entity_set=self.schema.sets.request,
+                target_id=request.id,
+                label=str(request.number),
+                reason=reason,
+                body={**phase_body(self.snapshot.phase_ids[to]), **(extra or {})},
+                before={"status": request.status.name},
+                after={"status": to.name},
+                expect_status=request.status,
+                to_status=to,
+            )
+        )
+        self.requests[request.id] = dataclasses.replace(request, status=to)
+
+    def allocation(self) -> None:
+        month = Month.of(self.today)
+        record = self.snapshot.months.get(month)
+        if record is None:
+            if any(r.status is S.WAITING and r.month <= month for r in self.requests.values()):
+                self.plan.problems.append(
+                    problem(
+                        "unknown_reference", "delivery_month", None, field="delivery month", detail=month.code
+                    )
+                )
+            return
+        result = allocate(
+            self.requests.values(),
+            month,
+            record.capacity,
+            effective_forecasts(self.snapshot.forecasts),
+            NoForecastPolicy(self.settings.programme.no_forecast_policy),
+        )
+        for request in result.allocate:
+            carried = request.month != month
+            reason = f"allocated in the rounds of {month.label}"
+            if carried:
+                reason += f" (carried over from {request.month})"
+            extra: dict[str, object] = (
+                {self.schema.tenant.request.delivery_month: ref(record.id)} if carried else {}
+            )
+            self.move(request, S.PROCESSING, "allocation", reason, extra)
+            if carried:
+                self.requests[request.id] = dataclasses.replace(self.requests[request.id], month=month)
+        held = self.plan.held
+        for item in result.held:
+            left = "" if item.left is None else f" ({item.left} left, {item.needed} asked)"
+            held.append(
+                Notice(
+                    item.reason.value,
+                    "allocation",
+                    item.request.id,
+                    str(item.request.number),
+                    f"stays waiting: {item.reason.value}{left}",
+                )
+            )
+        for item in result.not_chosen:
+            held.append(
+                Notice(
+                    "allocated_but_not_chosen",
+                    "allocation",
+                    item.request.id,
+                    str(item.request.number),
+                    f"allocated earlier; the rounds would not choose it now ({item.reason.value})",
+                )
+            )
+        for organisation in sorted(result.uncapped):
+            held.append(
+                Notice(
+                    "no_forecast",
+                    "allocation",
+                    organisation,
+                    self.name_of(organisation),
+                    "no valid forecast: allocated without a cap",
+                )
+            )
+
+    def handoff(self) -> None:
+        active = [p for p in self.snapshot.processors.values() if p.active]
+        default = self.settings.programme.default_processor_id or (active[0].id if len(active) == 1 else None)
+        unassigned = 0
+        for request in sorted(self.requests.values(), key=lambda r: r.queue_key):
+            if request.status is not S.PROCESSING:
+                continue
+            chosen = request.processor_id or default
+            if chosen is None:
+                unassigned += 1
+                continue
+            processor = self.snapshot.processors.get(chosen)
+            if processor is None:
+                self.plan.problems.append(
+                    problem(
+                        "unknown_reference",
+                        "request",
+                        request.id,
+                        field="processor",
+                        detail=chosen,
+                        order_number=str(request.number),
+                    )
+                )
+                continue
+            self.plan.changes.append(
+                Change(
+                    key=f"handoff/{request.id}",
+                    step="hand-off",
+                    action="handoff",
+                    entity_set=self.schema.sets.request,
+                    target_id=request.id,
+                    label=str(request.number),
+                    reason=f"handed off to {processor.name}",
+                    body=phase_body(self.snapshot.phase_ids[S.AT_PROCESSOR]),
+                    before={"status": "PROCESSING"},
+                    after={"status": "AT_PROCESSOR", "processor": processor.name},
+                    expect_status=S.PROCESSING,
+                    to_status=S.AT_PROCESSOR,
+                    group=processor.id,
+                    row=handoff_row(request),
+                )
+            )
+            self.requests[request.id] = dataclasses.replace(request, status=S.AT_PROCESSOR)
+        if unassigned:  # one configuration problem, not one per request
+            self.plan.problems.append(
+                problem("no_processor", "processor", None, detail=unassigned, active=len(active))
+            )
+
+    def confirmation(self) -> None:
+        for request in list(self.requests.values()):
+            if request.status is S.AT_PROCESSOR and request.processor_confirmed_on is not None:
+                self.move(
+                    request,
+                    S.AWAITING_DELIVERY_DATE,
+                    "confirmation",
+                    f"the processor confirmed on {request.processor_confirmed_on}",
+                )
+
+    def delivery(self) -> None:
+        for request in list(self.requests.values()):
+            if (
+                request.status is S.AWAITING_DELIVERY_DATE
+                and request.delivery_date
+                and request.delivery_date <= self.today
+            ):
+                self.move(request, S.CLOSED, "delivery", f"delivered on {request.delivery_date}")
+        # Tell the contact person once, while the delivery is still ahead (or happening in this run);
+        # requests delivered before we first looked get no belated message.
+        ahead = (S.AT_PROCESSOR, S.AWAITING_DELIVERY_DATE)
+        was = {r.id: r.status for r in self.snapshot.requests}
+        contacts = Contacts(self.snapshot)
+        for request in self.requests.values():
+            key = NOTIFY_PREFIX + request.id
+            if request.delivery_date is None or key in self.snapshot.tasks:
+                continue
+            if request.status not in ahead and was.get(request.id) not in ahead:
+                continue
+            contact = self.snapshot.contacts.get(request.contact_id or "") or contacts.for_organisation(
+                request.organisation_id
+            )
+            name = (contact.name if contact else None) or (
+                request.delivery.contact_name if request.delivery else ""
+            )
+            self.plan.changes.append(
+                task_change(
+                    key=key,
+                    kind="delivery_date",
+                    step="delivery",
+                    template=self.settings.templates.delivery_date,
+                    values={
+                        "organisation": self.name_of(request.organisation_id),
+                        "contact_name": name or "",
+                        "order_number": request.number,
+                        "quantity": request.quantity,
+                        "product": request.product_code.lower() + "s",
+                        "delivery_date": request.delivery_date.strftime("%d-%m-%Y"),
+                        "month": request.month.label,
+                    },
+                    today=self.today,
+                    due=request.delivery_date,
+                    reason=f"the delivery date {request.delivery_date} is known",
+                    label=str(request.number),
+                    snapshot=self.snapshot,
+                    schema=self.schema,
+                    organisation_id=request.organisation_id,
+                    contact_id=request.contact_id,
+                )
+            )
+
+    def name_of(self, organisation_id: str) -> str:
+        organisation = self.snapshot.organisations.get(organisation_id)
+        return organisation.name if organisation else organisation_id
 
 
 def _apply_handoff(
@@ -342,12 +326,9 @@ def _apply_handoff(
             else:
                 for change in fresh:
                     ctx.journal.mark(ctx.run_id, change.key, ctx.now(), detail=name)
-        for change in members:
-            ctx.check_stop()
-            outcome, found = apply_one(change, ctx, phases)
-            outcomes.append(outcome)
-            problems += found
-            ctx.progress(1)
+        done, found = apply_in_order(members, ctx, phases)
+        outcomes += done
+        problems += found
     return outcomes, problems
 
 
@@ -357,8 +338,3 @@ def _handed_off(change: Change, ctx: ApplyContext, outbox: Path) -> bool:
         return False
     status, name = state
     return status == "done" or (name is not None and (outbox / name).exists())
-
-
-def _name(snapshot: Snapshot, organisation_id: str) -> str:
-    organisation = snapshot.organisations.get(organisation_id)
-    return organisation.name if organisation else organisation_id

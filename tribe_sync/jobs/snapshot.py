@@ -6,7 +6,7 @@ queries. A record that does not map becomes a `Problem` in `problems`, and the r
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tribe_sync.client.odata import Query
@@ -81,8 +81,9 @@ def load_snapshot(
     sets = schema.sets
     snap = Snapshot()
 
-    def read(entity_set: str, query: Query) -> list[Record]:
-        return client.list(entity_set, query)
+    def read(entity_set: str, query: Query) -> Iterator[Record]:
+        # Streamed: each page is mapped as it arrives, so at most one page of wire records is in memory.
+        return client.iter_records(entity_set, query)
 
     if "organisations" in parts:
         found, bad = map_all(
@@ -151,5 +152,5 @@ def load_snapshot(
     return snap
 
 
-def _codes(records: list[Record]) -> dict[str, bool]:
+def _codes(records: Iterable[Record]) -> dict[str, bool]:
     return {str(r.get("Code")): r.get("IsActive") is not False for r in records if r.get("Code")}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from tribe_sync.client.wire import Record, parse_date
@@ -169,7 +170,7 @@ def to_forecast(record: Record, schema: TenantSchema) -> Forecast:
     return Forecast(
         id=record.id,
         organisation_id=_required(_nav_id(record, f.organisation), f.organisation),
-        quarter=Quarter(year, number),
+        quarter=_quarter(year, number),
         product_code=_required(_code(record, f.product), f.product),
         quantity=quantity,
         submitted_at=submitted_at,
@@ -314,6 +315,12 @@ def _codes(record: Record, prop: str) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=1024)
+def _quarter(year: int, number: int) -> Quarter:
+    return Quarter(year, number)
+
+
+@lru_cache(maxsize=4096)  # tens of thousands of records share a few dozen months: share the objects too
 def _month(code: str) -> Month:
     try:
         return Month.parse(code)

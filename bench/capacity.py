@@ -1,0 +1,112 @@
+"""Writes the README's "Capacity on paper" section from `bench/results/latest.json`.
+
+`python -m bench.capacity` replaces what stands between the capacity markers in README.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+from tribe_sync.config import ScheduleSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- capacity:start -->", "<!-- capacity:end -->"
+CEILING = 1000  # Tribe: calls per minute per application
+WEEK_MINUTES = 7 * 24 * 60
+
+INTRO = """\
+How many calls to Tribe each job needs, measured by `make bench` against the sandbox ({latency} ms latency
+per call, Tribe's {limit} calls per minute enforced, every process sharing one budget through PostgreSQL),
+and how long that takes at Tribe's ceiling of 1000 calls per minute per API application (one budget,
+shared by every process that uses the application's credentials). *Minimum*: one call per 100 records
+per read plus one per change. *Naive*: list the IDs, then one GET per record and one write per change.
+"""
+
+
+def runs_per_week(cron: str) -> int:
+    """How often a cron expression fires in one week (counted over a real week)."""
+    trigger = CronTrigger.from_crontab(cron, timezone="Europe/Amsterdam")
+    moment = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)  # a Monday
+    count = 0
+    fire = trigger.get_next_fire_time(None, moment)
+    while fire is not None and fire < moment + dt.timedelta(days=7):
+        count += 1
+        fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))
+    return count
+
+
+def section(document: dict[str, Any]) -> str:
+    runs = [r for r in document["runs"] if not r.get("request_count")]
+    lines = [
+        INTRO.format(latency=document["latency_ms"], limit=document["rate_limit_per_min"]),
+        "| scale | job | calls | minimum | naive | minutes at 1000/min | measured | peak RSS |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['scale']} | {r['job']} | {r['calls']:,} | {r['minimum']:,} | {r['naive']:,} "
+            f"| {r['calls'] / CEILING:.1f} | {r['wall_s']:.0f} s | {r['peak_rss_mb']:.0f} MB |"
+        )
+    lines += [
+        "",
+        "A week on the default schedule (`[schedule]`; a week has 10,080 minutes of budget):",
+        "",
+        "| scale | calls a week | minutes at 1000/min | share of a week | naive calls | naive share |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    schedule = ScheduleSettings()
+    shares = {}
+    for scale in dict.fromkeys(r["scale"] for r in runs):
+        weekly = naive = 0
+        for r in (r for r in runs if r["scale"] == scale and r["job"] != "snapshot"):
+            times = runs_per_week(schedule.cron(r["job"]))
+            weekly, naive = weekly + times * r["calls"], naive + times * r["naive"]
+        shares[scale] = weekly / CEILING / WEEK_MINUTES
+        lines.append(
+            f"| {scale} | {weekly:,} | {weekly / CEILING:,.0f} | {shares[scale]:.1%} | {naive:,} "
+            f"| {naive / CEILING / WEEK_MINUTES:.1%} |"
+        )
+    biggest = max(shares, key=lambda s: shares[s])
+    lines += [
+        "",
+        f"One API application carries the {biggest} scale on the default schedule with "
+        f"{shares[biggest]:.1%} of its weekly budget, so it reaches about {0.5 / shares[biggest]:.0f}x "
+        "further before half the budget is spent. Ask Tribe for a higher limit (or a second "
+        "application) when that share nears one half, or when one run must finish faster than "
+        "calls / 1000 minutes. Webhooks (`POST /webhooks/tribe`) close a filling month at once without "
+        "polling more often.",
+        "",
+    ]
+    growth = document.get("scaling") or []
+    if growth:
+        lines += [
+            "Growth with the data (a full snapshot read, 30 ms latency, no rate limit):",
+            "",
+            "| data | records | calls | seconds | seconds per 1000 records |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {g['factor']}x | {g['records_read']:,} | {g['calls']:,} | {g['wall_s']:.0f} "
+            f"| {g['seconds_per_1000_records']:.2f} |"
+            for g in growth
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    document = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = text.index(START) + len(START), text.index(END)
+    readme.write_text(text[:start] + "\n" + section(document) + text[end:])
+    print("README.md: the capacity section is written from bench/results/latest.json")
+
+
+if __name__ == "__main__":
+    main()
