@@ -20,19 +20,11 @@ from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal, open_journal
 from tribe_sync.store.ratelimit import SharedRateLimiter
 
-__all__ = ["Services", "crm_client", "tenant_schema", "utc_now"]
+__all__ = ["Services", "utc_now"]
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def crm_client(settings: Settings) -> TribeClient:
-    return TribeClient.from_settings(settings.crm)
-
-
-def tenant_schema(settings: Settings) -> TenantSchema:
-    return TenantSchema.from_settings(settings)
 
 
 @dataclass
@@ -62,7 +54,7 @@ class Services:
 
     @cached_property
     def schema(self) -> TenantSchema:
-        return tenant_schema(self.settings)
+        return TenantSchema.from_settings(self.settings)
 
     @staticmethod
     def is_dead(holder: str) -> bool:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tribe_sync.bootstrap import crm_client, tenant_schema
+from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.errors import ResponseValidationError
@@ -25,10 +25,10 @@ def check(
 ) -> None:
     """Compare the configured tenant mapping with the CRM's $metadata; exit 1 if anything is missing."""
     context = app_context(ctx)
-    with crm_client(context.settings) as tribe:
-        csdl = tribe.metadata()
+    with Services(context.settings) as services:
+        csdl = services.client.metadata()
     try:
-        findings = check_metadata(csdl, tenant_schema(context.settings))
+        findings = check_metadata(csdl, services.schema)
     except ValueError as exc:
         raise ResponseValidationError(str(exc)) from exc
     bad = [f for f in findings if not f.ok]
