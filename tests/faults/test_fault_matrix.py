@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,18 +89,31 @@ def end_state(state: SandboxState, outbox: Path) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Reference:
+    state: dict[str, Any]
+    writes: dict[str, int]  # what each job writes in a clean run
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     workdir = tmp_path_factory.mktemp("clean")
+    writes = {}
     with tenant() as sandbox:
         config = settings(sandbox, workdir)
         for job in ORDER:
+            before = calls(sandbox.state, "PUT", "POST")
             assert run(job, config)
+            writes[job] = calls(sandbox.state, "PUT", "POST") - before
         state = end_state(sandbox.state, workdir / "outbox")
     assert state["handoffs"]
     assert sum(state["tasks"].values()) > 10
     assert set(state["tasks"].values()) == {1}
-    return state
+    return Reference(state, writes)
+
+
+def calls(state: SandboxState, *methods: str) -> int:
+    return sum(1 for call in state.log if call.method in methods and call.path.startswith("/v1/odata/"))
 
 
 def converge(config: Settings) -> None:
@@ -111,7 +125,7 @@ def converge(config: Settings) -> None:
 
 @pytest.mark.parametrize("seed", range(6 if SOAK else 2))
 def test_storms_of_429_5xx_timeouts_and_expiring_tokens_converge_to_the_clean_end_state(
-    reference: dict[str, Any], tmp_path: Path, seed: int
+    reference: Reference, tmp_path: Path, seed: int
 ) -> None:
     faults = Faults(
         fail_rate=0.3,
@@ -138,19 +152,14 @@ def test_storms_of_429_5xx_timeouts_and_expiring_tokens_converge_to_the_clean_en
         assert injected > 20, "the storm happened"
         sandbox.state.faults = Faults()
         converge(settings(sandbox, tmp_path))
-        assert end_state(sandbox.state, tmp_path / "outbox") == reference
-
-
-def writes(state: SandboxState) -> int:
-    return sum(
-        1 for call in state.log if call.method in ("PUT", "POST") and call.path.startswith("/v1/odata/")
-    )
+        assert end_state(sandbox.state, tmp_path / "outbox") == reference.state
 
 
 @pytest.mark.parametrize("victim", ORDER if SOAK else ["progress-statuses", "accountability-reminders"])
-def test_a_process_killed_at_random_points_during_apply_leaves_nothing_lost_or_doubled(
-    reference: dict[str, Any], tmp_path: Path, victim: str
+def test_a_process_killed_at_random_points_leaves_nothing_lost_or_doubled(
+    reference: Reference, tmp_path: Path, victim: str
 ) -> None:
+    """Kill points: 0 is the first CRM read (a run killed while reading), n is the n-th write of the run."""
     rng = random.Random(victim)
     kills = 0
     with tenant(Faults(latency_ms=15)) as sandbox:
@@ -164,9 +173,11 @@ def test_a_process_killed_at_random_points_during_apply_leaves_nothing_lost_or_d
         }
         for job in ORDER:
             if job == victim:
+                started = calls(sandbox.state, "PUT", "POST")
                 for _ in range(8 if SOAK else 2):
-                    before = writes(sandbox.state)
-                    point = rng.randint(1, 12)
+                    reads, writes = calls(sandbox.state, "GET"), calls(sandbox.state, "PUT", "POST")
+                    left = max(0, reference.writes[job] - (writes - started))
+                    point = rng.randint(0, min(left, 12))
                     process = subprocess.Popen(
                         [str(EXE), "jobs", "run", job, "--today", TODAY.isoformat()],
                         env=env,
@@ -174,9 +185,13 @@ def test_a_process_killed_at_random_points_during_apply_leaves_nothing_lost_or_d
                         stderr=subprocess.DEVNULL,
                     )
                     deadline = time.monotonic() + 60
-                    while writes(sandbox.state) - before < point and process.poll() is None:
+                    while process.poll() is None and (
+                        calls(sandbox.state, "GET") == reads
+                        if point == 0
+                        else calls(sandbox.state, "PUT", "POST") - writes < point
+                    ):
                         assert time.monotonic() < deadline
-                        time.sleep(0.005)
+                        time.sleep(0.002)
                     if process.poll() is None:
                         process.send_signal(signal.SIGKILL)
                         kills += 1
@@ -184,6 +199,6 @@ def test_a_process_killed_at_random_points_during_apply_leaves_nothing_lost_or_d
             assert run(job, config), f"{job} must finish after the kills"
         sandbox.state.faults = Faults()
         converge(config)
-        assert end_state(sandbox.state, tmp_path / "outbox") == reference
+        assert end_state(sandbox.state, tmp_path / "outbox") == reference.state
     print(f"{victim}: {kills} kill points tried")
     assert kills >= 1
