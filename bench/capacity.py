@@ -54,7 +54,9 @@ def section(document: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "A week on the default schedule (`[schedule]`; a week has 10,080 minutes of budget):",
+        "A week on the default schedule (`[schedule]`; a week has 10,080 minutes of budget), counting "
+        "every run as heavy as the measured one. That is an upper bound: most repeat runs only read, "
+        "because what was written once is not written again.",
         "",
         "| scale | calls a week | minutes at 1000/min | share of a week | naive calls | naive share |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
