@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from tribe_sync.bootstrap import Services
 from tribe_sync.client.odata import Expand, F, Query, any_of
 from tribe_sync.client.tribe import TribeClient
 from tribe_sync.config import Settings
@@ -171,6 +172,28 @@ class ApplyContext:
     actor: str
     progress: Callable[[int], None] = lambda _n: None
     stopping: Callable[[], bool] = lambda: False
+
+    @classmethod
+    def for_run(
+        cls,
+        services: Services,
+        snapshot: Snapshot,
+        run_id: int,
+        actor: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> ApplyContext:
+        return cls(
+            client=services.client,
+            journal=services.journal,
+            schema=services.schema,
+            settings=services.settings,
+            snapshot=snapshot,
+            run_id=run_id,
+            now=services.clock,
+            actor=actor,
+            progress=progress or (lambda _n: None),
+            stopping=services.stopping.is_set,
+        )
 
     def check_stop(self) -> None:
         """Between two changes: if the process is asked to stop, end the run here, cleanly."""

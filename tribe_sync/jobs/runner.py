@@ -49,18 +49,7 @@ def run_job(
             raise
     try:
         run_id = journal.start_run(job.name, today, services.clock(), holder=services.holder)
-        ctx = ApplyContext(
-            client=services.client,
-            journal=journal,
-            schema=services.schema,
-            settings=services.settings,
-            snapshot=snapshot,
-            run_id=run_id,
-            now=services.clock,
-            actor=actor or f"job:{job.name}",
-            progress=progress or (lambda _n: None),
-            stopping=services.stopping.is_set,
-        )
+        ctx = ApplyContext.for_run(services, snapshot, run_id, actor or f"job:{job.name}", progress)
         try:
             outcomes, problems = job.apply(plan, ctx)
         except InterruptedRun:

@@ -83,17 +83,8 @@ def apply_staff_changes(
 ) -> tuple[int, list[Outcome], list[Problem]]:
     today = services.today()
     journal = services.journal
-    run_id = journal.start_run(name, today, services.clock())
-    ctx = ApplyContext(
-        client=services.client,
-        journal=journal,
-        schema=services.schema,
-        settings=services.settings,
-        snapshot=snapshot,
-        run_id=run_id,
-        now=services.clock,
-        actor=actor,
-    )
+    run_id = journal.start_run(name, today, services.clock(), holder=services.holder)
+    ctx = ApplyContext.for_run(services, snapshot, run_id, actor)
     outcomes, problems = apply_changes(changes, ctx)
     failed = problems or any(o.status == "failed" for o in outcomes)
     journal.finish_run(

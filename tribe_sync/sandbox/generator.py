@@ -159,20 +159,6 @@ PHASES = [
     ("GESLOTEN", "Gesloten"),
     ("ONBEKEND_OUD", "Oude status (2020)"),
 ]
-DUTCH_MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 def generate(store: SandboxStore, *, scale: str = "small", seed: int = 1, anchor: dt.date) -> dict[str, int]:
