@@ -126,3 +126,18 @@ def test_a_template_error_is_a_configuration_error_before_anything_runs(cli: Cli
     result = cli("--config", str(path), "jobs", "run", "audit", "--dry-run")
     assert result.code == 2
     assert "audit_staff.subject: unknown placeholder(s) $datum" in result.err
+
+
+def test_with_json_a_run_that_cannot_be_done_still_prints_one_document_and_exits_1(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", "http://127.0.0.1:9/oauth2/token")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
+    result = cli("jobs", "run", "audit", "--today", "2026-12-01", "--json")
+    assert result.code == 1
+    document = json.loads(result.out)
+    assert (document["job"], document["today"], document["changes"]) == ("audit", "2026-12-01", [])
+    assert document["problems"][0]["code"] == "run_failed"
+    assert "127.0.0.1:9" in document["error"]

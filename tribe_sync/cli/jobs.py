@@ -12,6 +12,7 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.errors import ConfigError, TribeSyncError
 from tribe_sync.jobs.base import Plan, Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.runner import run_job
@@ -54,16 +55,38 @@ def run(
     context = app_context(ctx)
     with Services(context.settings) as services:
         day = parse_day(today, services.today())
-        with Progress(console=context.err, transient=True, disable=as_json or not sys.stderr.isatty()) as bar:
-            task = bar.add_task(f"{name}: applying", total=None)
-            report = run_job(
-                job,
-                services,
-                day,
-                dry_run=dry_run,
-                progress=lambda n: bar.advance(task, n),
-                on_plan=lambda plan: bar.update(task, total=len(plan.changes)),
+        try:
+            with Progress(
+                console=context.err, transient=True, disable=as_json or not sys.stderr.isatty()
+            ) as bar:
+                task = bar.add_task(f"{name}: applying", total=None)
+                report = run_job(
+                    job,
+                    services,
+                    day,
+                    dry_run=dry_run,
+                    progress=lambda n: bar.advance(task, n),
+                    on_plan=lambda plan: bar.update(task, total=len(plan.changes)),
+                )
+        except TribeSyncError as exc:
+            if not as_json or isinstance(exc, ConfigError):
+                raise
+            # --json promises one document on stdout, also when the run could not be done at all.
+            emit_json(
+                {
+                    "job": name,
+                    "today": day.isoformat(),
+                    "dry_run": dry_run,
+                    "changes": [],
+                    "problems": [
+                        {"code": "run_failed", "entity": "run", "record_id": None, "message": str(exc)}
+                    ],
+                    "held": [],
+                    "summary": {"changes": 0, "problems": 1},
+                    "error": str(exc),
+                }
             )
+            raise typer.Exit(1) from None
     if as_json:
         emit_json(report.as_json())
     else:
