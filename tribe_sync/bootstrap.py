@@ -46,7 +46,7 @@ class Services:
         """With PostgreSQL every process on the store shares Tribe's budget; else each keeps its own."""
         if not (self.settings.daemon.shared_rate_limit and self.settings.store.url.startswith("postgresql")):
             return None
-        return SharedRateLimiter(self.journal.engine, max(1, int(self.settings.crm.max_requests_per_s * 60)))
+        return SharedRateLimiter(self.journal.engine, self.settings.crm.max_requests_per_minute)
 
     @cached_property
     def journal(self) -> Journal:

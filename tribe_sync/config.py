@@ -71,6 +71,11 @@ class CRMSettings(_Section):
     verify_tls: bool = True
 
     @property
+    def max_requests_per_minute(self) -> int:
+        """The ceiling in Tribe's own terms: a sliding window of one minute."""
+        return max(1, int(self.max_requests_per_s * 60))
+
+    @property
     def odata_root(self) -> str:
         """`api_url` may be the host (`https://api.tribecrm.nl`) or the OData root itself."""
         url = self.api_url.rstrip("/")

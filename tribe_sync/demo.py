@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.domain.accountability import OrganisationStock, stock_per_organisation, stock_per_request
@@ -58,9 +60,13 @@ class DemoResult:
 def sandbox_settings(settings: Settings, sandbox: RunningSandbox, workdir: Path) -> Settings:
     """The given settings, pointed at a running sandbox and a private journal and outbox."""
     crm = settings.crm.model_copy(
-        update={"api_url": sandbox.url, "token_url": f"{sandbox.url}/oauth2/token", "client_id": "sandbox"}
+        update={
+            "api_url": sandbox.url,
+            "token_url": f"{sandbox.url}/oauth2/token",
+            "client_id": "sandbox",
+            "client_secret": SecretStr("sandbox"),
+        }
     )
-    crm = crm.model_copy(update={"client_secret": type(crm.client_secret)("sandbox")})
     store = settings.store.model_copy(update={"url": f"sqlite:///{workdir / 'journal.db'}"})
     programme = settings.programme.model_copy(update={"outbox_dir": str(workdir / "outbox")})
     return settings.model_copy(update={"crm": crm, "store": store, "programme": programme})
@@ -124,8 +130,7 @@ def _processor_confirms(services: Services, today: dt.date, handed_off: dict[str
     rows = [Confirmation(i + 2, number, today, today + dt.timedelta(days=7)) for i, number in enumerate(due)]
     plan = plan_confirmations(rows, requests_by_number(services, due), services, "demo-verwerker.csv")
     if plan.changes:
-        snapshot = load_snapshot(services.client, services.schema, ())
-        apply_staff_changes(services, "processor import", plan.changes, "processor-import:demo", snapshot)
+        apply_staff_changes(services, "processor import", plan.changes, "processor-import:demo")
     for number in due:
         handed_off.pop(number)
 

@@ -53,7 +53,6 @@ def test_a_processor_confirmation_writes_the_dates_it_has() -> None:
 def test_a_task_carries_its_key_in_import_id_and_links_organisation_and_contact() -> None:
     intent = TaskIntent(
         key="reminder/accountability/2026-Q4/first/org-1",
-        kind="accountability",
         subject="S",
         body="B",
         start=dt.date(2026, 10, 1),

@@ -30,6 +30,8 @@ processor = typer.Typer(help="What processors send back.", no_args_is_help=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
+MonthArg = Annotated[str, typer.Argument(help="The month, YYYY-MM.")]
+Reason = Annotated[str, typer.Option(help="Why (kept in the CRM and the audit trail).")]
 Who = Annotated[
     str | None, typer.Option("--by", help="Who does this (for the audit trail); default: your login.")
 ]
@@ -85,7 +87,7 @@ def _set_month(
     if not reason.strip():
         raise typer.BadParameter("say why, for the audit trail", param_hint="--reason")
     with Services(context.settings) as services:
-        snapshot = staff_snapshot(services)
+        snapshot = staff_snapshot(services, with_requests=False)
         try:
             change = month_change(services, snapshot, target, open_=open_, reason=reason.strip())
         except LookupError as exc:
@@ -106,8 +108,8 @@ def _set_month(
 @months.command("close")
 def close_month(
     ctx: typer.Context,
-    month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
-    reason: Annotated[str, typer.Option(help="Why (kept in the CRM and the audit trail).")],
+    month: MonthArg,
+    reason: Reason,
     who: Who = None,
     dry_run: DryRun = False,
     as_json: Json = False,
@@ -119,8 +121,8 @@ def close_month(
 @months.command("open")
 def open_month(
     ctx: typer.Context,
-    month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
-    reason: Annotated[str, typer.Option(help="Why (kept in the CRM and the audit trail).")],
+    month: MonthArg,
+    reason: Reason,
     who: Who = None,
     dry_run: DryRun = False,
     as_json: Json = False,
@@ -159,11 +161,7 @@ def import_confirmations(
             outcomes = [Outcome(c, "planned") for c in plan.changes]
         else:
             _, outcomes, _ = apply_staff_changes(
-                services,
-                "processor import",
-                plan.changes,
-                f"processor-import:{file.name}",
-                staff_snapshot(services),
+                services, "processor import", plan.changes, f"processor-import:{file.name}"
             )
     _report(context, outcomes, as_json)
 

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["RateLimiter", "SlidingWindowLimiter", "Unlimited"]
+__all__ = ["RateLimiter", "SlidingWindowLimiter"]
 
 
 class RateLimiter(Protocol):
@@ -39,11 +39,6 @@ class SlidingWindowLimiter:
         self._starts: deque[float] = deque()
         self._lock = threading.Lock()
 
-    @classmethod
-    def per_second(cls, rate: float, **kwargs: Callable[..., object]) -> SlidingWindowLimiter:
-        """`rate` calls per second, enforced over a one-minute window as Tribe does."""
-        return cls(max(1, int(rate * 60)), 60.0, **kwargs)  # type: ignore[arg-type]
-
     def acquire(self) -> float:
         waited = 0.0
         with self._lock:
@@ -57,8 +52,3 @@ class SlidingWindowLimiter:
                 pause = self._starts[0] + self.window_s - now
                 self._sleep(pause)
                 waited += pause
-
-
-class Unlimited:
-    def acquire(self) -> float:
-        return 0.0

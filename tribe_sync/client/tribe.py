@@ -88,9 +88,7 @@ class TribeClient:
             rate_limit_wait_s=crm.rate_limit_wait_s,
         )
         if limiter is None:
-            limiter = SlidingWindowLimiter(
-                max(1, int(crm.max_requests_per_s * 60)), 60.0, clock=clock, sleep=sleep
-            )
+            limiter = SlidingWindowLimiter(crm.max_requests_per_minute, 60.0, clock=clock, sleep=sleep)
         transport = Transport(http, tokens, policy=policy, limiter=limiter, sleep=sleep)
         return cls(
             transport,

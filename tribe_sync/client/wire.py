@@ -29,9 +29,6 @@ class Record(BaseModel):
             return self.id
         return (self.model_extra or {}).get(prop, default)
 
-    def has(self, prop: str) -> bool:
-        return prop == "ID" or prop in (self.model_extra or {})
-
     def nav_id(self, prop: str) -> str | None:
         """The ID of a single navigation (expanded or written as `{"ID": …}`), or None."""
         value = self.get(prop)

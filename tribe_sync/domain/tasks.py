@@ -14,7 +14,6 @@ class TaskIntent:
     into the task's `ImportId`, which is how a second run knows the task exists already."""
 
     key: str
-    kind: str
     subject: str
     body: str
     start: dt.date

@@ -74,7 +74,6 @@ class Audit:
         plan.changes.append(
             task_change(
                 key=key,
-                kind="audit_staff",
                 step="report",
                 template=settings.templates.audit_staff,
                 values={"date": today.strftime("%d-%m-%Y"), "count": len(new), "problems": listing(lines)},

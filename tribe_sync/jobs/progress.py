@@ -264,7 +264,6 @@ class _Draft:
             self.plan.changes.append(
                 task_change(
                     key=key,
-                    kind="delivery_date",
                     step="delivery",
                     template=self.settings.templates.delivery_date,
                     values={

@@ -81,7 +81,6 @@ class AccountabilityReminders:
             plan.changes.append(
                 task_change(
                     key=due.key,
-                    kind=f"accountability_{due.stage.value}",
                     step=due.stage.value,
                     template=templates[due.stage],
                     values={
@@ -139,7 +138,6 @@ class ForecastReminders:
             plan.changes.append(
                 task_change(
                     key=key,
-                    kind="forecast_reminder",
                     step="reminder",
                     template=settings.templates.forecast_reminder,
                     values={
@@ -170,7 +168,6 @@ class ForecastReminders:
             plan.changes.append(
                 task_change(
                     key=key,
-                    kind="forecast_late_staff",
                     step="late",
                     template=settings.templates.forecast_late_staff,
                     values={

@@ -79,12 +79,13 @@ def month_change(
 
 
 def apply_staff_changes(
-    services: Services, name: str, changes: list[Change], actor: str, snapshot: Snapshot
+    services: Services, name: str, changes: list[Change], actor: str, snapshot: Snapshot | None = None
 ) -> tuple[int, list[Outcome], list[Problem]]:
+    """Journalled as one run. Plain updates need no snapshot; the caller passes one only if it has one."""
     today = services.today()
     journal = services.journal
     run_id = journal.start_run(name, today, services.clock(), holder=services.holder)
-    ctx = ApplyContext.for_run(services, snapshot, run_id, actor)
+    ctx = ApplyContext.for_run(services, snapshot or Snapshot(), run_id, actor)
     outcomes, problems = apply_changes(changes, ctx)
     failed = problems or any(o.status == "failed" for o in outcomes)
     journal.finish_run(
@@ -213,8 +214,11 @@ def requests_by_number(services: Services, numbers: list[str]) -> dict[str, Requ
     return found
 
 
-def staff_snapshot(services: Services) -> Snapshot:
-    return load_snapshot(services.client, services.schema, {"months", "requests"})
+def staff_snapshot(services: Services, *, with_requests: bool = True) -> Snapshot:
+    """Months, and (for counts) requests: two paged reads, or one."""
+    return load_snapshot(
+        services.client, services.schema, {"months", "requests"} if with_requests else {"months"}
+    )
 
 
 def _date(value: str | None) -> dt.date | None:

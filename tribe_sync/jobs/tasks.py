@@ -23,7 +23,6 @@ MAX_LISTED = 60  # lines of a list in a task body; the rest is counted, not show
 def task_change(
     *,
     key: str,
-    kind: str,
     step: str,
     template: TaskTemplate,
     values: Mapping[str, object],
@@ -41,7 +40,6 @@ def task_change(
     text = {name: str(value) for name, value in values.items()}
     intent = TaskIntent(
         key=key,
-        kind=kind,
         subject=Template(template.subject).substitute(text),
         body=Template(template.body).substitute(text),
         start=today,

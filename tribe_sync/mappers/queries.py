@@ -6,8 +6,6 @@ from __future__ import annotations
 from tribe_sync.client.odata import Expand, F, Query
 from tribe_sync.mappers.schema import TenantSchema
 
-__all__ = ["QUERIES", "queries_for"]
-
 CODE = ("Code",)
 ID = ("ID",)
 
@@ -109,19 +107,3 @@ def tasks(schema: TenantSchema, prefix: str) -> Query:
         filter=F("ImportId").startswith(prefix),
         expand=[Expand("Phase", select=CODE)],
     )
-
-
-QUERIES = {
-    "organisations": organisations,
-    "contacts": contacts,
-    "requests": requests,
-    "months": months,
-    "forecasts": forecasts,
-    "accountability": accountability,
-    "products": products,
-    "processors": processors,
-}
-
-
-def queries_for(schema: TenantSchema) -> dict[str, Query]:
-    return {name: build(schema) for name, build in QUERIES.items()}
