@@ -24,6 +24,7 @@ def test_the_public_error_surface_is_pinned() -> None:
             "ResponseValidationError",
             "ServerError",
             "StoreError",
+            "StoreSchemaError",
             "TokenError",
             "TransportError",
             "TribeSyncError",

@@ -37,7 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tribe_sync.bootstrap import Services
-from tribe_sync.errors import InterruptedRun, LockHeldError, StoreError, TribeSyncError
+from tribe_sync.errors import InterruptedRun, LockHeldError, StoreError, StoreSchemaError, TribeSyncError
 from tribe_sync.http_server import ServerThread, serve_in_thread
 from tribe_sync.jobs.base import Report
 from tribe_sync.jobs.registry import JOBS
@@ -93,6 +93,8 @@ class Daemon:
         except LockHeldError:
             role = "standby"
             self.store_error = None
+        except StoreSchemaError:
+            raise  # a store at another schema revision needs an operator, not a retry
         except StoreError as exc:
             role, self.store_error = "standby", str(exc)
         if role != self.role:

@@ -5,6 +5,7 @@ is translated into this tree in exactly one place, with `raise ... from exc`.
 
     TribeSyncError
     ├── ConfigError                     bad settings file, value or template (exit code 2)
+    │   └── StoreSchemaError            the store is at another schema revision (also a StoreError)
     ├── CRMError                        anything between us and Tribe
     │   ├── TransportError              no HTTP answer at all
     │   │   ├── CRMConnectionError      DNS, refused, reset, TLS
@@ -49,6 +50,7 @@ __all__ = [
     "ResponseValidationError",
     "ServerError",
     "StoreError",
+    "StoreSchemaError",
     "TokenError",
     "TransportError",
     "TribeSyncError",
@@ -177,6 +179,11 @@ class LockHeldError(StoreError):
     def __init__(self, message: str, *, holder: str | None = None) -> None:
         super().__init__(message)
         self.holder = holder
+
+
+class StoreSchemaError(ConfigError, StoreError):
+    """The store is at a schema revision this version cannot use (older, newer or unknown); the message
+    names the command to run. A ConfigError, so every command exits 2 with it, as for bad settings."""
 
 
 class HandoffError(TribeSyncError):

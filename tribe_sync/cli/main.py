@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tribe_sync.cli import crm, jobs, reports, sandbox, staff
+from tribe_sync.cli import crm, jobs, reports, sandbox, staff, store
 from tribe_sync.cli.context import AppContext, configure_logging
 from tribe_sync.cli.daemon import daemon
 from tribe_sync.cli.demo import demo
@@ -58,6 +58,7 @@ app.add_typer(reports.requests, name="requests")
 app.add_typer(reports.forecasts, name="forecasts")
 app.add_typer(reports.accountability, name="accountability")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(store.app, name="store")
 
 
 def run() -> None:

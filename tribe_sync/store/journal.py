@@ -18,29 +18,40 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from tribe_sync.errors import LockHeldError, StoreError
-from tribe_sync.store.tables import applied, audit, claims, metadata, runs
+from tribe_sync.store.schema import ensure_current
+from tribe_sync.store.tables import applied, audit, claims, runs
 
-__all__ = ["AuditEntry", "Journal", "open_journal"]
+__all__ = ["AuditEntry", "Journal", "open_journal", "safe_url", "store_engine"]
 
 AuditEntry = dict[str, Any]
 
 
 def open_journal(url: str) -> Journal:
     """A journal at `url` (`sqlite:///path`, `sqlite://` in memory, `postgresql+psycopg://…`), created
-    if need be. A SQLite file's folder is made on the way."""
+    (migrated to the head revision) if the store is new, refused with StoreSchemaError if it is at any
+    other revision (see `tribe_sync.store.schema`). A SQLite file's folder is made on the way."""
+    engine = store_engine(url)
+    try:
+        ensure_current(engine, f"the store at {safe_url(url)}")
+    except (SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open the journal at {safe_url(url)}: {_reason(exc)}") from exc
+    except StoreError:
+        engine.dispose()
+        raise
+    return Journal(engine)
+
+
+def store_engine(url: str) -> Engine:
+    """An engine on the store at `url`, without looking at its schema (`store upgrade` needs that)."""
     try:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
         if url in ("sqlite://", "sqlite:///:memory:"):
-            engine = create_engine(
-                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-            )
-        else:
-            engine = create_engine(url, pool_pre_ping=True)
-        metadata.create_all(engine)
-    except (SQLAlchemyError, OSError) as exc:
-        raise StoreError(f"cannot open the journal at {_safe(url)}: {_reason(exc)}") from exc
-    return Journal(engine)
+            return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, OSError, ImportError) as exc:
+        raise StoreError(f"cannot open the journal at {safe_url(url)}: {_reason(exc)}") from exc
 
 
 class Journal:
@@ -230,7 +241,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without a password."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)

@@ -1,0 +1,100 @@
+"""Builds the long-lived objects from Settings: the one place that knows how they fit together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tribe_sync.client.ratelimit import RateLimiter
+from tribe_sync.client.tribe import TribeClient
+from tribe_sync.config import Settings
+from tribe_sync.mappers.schema import TenantSchema
+from tribe_sync.store.journal import Journal, open_journal
+from tribe_sync.store.ratelimit import SharedRateLimiter
+
+__all__ = ["Services", "utc_now"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Services:
+    """The CRM client, the journal and the clock, made on first use and closed together."""
+
+    settings: Settings
+    clock: Callable[[], dt.datetime] = utc_now
+    holder: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    )
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @cached_property
+    def client(self) -> TribeClient:
+        return TribeClient.from_settings(self.settings.crm, limiter=self._shared_limiter())
+
+    def _shared_limiter(self) -> RateLimiter | None:
+        """With PostgreSQL every process on the store shares Tribe's budget; else each keeps its own."""
+        if not (self.settings.daemon.shared_rate_limit and self.settings.store.url.startswith("postgresql")):
+            return None
+        return SharedRateLimiter(self.journal.engine, self.settings.crm.max_requests_per_minute)
+
+    @cached_property
+    def journal(self) -> Journal:
+        return open_journal(self.settings.store.url)
+
+    @cached_property
+    def schema(self) -> TenantSchema:
+        return TenantSchema.from_settings(self.settings)
+
+    @staticmethod
+    def is_dead(holder: str) -> bool:
+        """Whether a claim's holder (`host:pid:tag`) is a process on this host that no longer exists."""
+        host, _, rest = holder.partition(":")
+        pid_text = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid_text.isdigit():
+            return False
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def existing_journal(self) -> Journal | None:
+        """The journal if it exists already; a dry run reads it but must not create it."""
+        url = self.settings.store.url
+        file_url = url.startswith("sqlite:///") and url != "sqlite:///:memory:"
+        if (
+            "journal" not in self.__dict__
+            and file_url
+            and not Path(url[len("sqlite:///") :]).expanduser().exists()
+        ):
+            return None
+        return self.journal
+
+    def today(self) -> dt.date:
+        """Today in the programme's time zone: the date every rule is about."""
+        return self.clock().astimezone(ZoneInfo(self.settings.programme.timezone)).date()
+
+    def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()
+        if "journal" in self.__dict__:
+            self.journal.close()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""The `tribe-sync` command line: one module per command group, composed in `main`."""

@@ -1,0 +1,44 @@
+"""`tribe-sync daemon [--once]`: the service, or one pass of every due job for cron users."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from tribe_sync.bootstrap import Services
+from tribe_sync.cli.context import app_context
+from tribe_sync.daemon import LEADER, Daemon
+
+
+def daemon(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run every due job once and exit (for cron).")] = False,
+) -> None:
+    """Run every job on its schedule until SIGTERM; with --once, run what is due now and exit."""
+    context = app_context(ctx)
+    if logging.getLogger().level > logging.INFO:
+        logging.getLogger("tribe_sync").setLevel(logging.INFO)  # a service says what it does
+    runner = Daemon(Services(context.settings))
+    if not once:
+        runner.run_forever()
+        return
+    try:
+        reports = runner.run_due()
+        if not runner.is_leader:
+            context.err.print("another daemon leads; it runs the jobs. Nothing was run.")
+        for report in reports:
+            summary = report.summary()
+            context.err.print(
+                f"{report.plan.job}: {report.outcome}, "
+                + ", ".join(f"{k} {v}" for k, v in summary.items() if v),
+                highlight=False,
+            )
+        if runner.is_leader and not reports:
+            context.err.print("nothing was due.")
+    finally:
+        if runner.role == LEADER:
+            runner.services.journal.release(LEADER, runner.services.holder)
+        runner.services.close()
+    raise typer.Exit(max((r.exit_code for r in reports), default=0))

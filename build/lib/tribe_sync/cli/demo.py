@@ -1,0 +1,116 @@
+"""`tribe-sync demo`: every job at work against a private sandbox, with no configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Annotated
+
+import typer
+
+from tribe_sync.cli.context import app_context
+from tribe_sync.cli.options import parse_day
+from tribe_sync.cli.output import emit_json, table
+from tribe_sync.demo import DayLog, run_demo
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.sandbox.generator import SCALES
+
+
+def demo(
+    ctx: typer.Context,
+    today: Annotated[
+        str | None, typer.Option(help="First day of the simulation (YYYY-MM-DD); default today.")
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=400, help="How many days to simulate.")] = 21,
+    scale: Annotated[str, typer.Option(help="Sandbox data size: small, realistic or large.")] = "small",
+    seed: Annotated[int, typer.Option(help="Seed of the sandbox data.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Start a sandbox CRM on a free port and run every job on each working day of a period."""
+    context = app_context(ctx)
+    if scale not in SCALES:
+        raise typer.BadParameter(f"choose one of {', '.join(SCALES)}", param_hint="--scale")
+    start_day = parse_day(today, dt.date.today())
+    context.err.print(
+        f"A {scale} sandbox CRM; every job on each working day from {start_day} for {days} days ..."
+    )
+
+    def progress(log: DayLog) -> None:
+        if not as_json and log.applied.total():
+            steps = ", ".join(f"{step} {n}" for step, n in log.applied.items())
+            context.err.print(f"  {log.day:%a %d %b}  {log.job:<26} {steps}", highlight=False)
+
+    result = run_demo(
+        context.settings, start_day=start_day, days=days, scale=scale, seed=seed, on_day=progress
+    )
+    applied: Counter[str] = Counter()
+    for log in result.days:
+        for step, n in log.applied.items():
+            applied[f"{log.job}: {step}"] += n
+    if as_json:
+        emit_json(
+            {
+                "start": result.start.isoformat(),
+                "end": result.end.isoformat(),
+                "applied": dict(applied),
+                "requests_per_status": {s.name: result.per_status.get(s, 0) for s in RequestStatus},
+                "requests_per_status_before": {s.name: result.before.get(s, 0) for s in RequestStatus},
+                "months": {
+                    m.code: {"requests": n, "devices": d, "capacity": c, "open": o}
+                    for m, (n, d, c, o) in result.per_month.items()
+                },
+                "handoff_files": result.handoff_files,
+                "problems": [p.as_dict() for p in result.problems],
+                "crm_calls": result.calls,
+            }
+        )
+        return
+    table(
+        context,
+        f"What the jobs did, {result.start} to {result.end}",
+        ["job: step", "changes applied"],
+        sorted(applied.items()),
+    )
+    table(
+        context,
+        "Requests per status",
+        ["status", "label", "before", "after"],
+        [(s.name, s.label, result.before.get(s, 0), result.per_status.get(s, 0)) for s in RequestStatus],
+    )
+    table(
+        context,
+        "Delivery months",
+        ["month", "requests", "devices", "capacity", "open"],
+        [
+            (m.label, n, d, c if c is not None else "no limit", "yes" if o else "no")
+            for m, (n, d, c, o) in result.per_month.items()
+        ],
+    )
+    names = {o.id: o.name for o in result.snapshot.organisations.values()}
+    table(
+        context,
+        "Stock per organisation (top 10)",
+        ["organisation", "received", "handed out", "in stock", "oldest undistributed", "last report"],
+        [
+            (
+                names.get(s.organisation_id, s.organisation_id),
+                s.received,
+                s.handed_out,
+                s.in_stock,
+                s.oldest_undistributed_delivery,
+                s.last_report_on,
+            )
+            for s in result.stock[:10]
+        ],
+    )
+    counts = Counter(p.code for p in result.problems)
+    table(
+        context,
+        f"Problems found in the data ({len(result.problems)})",
+        ["problem", "records", "example"],
+        [
+            (code, n, next(str(p) for p in result.problems if p.code == code))
+            for code, n in counts.most_common()
+        ],
+    )
+    context.err.print(f"{result.handoff_files} hand-off file(s) written; {result.calls} CRM calls in all.")

@@ -1,0 +1,131 @@
+"""Authorised, rate-limited, retried calls to the OData API.
+
+One attempt: take a token, wait for the rate limiter, send. A 401 means the token went stale (Tribe
+does not say how long they live): refresh once and repeat once. Whatever still fails becomes an error
+of `tribe_sync.errors`, and the frozen `RetryPolicy` decides, through tenacity, whether to try again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from tribe_sync.client.auth import TokenProvider
+from tribe_sync.client.http import Http
+from tribe_sync.client.ratelimit import RateLimiter
+from tribe_sync.client.retry import RetryPolicy, delay_before_retry, is_transient, parse_retry_after
+from tribe_sync.errors import APIStatusError, status_error_class
+
+__all__ = ["Transport"]
+
+log = logging.getLogger("tribe_sync.client")
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Transport:
+    def __init__(
+        self,
+        http: Http,
+        tokens: TokenProvider,
+        *,
+        policy: RetryPolicy,
+        limiter: RateLimiter,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], dt.datetime] = _utcnow,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.http = http
+        self.tokens = tokens
+        self.policy = policy
+        self._limiter = limiter
+        self._sleep = sleep
+        self._now = now
+        self._rand = rand
+        self.retries = 0
+
+    def request(
+        self, method: str, url: str, *, json: Any = None, idempotent: bool, label: str = ""
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response or raise an error of `tribe_sync.errors`."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.max_attempts),
+            retry=retry_if_exception(lambda exc: is_transient(exc, idempotent=idempotent)),
+            wait=self._wait,
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                return self._attempt(method, url, json=json, attempt=number, label=label)
+        raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+    def _attempt(self, method: str, url: str, *, json: Any, attempt: int, label: str) -> httpx.Response:
+        token = self.tokens.token()
+        response = self._send(method, url, token, json=json, attempt=attempt, label=label)
+        if response.status_code == 401:
+            self.tokens.invalidate(token)
+            token = self.tokens.token()
+            response = self._send(method, url, token, json=json, attempt=attempt, label=label)
+        if response.status_code >= 400:
+            raise self._status_error(method, url, response, token)
+        return response
+
+    def _send(
+        self, method: str, url: str, token: str, *, json: Any, attempt: int, label: str
+    ) -> httpx.Response:
+        self._limiter.acquire()
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        return self.http.send(method, url, headers=headers, json=json, attempt=attempt, label=label)
+
+    def _status_error(self, method: str, url: str, response: httpx.Response, token: str) -> APIStatusError:
+        # A server that echoes the request back must not put our token into an exception.
+        def redact(text: str) -> str:
+            return text.replace(token, "[token]") if token else text
+
+        return status_error_class(response.status_code)(
+            method=method,
+            url=url.split("?", 1)[0],
+            status=response.status_code,
+            tribe_message=redact(_tribe_message(response)),
+            body=redact(response.text),
+            retry_after=parse_retry_after(response.headers.get("Retry-After"), self._now()),
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        assert state.outcome is not None
+        exc = state.outcome.exception()
+        assert exc is not None
+        return delay_before_retry(self.policy, state.attempt_number, exc, self._rand())
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        self.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("retrying after %s; waiting %.1f s (attempt %d)", exc, wait, state.attempt_number)
+
+
+def _tribe_message(response: httpx.Response) -> str:
+    """Tribe's error text: the OData `{"error": {"message"}}` if it sent one, else a plain-text excerpt."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200]
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return str(error.get("message") or error.get("code") or "")
+        if isinstance(error, str):
+            return str(body.get("error_description") or error)
+    return ""

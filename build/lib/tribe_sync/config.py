@@ -1,0 +1,425 @@
+"""Settings: one TOML file plus `TRIBE_SYNC_<SECTION>__<KEY>` environment overrides.
+
+Read once, at the composition root (the CLI callback or the daemon's start), and passed down; library
+code never looks at the environment. Every default here is the *embedded default*: the local sandbox
+CRM, a SQLite journal in `.tribe_sync/`, and the tenant mapping of TENANT.md, so that a tenant with
+those names works without any `[tenant]` section. `config.example.toml` documents every key; a test
+keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from string import Template
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from tribe_sync.errors import ConfigError
+
+__all__ = [
+    "ENV_PREFIX",
+    "CRMSettings",
+    "ProgrammeSettings",
+    "ScheduleSettings",
+    "Settings",
+    "StoreSettings",
+    "TenantSettings",
+    "load_settings",
+]
+
+ENV_PREFIX = "TRIBE_SYNC_"
+CONFIG_ENV = "TRIBE_SYNC_CONFIG"
+SANDBOX_PORT = 8765
+
+
+class _Section(BaseModel):
+    # A misspelt key in a file is an error, not a silently ignored line.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CRMSettings(_Section):
+    """How to reach Tribe. The defaults reach `tribe-sync sandbox serve` on its default port."""
+
+    api_url: str = f"http://127.0.0.1:{SANDBOX_PORT}"
+    token_url: str = f"http://127.0.0.1:{SANDBOX_PORT}/oauth2/token"
+    client_id: str = "sandbox"
+    client_secret: SecretStr = SecretStr("sandbox")
+    scope: str = "read write"
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    max_requests_per_s: float = Field(default=16.0, gt=0)
+    page_size: int = Field(default=100, ge=1, le=100)
+    rate_limit_wait_s: float = Field(default=60.0, ge=0)
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=120.0, ge=0)
+    update_method: Literal["put", "post"] = "put"
+    request_count: bool = False
+    verify_tls: bool = True
+
+    @property
+    def max_requests_per_minute(self) -> int:
+        """The ceiling in Tribe's own terms: a sliding window of one minute."""
+        return max(1, int(self.max_requests_per_s * 60))
+
+    @property
+    def odata_root(self) -> str:
+        """`api_url` may be the host (`https://api.tribecrm.nl`) or the OData root itself."""
+        url = self.api_url.rstrip("/")
+        if not url.endswith("/odata"):
+            url += "/v1/odata"
+        return url + "/"
+
+    @field_validator("api_url", "token_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class StoreSettings(_Section):
+    url: str = "sqlite:///.tribe_sync/journal.db"
+
+
+class SetNames(_Section):
+    organisation: str = "Relation_Organization"
+    customer: str = "Relationship_Organization_CommercialRelationship_Customer"
+    contact: str = "Relationship_Person_Contact_Standard"
+    request: str = "Activity_SalesOrder"
+    request_phase: str = "Datastore_Phase_ActivitySalesOrder"
+    product: str = "Product"
+    processor: str = "Relationship_Organization_Supplier"
+    delivery_month: str = "_03c472ca__4495__48b4__b8d8__89d2b47a5c1d"
+    age_group: str = "ac9130f4__547c__47d3__8e3a__655f20731ab2"
+    target_group: str = "ca3ab343__ac33__4b68__be9b__f77c6519a9d5"
+    forecast: str = "_77dde229__df88__4e4d__ac23__86e5cc86ba64"
+    accountability: str = "f1a38d32__6834__4c65__927c__b2382bedda16"
+    task: str = "Activity_Task"
+    task_phase: str = "Datastore_Phase_ActivityTask"
+
+
+class RequestFields(_Section):
+    age_groups: str = "f6fadfa7__e5c1__4b62__9362__da5cc13da58a"
+    target_groups: str = "_2c63888f__28f0__4481__be6d__dce7a7ace732"
+    delivery_month: str = "_8a119b9e__16bc__4732__8f7b__7676d015b0dc"
+    explanation: str = "bc67ba94__637d__4efa__a09e__467ada679f81"
+    street: str = "fab36728__a78b__4b7e__8787__c0de2f960063"
+    house_number: str = "a712755f__6cac__44d5__99d5__269512e74f7b"
+    postcode: str = "ac8efe12__1c59__49f1__ba2d__de83458bfed0"
+    city: str = "_5796a670__482c__490e__8d97__82bfcdc83011"
+    contact_name: str = "_0b80a255__53a1__4945__a932__58ef7777682c"
+    phone: str = "_45ac16b9__c20d__4c21__8f8a__7abff2e91ac7"
+    email: str = "dd2ee150__d284__4277__b89c__1af40ce8fcc9"
+    reference: str = "_3c3ae353__fb14__428e__90b4__01a6c1cc0aff"
+    delivery_date: str = "b9c8b9ff__e46e__4627__9419__c7723226db94"
+    processor: str = "bbeeb636__1d33__4c6d__96f0__da847a2a3b87"
+    processor_confirmed_on: str = "_68e58909__ccb2__4416__925a__56c9a30f4300"
+    terms_accepted: str = "ff53a46f__5ead__403a__84c4__b877678537a3"
+    delivered_quantity: str = "e179f773__a6e0__43c0__9514__b7dde2ad0478"
+
+
+class MonthFields(_Section):
+    capacity: str = "_0c28cec1__b947__42af__a4b9__36976b4b76b0"
+    closed_by: str = "a398d022__d435__4df4__8322__905089933837"
+    closed_reason: str = "_4c8b1eb4__4f1e__4ccf__8372__a2a784a67245"
+
+
+class ForecastFields(_Section):
+    year: str = "c3dd75f6__8085__48e6__ac92__5f09a227f039"
+    quarter: str = "bb262a93__4ce1__4c61__aa03__36d98b8c82f1"
+    quantity: str = "_8f39aaa5__729a__453c__b891__da33e83a9d40"
+    product: str = "b183256e__a16e__4121__b07a__6fc42fd7b23a"
+    organisation: str = "e5a9f6b1__a297__49bf__adf4__38f7b27c1c74"
+
+
+class AccountabilityFields(_Section):
+    request: str = "d00f7b11__205f__42f7__88c1__d781b972e776"
+    handed_out: str = "b21b1c2e__1f61__41bc__acb7__0dd842762334"
+    note: str = "_3ceb0831__8744__4e92__ad93__36c0f9c4b930"
+
+
+class PhaseCodes(_Section):
+    waiting: str = "WACHT_OP_TOEKENNING"
+    processing: str = "VERWERKING_BESTELLING"
+    at_processor: str = "AANVRAAG_NAAR_VERWERKER"
+    awaiting_delivery_date: str = "IN_AFWACHTING_LEVERDATUM"
+    closed: str = "GESLOTEN"
+
+
+class TaskPhaseCodes(_Section):
+    open: str = "OPEN"
+    done: str = "DONE"
+
+
+class TenantSettings(_Section):
+    """The default mapping of TENANT.md; every name can be replaced for another environment."""
+
+    sets: SetNames = SetNames()
+    request: RequestFields = RequestFields()
+    month: MonthFields = MonthFields()
+    forecast: ForecastFields = ForecastFields()
+    accountability: AccountabilityFields = AccountabilityFields()
+    phases: PhaseCodes = PhaseCodes()
+    task_phases: TaskPhaseCodes = TaskPhaseCodes()
+    default_product: str = "LAPTOP"
+    adult_age_groups: tuple[str, ...] = ("18-24", "25-44", "45-64", "65-74", "75+")
+
+
+HolidayRule = Literal[
+    "new_year",
+    "good_friday",
+    "easter_monday",
+    "kings_day",
+    "liberation_day",
+    "liberation_day_lustrum",
+    "ascension_day",
+    "whit_monday",
+    "christmas_day",
+    "boxing_day",
+]
+
+
+class ProgrammeSettings(_Section):
+    """The programme's decisions (DOMAIN.md): every number a default, none buried in code."""
+
+    timezone: str = "Europe/Amsterdam"
+    default_capacity: int | None = Field(default=500, ge=0)
+    close_threshold: float = Field(default=1.0, gt=0)
+    lead_days: int = Field(default=10, ge=0)
+    months_ahead: int = Field(default=3, ge=0, le=24)
+    no_forecast_policy: Literal["allow", "hold"] = "allow"
+    forecast_reminder_days: int = Field(default=14, ge=0)
+    accountability_followup_days: int = Field(default=14, ge=1)
+    accountability_escalation_days: int = Field(default=28, ge=1)
+    holidays: tuple[HolidayRule, ...] = (
+        "new_year",
+        "easter_monday",
+        "kings_day",
+        "liberation_day_lustrum",
+        "ascension_day",
+        "whit_monday",
+        "christmas_day",
+        "boxing_day",
+    )
+    extra_holidays: tuple[dt.date, ...] = ()
+    staff_employee_id: str | None = None
+    default_processor_id: str | None = None
+    outbox_dir: str = ".tribe_sync/outbox"
+
+
+_ACCOUNTABILITY = frozenset({"organisation", "contact_name", "quarter", "requests", "in_stock", "due_date"})
+TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
+    "delivery_date": frozenset(
+        {"organisation", "contact_name", "order_number", "quantity", "product", "delivery_date", "month"}
+    ),
+    "accountability_first": _ACCOUNTABILITY,
+    "accountability_followup": _ACCOUNTABILITY,
+    "accountability_staff": _ACCOUNTABILITY | {"first_working_day"},
+    "forecast_reminder": frozenset({"organisation", "contact_name", "quarter", "deadline"}),
+    "forecast_late_staff": frozenset({"quarter", "deadline", "count", "forecasts"}),
+    "audit_staff": frozenset({"date", "count", "problems"}),
+}
+
+
+class TaskTemplate(_Section):
+    """A task's subject and body, with `$name` placeholders (Python's string.Template)."""
+
+    subject: str
+    body: str
+
+
+class TemplateSettings(_Section):
+    """Dutch task texts that staff may edit. A placeholder a template may not use is a configuration
+    error when the settings are read, not when the task is due."""
+
+    delivery_date: TaskTemplate = TaskTemplate(
+        subject="Leverdatum bekend voor aanvraag $order_number",
+        body=(
+            "Beste $contact_name,\n\n"
+            "Uw aanvraag $order_number van $organisation voor $quantity $product wordt geleverd op "
+            "$delivery_date.\n\nMet vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+
+    accountability_first: TaskTemplate = TaskTemplate(
+        subject="Verantwoording $quarter: hoeveel laptops heeft $organisation uitgegeven?",
+        body=(
+            "Beste $contact_name,\n\n"
+            "Het is een nieuw kwartaal. Wilt u in het portaal doorgeven hoeveel van de ontvangen laptops u "
+            "hebt uitgegeven? Volgens onze gegevens heeft u er nog $in_stock op voorraad:\n\n$requests\n\n"
+            "Graag uiterlijk $due_date.\n\nMet vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+    accountability_followup: TaskTemplate = TaskTemplate(
+        subject="Herinnering: verantwoording $quarter voor $organisation",
+        body=(
+            "Beste $contact_name,\n\n"
+            "We hebben dit kwartaal nog geen verantwoording van u ontvangen. U heeft volgens onze gegevens "
+            "nog $in_stock laptops op voorraad:\n\n$requests\n\n"
+            "Wilt u dit uiterlijk $due_date in het portaal doorgeven?\n\n"
+            "Met vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+    accountability_staff: TaskTemplate = TaskTemplate(
+        subject="Geen verantwoording $quarter van $organisation",
+        body=(
+            "$organisation heeft sinds het begin van het kwartaal (eerste werkdag $first_working_day) geen "
+            "verantwoording gestuurd, ook niet na een herinnering. Op voorraad: $in_stock.\n\n$requests\n\n"
+            "Contactpersoon: $contact_name. Graag contact opnemen voor $due_date."
+        ),
+    )
+    forecast_reminder: TaskTemplate = TaskTemplate(
+        subject="Prognose $quarter voor $organisation",
+        body=(
+            "Beste $contact_name,\n\n"
+            "Wilt u uiterlijk $deadline in het portaal uw prognose voor $quarter invoeren: hoeveel laptops "
+            "verwacht u in dat kwartaal uit te geven? Een prognose is geen bestelling.\n\n"
+            "Met vriendelijke groet,\nStichting allemaal digitaal"
+        ),
+    )
+    forecast_late_staff: TaskTemplate = TaskTemplate(
+        subject="$count prognose(s) voor $quarter te laat ingediend",
+        body=(
+            "Na de deadline van $deadline kwamen deze prognoses voor $quarter binnen. Ze tellen niet mee "
+            "voor de toekenning; er is niets verwijderd.\n\n$forecasts"
+        ),
+    )
+    audit_staff: TaskTemplate = TaskTemplate(
+        subject="Datacontrole $date: $count nieuwe bevinding(en)",
+        body="De nachtelijke controle vond deze nieuwe problemen in de gegevens:\n\n$problems",
+    )
+
+    @model_validator(mode="after")
+    def _placeholders_are_known(self) -> TemplateSettings:
+        for kind, allowed in TEMPLATE_VARIABLES.items():
+            template: TaskTemplate = getattr(self, kind)
+            for part in ("subject", "body"):
+                matches = list(Template.pattern.finditer(getattr(template, part)))
+                if any(m.group("invalid") is not None for m in matches):
+                    raise ValueError(f"{kind}.{part}: a lone $ (write $$ for a dollar sign)")
+                used = {m.group("named") or m.group("braced") for m in matches} - {None}
+                unknown = sorted(used - allowed)
+                if unknown:
+                    raise ValueError(
+                        f"{kind}.{part}: unknown placeholder(s) {', '.join('$' + u for u in unknown)}; "
+                        f"known: {', '.join('$' + a for a in sorted(allowed))}"
+                    )
+        return self
+
+
+class ScheduleSettings(_Section):
+    """One cron expression (minute hour day month day-of-week) per job, in the programme's time zone."""
+
+    close_delivery_months: str = "5 7-18 * * mon-fri"
+    progress_statuses: str = "15 7-18 * * mon-fri"
+    accountability_reminders: str = "0 7 * * *"
+    forecast_reminders: str = "10 7 * * *"
+    audit: str = "30 2 * * *"
+
+    @field_validator("*")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415 - only to validate
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression (minute hour day month day-of-week): {exc}") from None
+        return value
+
+    def cron(self, job: str) -> str:
+        return str(getattr(self, job.replace("-", "_")))
+
+
+class DaemonSettings(_Section):
+    """The service: where its HTTP endpoint listens, how leadership and claims expire, webhooks."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8766, ge=0, le=65535)
+    lease_s: float = Field(default=30.0, gt=0)
+    job_claim_ttl_s: float = Field(default=1800.0, gt=0)
+    misfire_grace_s: int = Field(default=3600, ge=1)
+    webhook_secret: SecretStr | None = None
+    webhook_signature_header: str = "X-Tribe-Signature"
+    shared_rate_limit: bool = True
+
+
+class Settings(BaseSettings):
+    """Everything `tribe_sync` can be told. Sources, strongest first: environment, file, defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    crm: CRMSettings = CRMSettings()
+    store: StoreSettings = StoreSettings()
+    tenant: TenantSettings = TenantSettings()
+    programme: ProgrammeSettings = ProgrammeSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    daemon: DaemonSettings = DaemonSettings()
+    templates: TemplateSettings = TemplateSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's contents arrive as init kwargs; the environment must override them.
+        return env_settings, init_settings
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the file (or `TRIBE_SYNC_CONFIG`, or nothing) and the environment; raise ConfigError.
+
+    Only the composition root calls this: it is the one place the process environment is read.
+    """
+    environ = os.environ
+    if path is None and environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV])
+    data = _read_toml(path) if path is not None else {}
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, environ)) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such configuration file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _describe(exc: ValidationError, path: Path | None, environ: Mapping[str, str]) -> str:
+    env_keys = {key.upper() for key in environ}
+    lines = []
+    for error in exc.errors():
+        dotted = ".".join(str(part) for part in error["loc"])
+        env_name = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
+        source = env_name if env_name in env_keys else (str(path) if path else "defaults")
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"{source}: {dotted}: {message}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)

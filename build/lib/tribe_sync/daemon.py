@@ -1,0 +1,391 @@
+"""The sync daemon: runs every job on its schedule, as one of any number of replicas.
+
+- Leadership: a lease row in the journal, renewed every third of `daemon.lease_s` on a thread of its
+  own; only the leader runs jobs, and a standby takes over within one lease after the leader stops.
+- Each job has a cron trigger (APScheduler 3.11; coalesced, one instance, generous misfire grace).
+  A run fires only if the job has not finished a run since its latest scheduled time, so a missed
+  run is caught up once at start, and two replicas firing for one period run it once. The job claim
+  in `run_job` keeps two runs of one job from ever applying at the same time.
+- An HTTP endpoint (loopback by default): `/healthz`, `/metrics`, and `POST /webhooks/tribe`, which
+  verifies Tribe's signature and, for a created or updated request, runs the month closing at once.
+- SIGTERM/SIGINT: the current run stops between two changes, the lease is released, the process exits.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tribe_sync.bootstrap import Services
+from tribe_sync.errors import InterruptedRun, LockHeldError, StoreError, StoreSchemaError, TribeSyncError
+from tribe_sync.http_server import ServerThread, serve_in_thread
+from tribe_sync.jobs.base import Report
+from tribe_sync.jobs.registry import JOBS
+from tribe_sync.jobs.runner import run_job
+from tribe_sync.metrics import Metrics
+
+__all__ = ["LEADER", "Daemon", "verify_signature"]
+
+log = logging.getLogger("tribe_sync.daemon")
+
+LEADER = "leader"
+WEBHOOK_JOBS = ("close-delivery-months",)  # what a new or changed request can make due at once
+WEBHOOK_DELAY_S = 5  # a burst of webhooks becomes one run
+
+
+def verify_signature(secret: str, body: bytes, signature: str) -> bool:
+    """Tribe signs a webhook with HMAC-SHA512 keyed with the secret and sends the Base64 of the digest."""
+    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha512).digest()).decode()
+    return hmac.compare_digest(expected, signature.strip())
+
+
+class Daemon:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.tz = ZoneInfo(self.settings.programme.timezone)
+        self.triggers = {
+            name: CronTrigger.from_crontab(self.settings.schedule.cron(name), timezone=self.tz)
+            for name in JOBS
+        }
+        self.role = "starting"
+        self.store_error: str | None = None
+        self.last: dict[str, dict[str, Any]] = {}
+        self.metrics = Metrics(lambda: services.__dict__.get("client"))
+        self._run_lock = threading.Lock()
+        self._scheduler: BackgroundScheduler | None = None
+        self._http: ServerThread | None = None
+        self._file_lock: int | None = None
+
+    # -- leadership and due runs ---------------------------------------------------------------
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == LEADER
+
+    def heartbeat(self) -> bool:
+        """Take or renew the leader's lease; a standby keeps trying. True while we lead."""
+        lease = dt.timedelta(seconds=self.settings.daemon.lease_s)
+        try:
+            self.services.journal.claim(LEADER, self.services.holder, self.services.clock(), lease)
+            role = LEADER
+            self.store_error = None
+        except LockHeldError:
+            role = "standby"
+            self.store_error = None
+        except StoreSchemaError:
+            raise  # a store at another schema revision needs an operator, not a retry
+        except StoreError as exc:
+            role, self.store_error = "standby", str(exc)
+        if role != self.role:
+            log.info("role: %s (%s)", role, self.services.holder)
+        self.role = role
+        self.metrics.leader.set(1 if self.is_leader else 0)
+        return self.is_leader
+
+    def previous_fire(self, job: str, now: dt.datetime) -> dt.datetime | None:
+        """The latest time at or before `now` the job's schedule wanted a run (within a week)."""
+        trigger = self.triggers[job]
+        moment: dt.datetime | None = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
+        latest = None
+        while moment is not None and moment <= now:
+            latest = moment
+            moment = trigger.get_next_fire_time(moment, moment + dt.timedelta(seconds=1))
+        return latest
+
+    def is_due(self, job: str, now: dt.datetime) -> bool:
+        wanted = self.previous_fire(job, now)
+        if wanted is None:
+            return False
+        last = self.services.journal.last_success(job)
+        return last is None or last < wanted
+
+    def fire(self, job: str, *, force: bool = False, reason: str = "schedule") -> Report | None:
+        """Run `job` if this daemon leads and the job is due (or `force`d, e.g. by a webhook)."""
+        if not self.heartbeat():
+            return None
+        try:
+            if not force and not self.is_due(job, self.services.clock()):
+                return None
+        except StoreError as exc:
+            log.error("%s: cannot read the journal: %s", job, exc)
+            return None
+        with self._run_lock:
+            started = time.monotonic()
+            log.info("%s: starting (%s)", job, reason)
+            try:
+                report = run_job(JOBS[job], self.services, self.services.today())
+            except LockHeldError as exc:
+                log.info("%s: not started: %s", job, exc)
+                return None
+            except InterruptedRun:
+                self._finished(job, "interrupted", started)
+                raise
+            except TribeSyncError as exc:
+                log.error("%s: failed: %s", job, exc)
+                self._finished(job, "failed", started)
+                return None
+            seconds = time.monotonic() - started
+            self.metrics.record(job, report, seconds)
+            summary = report.summary()
+            self.last[job] = {
+                "at": self.services.clock().isoformat(),
+                "outcome": report.outcome,
+                "seconds": round(seconds, 1),
+                **summary,
+            }
+            log.info(
+                "%s: %s in %.1f s: %s",
+                job,
+                report.outcome,
+                seconds,
+                ", ".join(f"{k} {v}" for k, v in summary.items() if v),
+            )
+            return report
+
+    def _finished(self, job: str, outcome: str, started: float) -> None:
+        seconds = time.monotonic() - started
+        self.metrics.failed(job, outcome, seconds)
+        self.last[job] = {
+            "at": self.services.clock().isoformat(),
+            "outcome": outcome,
+            "seconds": round(seconds, 1),
+        }
+
+    def run_due(self) -> list[Report]:
+        """Every job that is due, once (the start-up catch-up, and `daemon --once`)."""
+        return [report for job in JOBS if (report := self.fire(job, reason="catch-up")) is not None]
+
+    # -- the single-instance lock for SQLite ---------------------------------------------------
+
+    def lock_store(self) -> None:
+        """With SQLite only one daemon may use the file: refuse a second one, saying so."""
+        url = self.settings.store.url
+        if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+            return
+        path = Path(url.removeprefix("sqlite:///")).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(f"{path}.daemon.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.read(handle, 64).decode(errors="replace").strip() or "another process"
+            os.close(handle)
+            raise LockHeldError(
+                f"another tribe-sync daemon ({owner}) is using {path}; with SQLite only one daemon may run. "
+                "For several replicas use PostgreSQL (store.url)."
+            ) from None
+        os.ftruncate(handle, 0)
+        os.write(handle, f"pid {os.getpid()}".encode())
+        self._file_lock = handle
+
+    # -- running as a service ------------------------------------------------------------------
+
+    def start(self, *, serve_http: bool = True) -> None:
+        self.lock_store()
+        self.services.journal  # noqa: B018 - open (and create) the store before the first tick
+        daemon = self.settings.daemon
+        scheduler = BackgroundScheduler(
+            timezone=self.tz,
+            executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": daemon.misfire_grace_s},
+        )
+        for name, trigger in self.triggers.items():
+            scheduler.add_job(self._fire_scheduled, trigger, args=[name], id=name, name=name)
+        scheduler.add_job(
+            self.heartbeat,
+            "interval",
+            seconds=max(1.0, daemon.lease_s / 3),
+            id="heartbeat",
+            executor="heartbeat",
+            next_run_time=dt.datetime.now(self.tz),
+        )
+        scheduler.add_job(self._catch_up, "date", id="catch-up", run_date=dt.datetime.now(self.tz))
+        scheduler.start()
+        self._scheduler = scheduler
+        if serve_http:
+            self._http = serve_in_thread(self.app(), daemon.host, daemon.port, name="tribe-sync-http")
+            log.info("health, metrics and webhooks on %s", self._http.url)
+
+    def _fire_scheduled(self, job: str) -> None:
+        try:
+            self.fire(job)
+        except InterruptedRun:
+            log.info("%s: interrupted by shutdown", job)
+
+    def _catch_up(self) -> None:
+        for job in JOBS:
+            self._fire_scheduled(job)
+
+    def stop(self) -> None:
+        """Stop cleanly: the current run ends between two changes; the lease and locks are released."""
+        self.services.stopping.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
+        try:
+            self.services.journal.release(LEADER, self.services.holder)
+        except StoreError as exc:
+            log.warning("could not release the lease: %s", exc)
+        if self._file_lock is not None:
+            os.close(self._file_lock)
+            self._file_lock = None
+        self.services.close()
+        log.info("stopped")
+
+    def run_forever(self) -> None:
+        stop = threading.Event()
+
+        def on_signal(signum: int, _frame: object) -> None:
+            log.info("%s: stopping after the current change", signal.Signals(signum).name)
+            self.services.stopping.set()
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        stop.wait()
+        self.stop()
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        try:
+            successes = {job: self.services.journal.last_success(job) for job in JOBS}
+            store = "ok"
+        except StoreError as exc:
+            successes, store = {}, f"unreachable: {exc}"
+        scheduler = self._scheduler
+        jobs = {}
+        for job in JOBS:
+            scheduled = scheduler.get_job(job) if scheduler else None
+            next_run = scheduled.next_run_time if scheduled else None
+            last_success = successes.get(job)
+            jobs[job] = {
+                "last_success": last_success.isoformat() if last_success else None,
+                "last_run": self.last.get(job),
+                "next_run": next_run.isoformat() if next_run else None,
+            }
+        body = {
+            "status": "ok" if store == "ok" else "degraded",
+            "role": self.role,
+            "holder": self.services.holder,
+            "store": store,
+            "jobs": jobs,
+        }
+        return (200 if store == "ok" else 503), body
+
+    def trigger(self, job: str, reason: str) -> bool:
+        """Run `job` soon, once for a burst of triggers; False if this daemon cannot run jobs now."""
+        scheduler = self._scheduler
+        if scheduler is None or not self.is_leader:
+            return False
+        if scheduler.get_job(f"webhook:{job}") is None:
+            scheduler.add_job(
+                self.fire,
+                "date",
+                args=[job],
+                kwargs={"force": True, "reason": reason},
+                id=f"webhook:{job}",
+                run_date=dt.datetime.now(self.tz) + dt.timedelta(seconds=WEBHOOK_DELAY_S),
+            )
+        return True
+
+    def app(self) -> Starlette:
+        async def healthz(_request: Request) -> Response:
+            status, body = self.health()
+            return JSONResponse(body, status_code=status)
+
+        async def metrics(_request: Request) -> Response:
+            return Response(self.metrics.text(), media_type="text/plain; version=0.0.4")
+
+        async def webhook(request: Request) -> Response:
+            status, body = self.webhook(await request.body(), request.headers)
+            return JSONResponse(body, status_code=status)
+
+        return Starlette(
+            routes=[
+                Route("/healthz", healthz),
+                Route("/metrics", metrics),
+                Route("/webhooks/tribe", webhook, methods=["POST"]),
+            ]
+        )
+
+    def webhook(self, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
+        """Check and act on one webhook delivery. Its body is never logged (it may hold personal data)."""
+        daemon = self.settings.daemon
+        if daemon.webhook_secret is None:
+            return 404, {"error": "webhooks are not configured (daemon.webhook_secret)"}
+        signature = headers.get(daemon.webhook_signature_header)
+        if not signature:
+            log.warning(
+                "webhook refused: no %s header (%d bytes)", daemon.webhook_signature_header, len(body)
+            )
+            return 401, {"error": f"missing {daemon.webhook_signature_header}"}
+        if not verify_signature(daemon.webhook_secret.get_secret_value(), body, signature):
+            log.warning("webhook refused: bad signature (%d bytes)", len(body))
+            return 401, {"error": "bad signature"}
+        try:
+            envelope = json.loads(body)
+            mutations = _mutations(envelope["payload"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("webhook refused: not a Tribe webhook envelope (%d bytes)", len(body))
+            return 400, {"error": 'expected {"webhookId": ..., "payload": ...}'}
+        request_type = self.settings.tenant.sets.request
+        relevant = [
+            m
+            for m in mutations
+            if m.get("action") in ("created", "updated")
+            and str(m.get("type", "")).replace(".", "_") == request_type
+        ]
+        triggered = [job for job in WEBHOOK_JOBS if relevant and self.trigger(job, "webhook")]
+        log.info(
+            "webhook %s: %d mutation(s), %d of requests; triggered %s",
+            envelope.get("webhookId"),
+            len(mutations),
+            len(relevant),
+            triggered or "nothing",
+        )
+        return 202, {"accepted": len(mutations), "triggered": triggered}
+
+
+def _mutations(payload: Any) -> list[dict[str, Any]]:
+    """Tribe's mutations in a normal form: {"action", "type", "id"}; accepts one or a list."""
+    items = payload if isinstance(payload, list) else [payload]
+    found = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise TypeError("a mutation is an object")
+        action = str(item.get("mutation") or item.get("action") or item.get("event") or "").lower()
+        entity_type = item.get("entityType") or item.get("type") or item.get("_Type") or ""
+        found.append(
+            {
+                "action": action.removeprefix("entity").strip("_"),
+                "type": entity_type,
+                "id": item.get("entityId") or item.get("id") or item.get("ID"),
+            }
+        )
+    return found

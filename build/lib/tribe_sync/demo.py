@@ -1,0 +1,175 @@
+"""The demo: a private sandbox, every job run day by day over a simulated period, and a summary.
+
+The processor's part is played too: two working days after a hand-off it sends a confirmation file,
+which goes through the same import as `tribe-sync processor import`, with a delivery date a week on.
+Nothing is left behind: the sandbox runs on a thread of this process, and the journal and hand-off
+files live in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from tribe_sync.bootstrap import Services
+from tribe_sync.config import Settings
+from tribe_sync.domain.accountability import OrganisationStock, stock_per_organisation, stock_per_request
+from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.problems import Problem
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.domain.validation import validate_request
+from tribe_sync.jobs.registry import JOBS
+from tribe_sync.jobs.runner import run_job
+from tribe_sync.jobs.snapshot import Snapshot, load_snapshot
+from tribe_sync.jobs.staff import Confirmation, apply_staff_changes, plan_confirmations, requests_by_number
+from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+
+__all__ = ["DayLog", "DemoResult", "run_demo", "sandbox_settings"]
+
+
+@dataclass
+class DayLog:
+    day: dt.date
+    job: str
+    applied: Counter[str]  # per step
+    held: int
+    problems: int
+
+
+@dataclass
+class DemoResult:
+    start: dt.date
+    end: dt.date
+    days: list[DayLog]
+    snapshot: Snapshot
+    per_status: Counter[RequestStatus]
+    per_month: dict[Month, tuple[int, int, int | None, bool]]  # requests, devices, capacity, open
+    stock: list[OrganisationStock]
+    problems: list[Problem]
+    handoff_files: int
+    calls: int
+    before: Counter[RequestStatus] = field(default_factory=Counter)
+
+
+def sandbox_settings(settings: Settings, sandbox: RunningSandbox, workdir: Path) -> Settings:
+    """The given settings, pointed at a running sandbox and a private journal and outbox."""
+    crm = settings.crm.model_copy(
+        update={
+            "api_url": sandbox.url,
+            "token_url": f"{sandbox.url}/oauth2/token",
+            "client_id": "sandbox",
+            "client_secret": SecretStr("sandbox"),
+        }
+    )
+    store = settings.store.model_copy(update={"url": f"sqlite:///{workdir / 'journal.db'}"})
+    programme = settings.programme.model_copy(update={"outbox_dir": str(workdir / "outbox")})
+    return settings.model_copy(update={"crm": crm, "store": store, "programme": programme})
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    start_day: dt.date,
+    days: int = 21,
+    scale: str = "small",
+    seed: int = 1,
+    on_day: Callable[[DayLog], None] = lambda _log: None,
+) -> DemoResult:
+    with (
+        tempfile.TemporaryDirectory(prefix="tribe-sync-demo-") as folder,
+        start(build_state(scale=scale, seed=seed, anchor=start_day)) as sandbox,
+    ):
+        workdir = Path(folder)
+        local = sandbox_settings(settings, sandbox, workdir)
+        clock_day = [start_day]
+
+        def clock() -> dt.datetime:
+            return dt.datetime.combine(clock_day[0], dt.time(7, 0), dt.UTC)
+
+        with Services(local, clock=clock) as services:
+            before = Counter(
+                r.status for r in load_snapshot(services.client, services.schema, {"requests"}).requests
+            )
+            logs: list[DayLog] = []
+            handed_off: dict[str, dt.date] = {}
+            for offset in range(days):
+                today = start_day + dt.timedelta(days=offset)
+                clock_day[0] = today
+                sandbox.state.fixed_now = clock()
+                if today.weekday() >= 5:
+                    continue
+                _processor_confirms(services, today, handed_off)
+                for job in JOBS.values():
+                    report = run_job(job, services, today)
+                    applied = Counter(o.change.step for o in report.outcomes if o.status == "applied")
+                    for outcome in report.outcomes:
+                        if outcome.change.step == "hand-off" and outcome.status == "applied":
+                            handed_off[outcome.change.label] = today
+                    log = DayLog(today, job.name, applied, len(report.plan.held), len(report.problems))
+                    logs.append(log)
+                    on_day(log)
+            snapshot = load_snapshot(services.client, services.schema)
+            calls = services.client.calls
+            files = len(list((workdir / "outbox").glob("*.csv"))) if (workdir / "outbox").exists() else 0
+    return _summarise(
+        start_day, start_day + dt.timedelta(days=days - 1), logs, snapshot, local, calls, files, before
+    )
+
+
+def _processor_confirms(services: Services, today: dt.date, handed_off: dict[str, dt.date]) -> None:
+    """Two working days after a hand-off the processor confirms, promising delivery a week later."""
+    due = [number for number, day in handed_off.items() if _working_days_between(day, today) >= 2]
+    if not due:
+        return
+    rows = [Confirmation(i + 2, number, today, today + dt.timedelta(days=7)) for i, number in enumerate(due)]
+    plan = plan_confirmations(rows, requests_by_number(services, due), services, "demo-verwerker.csv")
+    if plan.changes:
+        apply_staff_changes(services, "processor import", plan.changes, "processor-import:demo")
+    for number in due:
+        handed_off.pop(number)
+
+
+def _working_days_between(start: dt.date, end: dt.date) -> int:
+    return sum(1 for n in range(1, (end - start).days + 1) if (start + dt.timedelta(days=n)).weekday() < 5)
+
+
+def _summarise(
+    start_day: dt.date,
+    end: dt.date,
+    logs: list[DayLog],
+    snapshot: Snapshot,
+    settings: Settings,
+    calls: int,
+    files: int,
+    before: Counter[RequestStatus],
+) -> DemoResult:
+    catalogue = snapshot.catalogue(settings.tenant.adult_age_groups)
+    problems = list(snapshot.problems)
+    for request in snapshot.requests:
+        problems += validate_request(request, catalogue)
+    stocks, stock_problems = stock_per_request(snapshot.requests, snapshot.reports)
+    problems += stock_problems
+    per_month: dict[Month, tuple[int, int, int | None, bool]] = {}
+    for month, record in sorted(snapshot.months.items()):
+        mine = [r for r in snapshot.requests if r.month == month]
+        per_month[month] = (len(mine), sum(r.quantity for r in mine), record.capacity, record.is_open)
+    stock = sorted(stock_per_organisation(stocks.values()).values(), key=lambda s: -s.in_stock)
+    return DemoResult(
+        start_day,
+        end,
+        logs,
+        snapshot,
+        Counter(r.status for r in snapshot.requests),
+        per_month,
+        stock,
+        problems,
+        files,
+        calls,
+        before,
+    )

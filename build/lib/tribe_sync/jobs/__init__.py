@@ -1,0 +1,1 @@
+"""Scheduled jobs: each a pure `plan()` over a snapshot and an idempotent `apply()`."""

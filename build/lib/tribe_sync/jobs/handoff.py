@@ -1,0 +1,91 @@
+"""Hand-off files for processors: one CSV per processor and run, written so that it is either there
+whole or not at all (temp file, fsync, rename, fsync of the folder).
+
+Semicolon-separated UTF-8 with a byte-order mark, as Dutch spreadsheet programs expect; Dutch
+column names; postcodes and phone numbers normalised where they are valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from tribe_sync.domain.requests import Request
+from tribe_sync.domain.validation import normalise_phone, normalise_postcode
+from tribe_sync.errors import HandoffError
+
+__all__ = ["HEADER", "file_name", "handoff_row", "read_handoff_file", "write_handoff_file"]
+
+HEADER = (
+    "ordernummer",
+    "product",
+    "aantal",
+    "afleveradres",
+    "postcode",
+    "plaats",
+    "contactpersoon",
+    "telefoon",
+    "e-mail",
+    "referentie",
+    "leveringsmaand",
+)
+
+
+def handoff_row(request: Request) -> dict[str, str]:
+    delivery = request.delivery
+    street = " ".join(p for p in (delivery.street, delivery.house_number) if p) if delivery else ""
+    postcode = (delivery.postcode or "") if delivery else ""
+    phone = (delivery.phone or "") if delivery else ""
+    return {
+        "ordernummer": str(request.number),
+        "product": request.product_code,
+        "aantal": str(request.quantity),
+        "afleveradres": street,
+        "postcode": normalise_postcode(postcode) or postcode,
+        "plaats": (delivery.city or "") if delivery else "",
+        "contactpersoon": (delivery.contact_name or "") if delivery else "",
+        "telefoon": normalise_phone(phone) or phone,
+        "e-mail": (delivery.email or "") if delivery else "",
+        "referentie": request.reference or "",
+        "leveringsmaand": request.month.code,
+    }
+
+
+def file_name(processor_name: str, today: dt.date, run_id: int) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", processor_name.lower()).strip("-") or "verwerker"
+    return f"handoff-{slug}-{today.isoformat()}-run{run_id}.csv"
+
+
+def write_handoff_file(directory: Path, name: str, rows: Iterable[Mapping[str, str]]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=";", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    target = directory / name
+    temporary = directory / f".{name}.partial"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        folder = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise HandoffError(f"cannot write hand-off file {target}: {exc.strerror or exc}") from exc
+    return target
+
+
+def read_handoff_file(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))

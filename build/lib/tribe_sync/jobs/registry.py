@@ -1,0 +1,22 @@
+"""Every job by its public name (ARCHITECTURE.md: the names are part of the CLI contract)."""
+
+from __future__ import annotations
+
+from tribe_sync.jobs.audit import Audit
+from tribe_sync.jobs.base import Job
+from tribe_sync.jobs.close_months import CloseDeliveryMonths
+from tribe_sync.jobs.progress import ProgressStatuses
+from tribe_sync.jobs.reminders import AccountabilityReminders, ForecastReminders
+
+__all__ = ["JOBS"]
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        CloseDeliveryMonths(),
+        ProgressStatuses(),
+        AccountabilityReminders(),
+        ForecastReminders(),
+        Audit(),
+    )
+}

@@ -1,0 +1,1 @@
+"""Wire records <-> domain objects, through the tenant mapping from the settings. Pure."""

@@ -1,0 +1,328 @@
+"""Wire record -> domain object. A record that does not map becomes a `Problem` with its ID and reason.
+
+Structural faults (unknown phase, no or two product lines, a quantity below 1, a missing reference)
+always reject a record. Field-level rule violations (postcode, phone, ...) are `validate_request`'s:
+lenient mapping keeps such a request and reports them, strict mapping rejects it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from tribe_sync.client.wire import Record, parse_date
+from tribe_sync.domain.accountability import AccountabilityReport
+from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.domain.forecasts import Forecast
+from tribe_sync.domain.months import ClosedBy, DeliveryMonth
+from tribe_sync.domain.orders import OrderNumber
+from tribe_sync.domain.parties import ContactPerson, Organisation, Processor, Product
+from tribe_sync.domain.problems import Problem, problem
+from tribe_sync.domain.requests import DeliveryDetails, Request
+from tribe_sync.domain.validation import Catalogue, validate_request
+from tribe_sync.mappers.errors import Unmappable
+from tribe_sync.mappers.schema import TenantSchema
+
+__all__ = [
+    "map_all",
+    "map_requests",
+    "to_contact",
+    "to_forecast",
+    "to_month",
+    "to_organisation",
+    "to_processor",
+    "to_product",
+    "to_report",
+    "to_request",
+]
+
+T = TypeVar("T")
+
+
+def map_all(
+    records: Iterable[Record], mapper: Callable[[Record, TenantSchema], T], schema: TenantSchema, entity: str
+) -> tuple[list[T], list[Problem]]:
+    mapped: list[T] = []
+    problems: list[Problem] = []
+    for record in records:
+        try:
+            mapped.append(mapper(record, schema))
+        except Unmappable as bad:
+            problems.append(problem(bad.code, entity, record.id, **bad.params))
+    return mapped, problems
+
+
+def map_requests(
+    records: Iterable[Record],
+    schema: TenantSchema,
+    *,
+    catalogue: Catalogue | None = None,
+    strict: bool = False,
+) -> tuple[list[Request], list[Problem]]:
+    """Requests and their problems; with a catalogue, also the rule violations (rejecting if strict)."""
+    requests, problems = map_all(records, to_request, schema, "request")
+    if catalogue is None:
+        return requests, problems
+    kept = []
+    for request in requests:
+        violations = validate_request(request, catalogue)
+        problems.extend(violations)
+        if not (strict and violations):
+            kept.append(request)
+    return kept, problems
+
+
+# -- entities ----------------------------------------------------------------------------------
+
+
+def to_request(record: Record, schema: TenantSchema) -> Request:
+    f = schema.tenant.request
+    number_text = _required(_text(record, "Number"), "Number")
+    try:
+        number = OrderNumber.parse(number_text)
+    except ValueError:
+        raise Unmappable("invalid_order_number", detail=number_text) from None
+    phase_code = _required(_code(record, "Phase"), "Phase")
+    status = schema.status_by_code.get(phase_code)
+    if status is None:
+        raise Unmappable("unknown_phase", detail=phase_code)
+    lines = record.get("ProductLines")
+    if not isinstance(lines, list) or not lines:
+        raise Unmappable("no_product_line")
+    if len(lines) > 1:
+        raise Unmappable("several_product_lines", detail=len(lines))
+    line = lines[0] if isinstance(lines[0], dict) else {}
+    quantity = _whole(line.get("Quantity"), minimum=1, code="bad_quantity")
+    product = line.get("Product")
+    product_code = product.get("Code") if isinstance(product, dict) else None
+    if not product_code:
+        raise Unmappable("missing_field", field="ProductLines/Product")
+    requested_at = _moment(record)
+    delivered_raw = record.get(f.delivered_quantity)
+    delivered = None if delivered_raw is None else _whole(delivered_raw, field=f.delivered_quantity)
+    return Request(
+        id=record.id,
+        number=number,
+        organisation_id=_required(_nav_id(record, "Relationship"), "Relationship"),
+        contact_id=_nav_id(record, "Contact"),
+        status=status,
+        requested_at=requested_at,
+        requested_on=requested_at.astimezone(schema.timezone).date(),
+        month=_month(_required(_code(record, f.delivery_month), f.delivery_month)),
+        product_code=product_code,
+        quantity=quantity,
+        age_groups=_codes(record, f.age_groups),
+        target_groups=_codes(record, f.target_groups),
+        explanation=_text(record, f.explanation),
+        delivery=DeliveryDetails(
+            street=_text(record, f.street),
+            house_number=_text(record, f.house_number),
+            postcode=_text(record, f.postcode),
+            city=_text(record, f.city),
+            contact_name=_text(record, f.contact_name),
+            phone=_text(record, f.phone),
+            email=_text(record, f.email),
+        ),
+        reference=_text(record, f.reference),
+        delivery_date=_date(record, f.delivery_date),
+        processor_id=_nav_id(record, f.processor),
+        processor_confirmed_on=_date(record, f.processor_confirmed_on),
+        terms_accepted=_bool(record, f.terms_accepted),
+        delivered_quantity=delivered,
+    )
+
+
+def to_month(record: Record, schema: TenantSchema) -> DeliveryMonth:
+    f = schema.tenant.month
+    is_open = _bool(record, "IsActive")
+    if is_open is None:
+        raise Unmappable("missing_field", field="IsActive")
+    capacity_raw = record.get(f.capacity)
+    capacity = None if capacity_raw is None else _whole(capacity_raw, field=f.capacity)
+    closed_by_text = _text(record, f.closed_by)
+    try:
+        closed_by = ClosedBy(closed_by_text) if closed_by_text else None
+    except ValueError:
+        raise Unmappable("wrong_type", field=f.closed_by, detail=closed_by_text) from None
+    return DeliveryMonth(
+        id=record.id,
+        month=_month(_required(_text(record, "Code"), "Code")),
+        is_open=is_open,
+        capacity=capacity,
+        closed_by=closed_by,
+        closed_reason=_text(record, f.closed_reason),
+        closed_at=None
+        if is_open or record.get("LastMutationDate") is None
+        else _moment(record, "LastMutationDate"),
+    )
+
+
+def to_forecast(record: Record, schema: TenantSchema) -> Forecast:
+    f = schema.tenant.forecast
+    year, number, quantity = (_int(record, name) for name in (f.year, f.quarter, f.quantity))
+    if not 1 <= number <= 4:
+        raise Unmappable("invalid_quarter", detail=number)
+    if quantity < 0:
+        raise Unmappable("negative_forecast", detail=quantity)
+    submitted_at = _moment(record)
+    return Forecast(
+        id=record.id,
+        organisation_id=_required(_nav_id(record, f.organisation), f.organisation),
+        quarter=_quarter(year, number),
+        product_code=_required(_code(record, f.product), f.product),
+        quantity=quantity,
+        submitted_at=submitted_at,
+        submitted_on=submitted_at.astimezone(schema.timezone).date(),
+    )
+
+
+def to_report(record: Record, schema: TenantSchema) -> AccountabilityReport:
+    f = schema.tenant.accountability
+    reported_at = _moment(record)
+    return AccountabilityReport(
+        id=record.id,
+        request_id=_required(_nav_id(record, f.request), f.request),
+        handed_out=_int(record, f.handed_out),
+        note=_text(record, f.note),
+        reported_at=reported_at,
+        reported_on=reported_at.astimezone(schema.timezone).date(),
+    )
+
+
+def to_organisation(record: Record, schema: TenantSchema) -> Organisation:
+    organization = record.get("Organization")
+    name = organization.get("Name") if isinstance(organization, dict) else None
+    return Organisation(
+        id=record.id,
+        organisation_id=organization.get("ID") if isinstance(organization, dict) else None,
+        name=name or record.name or "",
+        approved=not bool(record.get("IsFormer")),
+    )
+
+
+def to_contact(record: Record, schema: TenantSchema) -> ContactPerson:
+    person = record.get("Person") if isinstance(record.get("Person"), dict) else {}
+    name = " ".join(
+        part for part in (person.get("FirstName"), person.get("MiddleName"), person.get("LastName")) if part
+    )
+    return ContactPerson(
+        id=record.id,
+        person_id=person.get("ID"),
+        organisation_id=_nav_id(record, "Relation"),
+        name=name or record.name or "",
+        email=_text(record, "EmailAddress"),
+        phone=_text(record, "MobilePhoneNumber") or _text(record, "PhoneNumber"),
+    )
+
+
+def to_processor(record: Record, schema: TenantSchema) -> Processor:
+    organization = record.get("Organization")
+    name = organization.get("Name") if isinstance(organization, dict) else None
+    return Processor(id=record.id, name=name or record.name or "", active=not bool(record.get("IsFormer")))
+
+
+def to_product(record: Record, schema: TenantSchema) -> Product:
+    return Product(
+        id=record.id,
+        code=_required(_text(record, "Code"), "Code"),
+        name=_text(record, "Name") or "",
+        active=not bool(record.get("IsInactive")),
+    )
+
+
+# -- field readers -----------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole(value: Any, *, minimum: int = 0, code: str = "wrong_type", field: str = "") -> int:
+    """A whole number of at least `minimum` (JSON booleans are not numbers)."""
+    if not _is_int(value) or value < minimum:
+        raise Unmappable(code, field=field, detail=value)
+    return int(value)
+
+
+def _text(record: Record, prop: str) -> str | None:
+    value = record.get(prop)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise Unmappable("wrong_type", field=prop, detail=type(value).__name__)
+    return value
+
+
+def _required(value: str | None, prop: str) -> str:
+    if value is None:
+        raise Unmappable("missing_field", field=prop)
+    return value
+
+
+def _int(record: Record, prop: str) -> int:
+    value = record.get(prop)
+    if value is None:
+        raise Unmappable("missing_field", field=prop)
+    if not _is_int(value):
+        raise Unmappable("wrong_type", field=prop, detail=value)
+    return int(value)
+
+
+def _bool(record: Record, prop: str) -> bool | None:
+    value = record.get(prop)
+    if value is not None and not isinstance(value, bool):
+        raise Unmappable("wrong_type", field=prop, detail=value)
+    return value
+
+
+def _date(record: Record, prop: str) -> dt.date | None:
+    try:
+        return parse_date(record.get(prop))
+    except ValueError:
+        raise Unmappable("wrong_type", field=prop, detail=record.get(prop)) from None
+
+
+def _moment(record: Record, prop: str = "CreationDate") -> dt.datetime:
+    try:
+        moment = record.creation_date if prop == "CreationDate" else record.last_mutation_date
+    except ValueError:
+        raise Unmappable("wrong_type", field=prop, detail=record.get(prop)) from None
+    if moment is None:
+        raise Unmappable("missing_field", field=prop)
+    return moment
+
+
+def _nav_id(record: Record, prop: str) -> str | None:
+    value = record.get(prop)
+    nav_id = value.get("ID") if isinstance(value, dict) else None
+    return nav_id if isinstance(nav_id, str) and nav_id else None
+
+
+def _code(record: Record, prop: str) -> str | None:
+    value = record.get(prop)
+    code = value.get("Code") if isinstance(value, dict) else None
+    return code if isinstance(code, str) and code else None
+
+
+def _codes(record: Record, prop: str) -> tuple[str, ...]:
+    value = record.get(prop) or []
+    if not isinstance(value, list):
+        raise Unmappable("wrong_type", field=prop, detail=type(value).__name__)
+    return tuple(
+        item["Code"] for item in value if isinstance(item, dict) and isinstance(item.get("Code"), str)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _quarter(year: int, number: int) -> Quarter:
+    return Quarter(year, number)
+
+
+@lru_cache(maxsize=4096)  # tens of thousands of records share a few dozen months: share the objects too
+def _month(code: str) -> Month:
+    try:
+        return Month.parse(code)
+    except ValueError:
+        raise Unmappable("invalid_month_code", detail=code) from None

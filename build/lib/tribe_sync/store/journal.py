@@ -1,0 +1,255 @@
+"""The run journal: what ran when, which change keys were carried out, and who changed what, why.
+
+SQLAlchemy's exceptions are translated into `StoreError` here and nowhere else. All timestamps are
+given by the caller (time is injected); the journal never reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from tribe_sync.errors import LockHeldError, StoreError
+from tribe_sync.store.schema import ensure_current
+from tribe_sync.store.tables import applied, audit, claims, runs
+
+__all__ = ["AuditEntry", "Journal", "open_journal", "safe_url", "store_engine"]
+
+AuditEntry = dict[str, Any]
+
+
+def open_journal(url: str) -> Journal:
+    """A journal at `url` (`sqlite:///path`, `sqlite://` in memory, `postgresql+psycopg://…`), created
+    (migrated to the head revision) if the store is new, refused with StoreSchemaError if it is at any
+    other revision (see `tribe_sync.store.schema`). A SQLite file's folder is made on the way."""
+    engine = store_engine(url)
+    try:
+        ensure_current(engine, f"the store at {safe_url(url)}")
+    except (SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open the journal at {safe_url(url)}: {_reason(exc)}") from exc
+    except StoreError:
+        engine.dispose()
+        raise
+    return Journal(engine)
+
+
+def store_engine(url: str) -> Engine:
+    """An engine on the store at `url`, without looking at its schema (`store upgrade` needs that)."""
+    try:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, OSError, ImportError) as exc:
+        raise StoreError(f"cannot open the journal at {safe_url(url)}: {_reason(exc)}") from exc
+
+
+class Journal:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _tx(self, conflict: type[StoreError] = StoreError) -> Iterator[Connection]:
+        """One transaction; a unique-key conflict becomes `conflict`, any other failure StoreError."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except IntegrityError as exc:
+            raise conflict(f"the journal refused a duplicate: {_reason(exc)}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the journal failed: {_reason(exc)}") from exc
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def start_run(
+        self, job: str, today: dt.date, at: dt.datetime, *, dry_run: bool = False, holder: str | None = None
+    ) -> int:
+        with self._tx() as tx:
+            result = tx.execute(
+                insert(runs).values(
+                    job=job,
+                    today=today,
+                    started_at=at,
+                    outcome="running",
+                    dry_run=dry_run,
+                    counts={},
+                    holder=holder,
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def finish_run(
+        self, run_id: int, at: dt.datetime, outcome: str, counts: dict[str, int], error: str | None = None
+    ) -> None:
+        with self._tx() as tx:
+            tx.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=at, outcome=outcome, counts=counts, error=error)
+            )
+
+    def last_success(self, job: str) -> dt.datetime | None:
+        """When the job last finished a run that was not a failure (problems included)."""
+        with self._tx() as tx:
+            value = tx.execute(
+                select(func.max(runs.c.finished_at)).where(
+                    runs.c.job == job, runs.c.outcome.in_(("ok", "problems")), runs.c.dry_run.is_(False)
+                )
+            ).scalar()
+        return _aware(value)
+
+    def runs(self, job: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+        if job:
+            query = query.where(runs.c.job == job)
+        with self._tx() as tx:
+            return [dict(row._mapping) for row in tx.execute(query)]
+
+    # -- change keys ---------------------------------------------------------------------------
+
+    def state_of(self, key: str) -> tuple[str, str | None] | None:
+        """(state, detail) of a change key, or None if it was never recorded."""
+        with self._tx() as tx:
+            row = tx.execute(select(applied.c.state, applied.c.detail).where(applied.c.key == key)).first()
+        return (row.state, row.detail) if row else None
+
+    def keys_with_prefix(self, prefix: str) -> dict[str, tuple[str, str | None]]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self._tx() as tx:
+            rows = tx.execute(
+                select(applied.c.key, applied.c.state, applied.c.detail).where(
+                    applied.c.key.like(f"{escaped}%", escape="\\")
+                )
+            )
+            return {row.key: (row.state, row.detail) for row in rows}
+
+    def mark(
+        self, run_id: int, key: str, at: dt.datetime, *, state: str = "done", detail: str | None = None
+    ) -> None:
+        """Record `key` as carried out (or as an intent, `pending`); a second mark updates it."""
+        with self._lock, self._tx() as tx:
+            existing = tx.execute(select(applied.c.key).where(applied.c.key == key)).first()
+            values = {"run_id": run_id, "state": state, "detail": detail, "at": at}
+            if existing:
+                tx.execute(update(applied).where(applied.c.key == key).values(**values))
+            else:
+                tx.execute(insert(applied).values(key=key, **values))
+
+    def forget(self, key: str) -> None:
+        with self._tx() as tx:
+            tx.execute(delete(applied).where(applied.c.key == key))
+
+    # -- audit trail ---------------------------------------------------------------------------
+
+    def audit(
+        self,
+        run_id: int,
+        key: str,
+        *,
+        entity_set: str | None,
+        target_id: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        reason: str,
+        actor: str,
+        at: dt.datetime,
+    ) -> None:
+        with self._tx() as tx:
+            tx.execute(
+                insert(audit).values(
+                    run_id=run_id,
+                    key=key,
+                    entity_set=entity_set,
+                    target_id=target_id,
+                    before=before,
+                    after=after,
+                    reason=reason,
+                    actor=actor,
+                    at=at,
+                )
+            )
+
+    def audit_trail(self, *, key: str | None = None, run_id: int | None = None) -> list[AuditEntry]:
+        query = select(audit).order_by(audit.c.id)
+        if key is not None:
+            query = query.where(audit.c.key == key)
+        if run_id is not None:
+            query = query.where(audit.c.run_id == run_id)
+        with self._tx() as tx:
+            return [dict(row._mapping) for row in tx.execute(query)]
+
+    # -- claims --------------------------------------------------------------------------------
+
+    def claim(self, name: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> None:
+        """Take the claim `name` until `at + ttl`, unless another holder has an unexpired one.
+
+        Two processes racing for a free claim both try to insert; the primary key lets one win and
+        the other gets LockHeldError."""
+        with self._tx(conflict=LockHeldError) as tx:
+            tx.execute(delete(claims).where(claims.c.name == name, claims.c.expires_at <= at))
+            current = tx.execute(select(claims).where(claims.c.name == name)).first()
+            if current is not None and current.holder != holder:
+                expires = _aware(current.expires_at)
+                raise LockHeldError(
+                    f"{name} is claimed by {current.holder} until {expires:%Y-%m-%d %H:%M:%S} UTC",
+                    holder=current.holder,
+                )
+            if current is None:
+                tx.execute(insert(claims).values(name=name, holder=holder, expires_at=at + ttl))
+            else:
+                tx.execute(update(claims).where(claims.c.name == name).values(expires_at=at + ttl))
+
+    def take_over(self, name: str, dead: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> bool:
+        """Take the claim of a holder known to be dead, and close its unfinished runs as abandoned."""
+        with self._tx(conflict=LockHeldError) as tx:
+            taken = tx.execute(
+                update(claims)
+                .where(claims.c.name == name, claims.c.holder == dead)
+                .values(holder=holder, expires_at=at + ttl)
+            ).rowcount
+            if taken:
+                tx.execute(
+                    update(runs)
+                    .where(runs.c.holder == dead, runs.c.outcome == "running")
+                    .values(outcome="abandoned", finished_at=at, error=f"{dead} died during the run")
+                )
+        return bool(taken)
+
+    def release(self, name: str, holder: str) -> None:
+        with self._tx() as tx:
+            tx.execute(delete(claims).where(claims.c.name == name, claims.c.holder == holder))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite returns naive datetimes; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def safe_url(url: str) -> str:
+    """The URL without a password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url
+    return url
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None)
+    return str(original or exc).splitlines()[0]

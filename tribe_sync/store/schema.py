@@ -1,0 +1,218 @@
+"""The store's schema revision: read it, refuse a store at another one, move it with Alembic.
+
+Every process that opens the store checks its revision first (`ensure_current`). A brand-new empty
+store is migrated on the spot, so a fresh install and the tests need no extra step; any other
+mismatch is refused with the command to run, because upgrading a store that replicas share is an
+operator's decision (back it up, stop the older versions), not a side effect of `requests list`.
+
+A store made before migrations existed (`create_all`, revision-less) is recognised by its tables and
+adopted by `tribe-sync store upgrade`: its columns are checked against revision 0001, it is stamped at
+0001 and upgraded from there, in the same transaction. Upgrades hold a lock (PostgreSQL: an advisory
+transaction lock; SQLite: `BEGIN IMMEDIATE`), so two processes starting on a new store at once do not
+both create it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tribe_sync.errors import StoreError, StoreSchemaError
+
+__all__ = [
+    "LEGACY_COLUMNS",
+    "VERSION_TABLE",
+    "SchemaState",
+    "SchemaStatus",
+    "ensure_current",
+    "head_revision",
+    "schema_status",
+    "upgrade",
+]
+
+VERSION_TABLE = "tribe_sync_alembic_version"
+UPGRADE_COMMAND = "tribe-sync store upgrade"
+_LOCK_KEY = 0x7472_6964  # "trid": one advisory lock for schema changes
+
+# What `create_all` made before revision 0001 existed: the tables and columns a revision-less store
+# must have to be adopted as 0001.
+LEGACY_COLUMNS: dict[str, frozenset[str]] = {
+    "tribe_sync_runs": frozenset(
+        {"id", "job", "today", "started_at", "finished_at", "outcome", "dry_run", "counts", "error", "holder"}
+    ),
+    "tribe_sync_applied": frozenset({"key", "run_id", "state", "detail", "at"}),
+    "tribe_sync_audit": frozenset(
+        {"id", "run_id", "key", "entity_set", "target_id", "before", "after", "reason", "actor", "at"}
+    ),
+    "tribe_sync_claims": frozenset({"name", "holder", "expires_at"}),
+    "tribe_sync_rate_calls": frozenset({"id", "at"}),
+}
+
+
+class SchemaState(enum.StrEnum):
+    EMPTY = "empty"  # none of our tables: a new store
+    CURRENT = "current"  # at this version's head
+    BEHIND = "behind"  # at an older revision this version knows
+    LEGACY = "legacy"  # made by `create_all` before migrations; adoptable as 0001
+    AHEAD = "ahead"  # at a revision this version does not know (a newer tribe-sync upgraded it)
+    UNKNOWN = "unknown"  # some of our tables, no revision: not something we made
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    state: SchemaState
+    current: str | None
+    head: str
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    location = str(Path(__file__).parent / "migrations").replace("%", "%%")
+    config.set_main_option("script_location", location)
+    config.attributes["connection"] = connection
+    return config
+
+
+@cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+def head_revision() -> str:
+    heads = _scripts().get_heads()
+    if len(heads) != 1:  # a packaging mistake, caught by the tests long before a user sees it
+        raise StoreError(f"the store's migrations have {len(heads)} heads; there must be one")
+    return heads[0]
+
+
+def _known_revisions() -> frozenset[str]:
+    return frozenset(script.revision for script in _scripts().walk_revisions())
+
+
+def _status(connection: Connection) -> SchemaStatus:
+    head = head_revision()
+    tables = set(inspect(connection).get_table_names())
+    if VERSION_TABLE in tables:
+        versions = [row[0] for row in connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))]
+        if len(versions) == 1:
+            current = versions[0]
+            if current == head:
+                return SchemaStatus(SchemaState.CURRENT, current, head)
+            if current in _known_revisions():
+                return SchemaStatus(SchemaState.BEHIND, current, head)
+            return SchemaStatus(SchemaState.AHEAD, current, head)
+        if versions:
+            return SchemaStatus(SchemaState.UNKNOWN, ", ".join(sorted(versions)), head)
+    ours = {name for name in tables if name.startswith("tribe_sync_") and name != VERSION_TABLE}
+    if not ours:
+        return SchemaStatus(SchemaState.EMPTY, None, head)
+    if ours == set(LEGACY_COLUMNS) and all(
+        LEGACY_COLUMNS[name] <= {column["name"] for column in inspect(connection).get_columns(name)}
+        for name in LEGACY_COLUMNS
+    ):
+        return SchemaStatus(SchemaState.LEGACY, None, head)
+    return SchemaStatus(SchemaState.UNKNOWN, None, head)
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    try:
+        return _read_status(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the store's schema: {_reason(exc)}") from exc
+
+
+def _read_status(engine: Engine) -> SchemaStatus:
+    with engine.connect() as connection:
+        return _status(connection)
+
+
+@contextmanager
+def _locked(engine: Engine) -> Iterator[Connection]:
+    """One transaction that no other schema change can interleave with."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # pysqlite does not begin a transaction before DDL; take SQLite's write lock ourselves.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+
+
+def upgrade(engine: Engine, revision: str = "head", *, only_if_empty: bool = False) -> SchemaStatus:
+    """Move the store to `revision` (default the head); a revision-less store of before migrations is
+    adopted as 0001 first. Returns the status it was found in. With `only_if_empty`, a store that is
+    not empty once the lock is held is left as it is (another process made it meanwhile)."""
+    try:
+        with _locked(engine) as connection:
+            found = _status(connection)
+            if only_if_empty and found.state is not SchemaState.EMPTY:
+                return found
+            if found.state in (SchemaState.AHEAD, SchemaState.UNKNOWN):
+                raise StoreSchemaError(_refusal(found, "the store"))
+            config = _config(connection)
+            if found.state is SchemaState.LEGACY:
+                command.stamp(config, "0001")
+            command.upgrade(config, revision)
+            return found
+    except StoreError:
+        raise
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the store's upgrade failed, nothing was changed: {_reason(exc)}") from exc
+
+
+def ensure_current(engine: Engine, where: str) -> None:
+    """Make a new empty store; refuse one at any other revision than this version's head.
+
+    SQLAlchemy's errors pass through: the caller says which store could not be reached."""
+    status = _read_status(engine)
+    if status.state is SchemaState.EMPTY:
+        status = upgrade(engine, only_if_empty=True)
+        if status.state is SchemaState.EMPTY:
+            return
+        status = _read_status(engine)
+    if status.state is not SchemaState.CURRENT:
+        raise StoreSchemaError(_refusal(status, where))
+
+
+def _refusal(status: SchemaStatus, where: str) -> str:
+    match status.state:
+        case SchemaState.BEHIND:
+            return (
+                f"{where} is at schema revision {status.current}, this tribe-sync needs {status.head}: "
+                f"back it up, then run `{UPGRADE_COMMAND}`"
+            )
+        case SchemaState.LEGACY:
+            return (
+                f"{where} was made before schema migrations; this tribe-sync needs revision {status.head}: "
+                f"back it up, then run `{UPGRADE_COMMAND}`"
+            )
+        case SchemaState.AHEAD:
+            return (
+                f"{where} is at schema revision {status.current}, newer than this tribe-sync knows "
+                f"(it needs {status.head}): a newer version upgraded it; run that version"
+            )
+        case _:
+            return (
+                f"{where} holds tables of tribe-sync but no schema revision it can adopt; "
+                f"point store.url at an empty database or restore the store from a backup"
+            )
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None)
+    return str(original or exc).splitlines()[0]
