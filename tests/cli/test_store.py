@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,16 @@ def legacy_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+@pytest.fixture
+def _daemon_log_level() -> Iterator[None]:
+    """`daemon` raises tribe_sync's log level for the process; give later tests theirs back."""
+    logger = logging.getLogger("tribe_sync")
+    level = logger.level
+    yield
+    logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("_daemon_log_level")
 def test_a_command_on_a_store_of_before_migrations_exits_2_naming_store_upgrade(
     cli: Cli, legacy_url: str
 ) -> None:
