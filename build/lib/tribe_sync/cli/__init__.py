@@ -1,1 +1,0 @@
-"""The `tribe-sync` command line: one module per command group, composed in `main`."""

@@ -1,1 +1,0 @@
-"""Scheduled jobs: each a pure `plan()` over a snapshot and an idempotent `apply()`."""

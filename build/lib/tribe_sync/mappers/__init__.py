@@ -1,1 +1,0 @@
-"""Wire records <-> domain objects, through the tenant mapping from the settings. Pure."""
