@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tribe_sync.client.ratelimit import RateLimiter
-from tribe_sync.client.tribe import TribeClient
+from tribe_sync.client.tribe import TribeClient, count_support_for
 from tribe_sync.config import Settings
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal, open_journal
@@ -40,7 +40,12 @@ class Services:
 
     @cached_property
     def client(self) -> TribeClient:
-        return TribeClient.from_settings(self.settings.crm, limiter=self._shared_limiter())
+        crm = self.settings.crm
+        return TribeClient.from_settings(
+            crm,
+            limiter=self._shared_limiter(),
+            count_support=count_support_for(crm.odata_root, crm.request_count),  # once per process
+        )
 
     def _shared_limiter(self) -> RateLimiter | None:
         """With PostgreSQL every process on the store shares Tribe's budget; else each keeps its own."""

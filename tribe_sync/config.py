@@ -67,8 +67,17 @@ class CRMSettings(_Section):
     backoff_base_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=120.0, ge=0)
     update_method: Literal["put", "post"] = "put"
-    request_count: bool = False
+    request_count: Literal["auto", "on", "off"] = "auto"
+    max_in_flight: int = Field(default=8, ge=1, le=64)
     verify_tls: bool = True
+
+    @field_validator("request_count", mode="before")
+    @classmethod
+    def _count_mode(cls, value: object) -> object:
+        # Before `auto` existed this was a boolean; a file that still says true/false means on/off.
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
 
     @property
     def max_requests_per_minute(self) -> int:

@@ -37,7 +37,9 @@ def crm(request: pytest.FixtureRequest) -> Iterator[Crm]:
     name = request.node.originalname
     if request.param == "replay":
         with replaying(name):
-            settings = CRMSettings(api_url=REPLAY_BASE, token_url=f"{REPLAY_BASE}/oauth2/token", page_size=15)
+            settings = CRMSettings(
+                api_url=REPLAY_BASE, token_url=f"{REPLAY_BASE}/oauth2/token", page_size=15, max_in_flight=1
+            )
             with TribeClient.from_settings(
                 settings, http_client=httpx.Client(), sleep=lambda _s: None
             ) as client:
@@ -48,7 +50,10 @@ def crm(request: pytest.FixtureRequest) -> Iterator[Crm]:
         sandbox.state.fixed_now = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
         transport: httpx.BaseTransport = httpx.HTTPTransport()
         recorder = Recorder(transport, scrubber()) if recording else None
-        settings = CRMSettings(api_url=sandbox.url, token_url=f"{sandbox.url}/oauth2/token", page_size=15)
+        # One call at a time: a recording is replayed strictly in order.
+        settings = CRMSettings(
+            api_url=sandbox.url, token_url=f"{sandbox.url}/oauth2/token", page_size=15, max_in_flight=1
+        )
         with TribeClient.from_settings(
             settings, http_client=httpx.Client(transport=recorder or transport)
         ) as client:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -7,9 +10,12 @@ import pytest
 import respx
 from pydantic import ValidationError
 
-from tests.client.conftest import ROOT, page, sales_orders
+from tests.client.conftest import ROOT, make_client, page, sales_orders
+from tests.conftest import FakeClock
 from tribe_sync.client import F, Query, TribeClient
+from tribe_sync.client.tribe import CountSupport
 from tribe_sync.config import CRMSettings
+from tribe_sync.errors import BadRequestError
 
 SET = "Activity_SalesOrder"
 
@@ -19,17 +25,130 @@ def skip_of(request: httpx.Request) -> int:
 
 
 def test_paging_survives_a_short_middle_page_without_losing_records(
-    client: TribeClient, router: respx.MockRouter
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
 ) -> None:
     rows = sales_orders()  # 7 records; the server pages them 3, 1 (short), 3, then nothing
     pages = {0: rows[0:3], 3: rows[3:4], 4: rows[4:7], 7: []}
-    client.page_size = 3
     route = router.get(url__startswith=ROOT + SET).mock(side_effect=lambda req: page(pages[skip_of(req)]))
+
+    with make_client(clock, max_in_flight=1, page_size=3) as client:
+        got = [record.id for record in client.iter_records(SET)]
+
+    assert got == [row["ID"] for row in rows]
+    assert [skip_of(call.request) for call in route.calls] == [0, 3, 4, 7]
+
+
+def short_pages(rows: list[dict[str, Any]], count: bool) -> Callable[[httpx.Request], httpx.Response]:
+    """A server that caps the page starting at 3 to one row, and answers `$count` when asked."""
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        skip = skip_of(request)
+        asked = parse_qs(urlsplit(str(request.url)).query)
+        chunk = rows[skip : skip + (1 if skip == 3 else int(asked["$top"][0]))]
+        extra = {"@odata.count": len(rows)} if count and asked.get("$count") == ["true"] else {}
+        return page(chunk, **extra)
+
+    return serve
+
+
+@pytest.mark.parametrize("count", [True, False], ids=["total known", "page-ahead"])
+def test_pages_fetched_side_by_side_survive_a_short_middle_page_in_order(
+    client: TribeClient, router: respx.MockRouter, count: bool
+) -> None:
+    rows = sales_orders() * 3  # 21 records, pages of 3: several pages are in flight when 3 comes back short
+    for n, row in enumerate(rows):
+        rows[n] = {**row, "ID": f"00000000-0000-4000-8000-{n:012d}"}
+    client.page_size = 3
+    router.get(url__startswith=ROOT + SET).mock(side_effect=short_pages(rows, count))
 
     got = [record.id for record in client.iter_records(SET)]
 
     assert got == [row["ID"] for row in rows]
-    assert [skip_of(call.request) for call in route.calls] == [0, 3, 4, 7]
+
+
+def test_with_a_known_total_the_other_pages_are_in_flight_together(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    rows = [{**sales_orders()[0], "ID": f"00000000-0000-4000-8000-{n:012d}"} for n in range(30)]
+    lock, in_flight, most = threading.Lock(), [0], [0]
+    three_at_once = threading.Barrier(3, timeout=10)
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        skip = skip_of(request)
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        if skip in (3, 6, 9):
+            three_at_once.wait()  # only returns if these three pages are asked for at the same time
+        with lock:
+            in_flight[0] -= 1
+        return page(rows[skip : skip + 3], **({"@odata.count": 30} if skip == 0 else {}))
+
+    route = router.get(url__startswith=ROOT + SET).mock(side_effect=serve)
+    with make_client(clock, max_in_flight=4, page_size=3) as client:
+        got = [record.id for record in client.iter_records(SET)]
+
+    assert got == [row["ID"] for row in rows]
+    assert route.call_count == 10, "one call per page, no empty page"
+    assert most[0] <= 4, "never more than max_in_flight at once"
+
+
+def test_a_tenant_that_refuses_count_is_paged_without_it_and_asked_only_once(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    rows = sales_orders()
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        if "$count" in parse_qs(urlsplit(str(request.url)).query):
+            return httpx.Response(400, json={"error": {"code": "400", "message": "$count is not supported"}})
+        return page(rows[skip_of(request) :][:3])
+
+    route = router.get(url__startswith=ROOT + SET).mock(side_effect=serve)
+    with make_client(clock, page_size=3, max_in_flight=1) as client:
+        assert len(client.list(SET)) == 7
+        assert len(client.list(SET)) == 7
+        assert client.count_support.supported is False
+    asked = ["$count" in parse_qs(urlsplit(str(c.request.url)).query) for c in route.calls]
+    assert asked.count(True) == 1, "refused once, then remembered"
+
+
+def test_a_tenant_that_answers_count_gets_it_on_every_read_with_auto(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    rows = sales_orders()
+    client.page_size = 3
+    route = router.get(url__startswith=ROOT + SET).mock(side_effect=short_pages(rows, count=True))
+    client.list(SET, Query(top=2))
+    client.list(SET)
+    firsts = [c for c in route.calls if skip_of(c.request) == 0]
+    assert all("$count=true" in str(c.request.url) for c in firsts)
+    assert client.count_support.supported is True
+
+
+def test_a_bad_read_during_the_count_probe_is_raised_and_decides_nothing(
+    client: TribeClient, router: respx.MockRouter
+) -> None:
+    router.get(url__startswith=ROOT + SET).mock(
+        return_value=httpx.Response(400, json={"error": {"code": "400", "message": "The filter is wrong"}})
+    )
+    with pytest.raises(BadRequestError, match="The filter is wrong"):
+        client.list(SET)
+    assert client.count_support.supported is None, "the next read asks again"
+
+
+def test_readers_that_start_during_the_probe_wait_for_its_answer() -> None:
+    support = CountSupport("auto")
+    assert support.should_ask() is True  # this read probes
+    answers: list[bool] = []
+    waiting = threading.Thread(target=lambda: answers.append(support.should_ask()))
+    waiting.start()
+    waiting.join(0.05)
+    assert waiting.is_alive(), "a second reader waits while the probe is under way"
+    support.learn(True)
+    waiting.join(10)
+    assert answers == [True]
+    assert CountSupport("off").should_ask() is False
+    assert CountSupport("on").should_ask() is True
 
 
 def test_a_stable_order_by_id_is_appended_to_every_page(

@@ -7,6 +7,7 @@ exchange is logged as one DEBUG line that never holds a header or a body.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,6 +30,7 @@ class Http:
     def __init__(self, client: httpx.Client, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
         self._clock = clock
+        self._count = threading.Lock()  # worker threads share one Http
         self.calls = 0
         self.status_counts: dict[int, int] = {}
 
@@ -44,7 +46,8 @@ class Http:
         label: str = "",
     ) -> httpx.Response:
         started = self._clock()
-        self.calls += 1
+        with self._count:
+            self.calls += 1
         try:
             response = self._client.request(method, url, headers=headers, json=json, data=data)
         except httpx.TimeoutException as exc:
@@ -61,7 +64,8 @@ class Http:
                 url=_strip_query(url),
                 maybe_applied=not isinstance(exc, _NOT_SENT),
             ) from exc
-        self.status_counts[response.status_code] = self.status_counts.get(response.status_code, 0) + 1
+        with self._count:
+            self.status_counts[response.status_code] = self.status_counts.get(response.status_code, 0) + 1
         log.debug(
             "%s %s -> %s in %.0f ms (attempt %d)",
             method,

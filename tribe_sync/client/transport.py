@@ -1,8 +1,11 @@
-"""Authorised, rate-limited, retried calls to the OData API.
+"""Authorised, rate-limited, retried calls to the OData API, from any number of worker threads.
 
-One attempt: take a token, wait for the rate limiter, send. A 401 means the token went stale (Tribe
+One attempt: take a token, enter the throttle (a place in flight, no pause under way), wait for the
+rate limiter, send. A 401 means the token went stale (Tribe
 does not say how long they live): refresh once and repeat once. Whatever still fails becomes an error
 of `tribe_sync.errors`, and the frozen `RetryPolicy` decides, through tenacity, whether to try again.
+A 429 pauses the whole client (`Throttle.pause`) before its error is even raised, so that no other
+worker starts a call in the meantime; the worker that got it then waits out the same pause.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +25,8 @@ from tribe_sync.client.auth import TokenProvider
 from tribe_sync.client.http import Http
 from tribe_sync.client.ratelimit import RateLimiter
 from tribe_sync.client.retry import RetryPolicy, delay_before_retry, is_transient, parse_retry_after
-from tribe_sync.errors import APIStatusError, status_error_class
+from tribe_sync.client.throttle import Throttle
+from tribe_sync.errors import APIStatusError, RateLimitError, status_error_class
 
 __all__ = ["Transport"]
 
@@ -40,7 +45,9 @@ class Transport:
         *,
         policy: RetryPolicy,
         limiter: RateLimiter,
+        throttle: Throttle | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] = _utcnow,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -48,9 +55,11 @@ class Transport:
         self.tokens = tokens
         self.policy = policy
         self._limiter = limiter
+        self.throttle = throttle or Throttle(1, clock=clock, sleep=sleep)
         self._sleep = sleep
         self._now = now
         self._rand = rand
+        self._count = threading.Lock()
         self.retries = 0
 
     def request(
@@ -79,15 +88,26 @@ class Transport:
             token = self.tokens.token()
             response = self._send(method, url, token, json=json, attempt=attempt, label=label)
         if response.status_code >= 400:
-            raise self._status_error(method, url, response, token)
+            error = self._status_error(method, url, response, token)
+            if isinstance(error, RateLimitError):
+                # Before anything else: every other worker must stop starting calls from now on.
+                self.throttle.pause(delay_before_retry(self.policy, attempt, error, self._rand()))
+            raise error
         return response
 
     def _send(
         self, method: str, url: str, token: str, *, json: Any, attempt: int, label: str
     ) -> httpx.Response:
-        self._limiter.acquire()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        return self.http.send(method, url, headers=headers, json=json, attempt=attempt, label=label)
+        self.throttle.enter()
+        ok = False
+        try:
+            self._limiter.acquire()
+            response = self.http.send(method, url, headers=headers, json=json, attempt=attempt, label=label)
+            ok = response.status_code != 429
+            return response
+        finally:
+            self.throttle.leave(ok=ok)
 
     def _status_error(self, method: str, url: str, response: httpx.Response, token: str) -> APIStatusError:
         # A server that echoes the request back must not put our token into an exception.
@@ -107,10 +127,13 @@ class Transport:
         assert state.outcome is not None
         exc = state.outcome.exception()
         assert exc is not None
+        if isinstance(exc, RateLimitError):
+            return self.throttle.remaining()  # the pause every worker keeps, set when the 429 came
         return delay_before_retry(self.policy, state.attempt_number, exc, self._rand())
 
     def _log_retry(self, state: RetryCallState) -> None:
-        self.retries += 1
+        with self._count:
+            self.retries += 1
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         log.info("retrying after %s; waiting %.1f s (attempt %d)", exc, wait, state.attempt_number)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,21 +24,82 @@ from tribe_sync.client.http import Http
 from tribe_sync.client.odata import Query
 from tribe_sync.client.ratelimit import RateLimiter, SlidingWindowLimiter
 from tribe_sync.client.retry import RetryPolicy
+from tribe_sync.client.throttle import Throttle
 from tribe_sync.client.transport import Transport
 from tribe_sync.client.wire import Record
 from tribe_sync.config import CRMSettings
-from tribe_sync.errors import ResponseValidationError
+from tribe_sync.errors import APIStatusError, ResponseValidationError
 
-__all__ = ["MAX_PAGE_SIZE", "TribeClient"]
+__all__ = ["MAX_PAGE_SIZE", "CountSupport", "TribeClient", "count_support_for"]
 
 log = logging.getLogger("tribe_sync.client")
 
 MAX_PAGE_SIZE = 100
 _SET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_COUNT_REFUSED = frozenset({400, 501})  # how a tenant says it does not do `$count=true`
+
+
+class CountSupport:
+    """Whether the tenant answers `$count=true` on a read: asked once per process, then remembered.
+
+    `auto` asks on the first read. A tenant that answers `@odata.count` gets it on every read after;
+    one that refuses it (400/501) or ignores it is paged without it from then on. Readers that start
+    while the first answer is awaited wait for it rather than each asking again.
+    """
+
+    def __init__(self, mode: str = "auto") -> None:
+        self.mode = mode
+        self._lock = threading.Lock()
+        self._known = threading.Event()
+        self._probing = False
+        self.supported: bool | None = {"on": True, "off": False}.get(mode)
+        if self.supported is not None:
+            self._known.set()
+
+    def should_ask(self) -> bool:
+        """True if this read asks for `$count`; the first caller in `auto` becomes the probe."""
+        with self._lock:
+            if self.supported is not None:
+                return self.supported
+            if not self._probing:
+                self._probing = True
+                return True
+        self._known.wait()
+        return bool(self.supported)
+
+    def learn(self, supported: bool) -> None:
+        with self._lock:
+            if self.mode == "auto" and self.supported is None:
+                self.supported = supported
+                self._probing = False
+                self._known.set()
+
+    def abandon(self) -> None:
+        """The probe failed for another reason: let the next read ask again."""
+        with self._lock:
+            if self.supported is None:
+                self._probing = False
+                self._known.set()
+                self._known.clear()
+
+
+_PROCESS_COUNT_SUPPORT: dict[tuple[str, str], CountSupport] = {}
+_PROCESS_LOCK = threading.Lock()
+
+
+def count_support_for(odata_root: str, mode: str) -> CountSupport:
+    """The process's one `CountSupport` per tenant and mode: every client of the process shares it."""
+    with _PROCESS_LOCK:
+        return _PROCESS_COUNT_SUPPORT.setdefault((odata_root, mode), CountSupport(mode))
 
 
 class TribeClient:
-    """Synchronous and thread-safe; one per process, closed with the process (or a `with` block)."""
+    """Synchronous for its callers and thread-safe; one per process, closed with the process.
+
+    Reads fetch up to `max_in_flight` pages at once on a bounded pool of worker threads that share one
+    `httpx.Client`; every call, whichever thread makes it, passes the transport's throttle and rate
+    limiter, so the bound and the budget hold for the client as a whole.
+    """
 
     def __init__(
         self,
@@ -44,13 +108,31 @@ class TribeClient:
         *,
         page_size: int = MAX_PAGE_SIZE,
         update_method: str = "put",
-        request_count: bool = False,
+        request_count: str | bool = "off",
+        count_support: CountSupport | None = None,
     ) -> None:
         self.transport = transport
         self.root = odata_root if odata_root.endswith("/") else odata_root + "/"
         self.page_size = min(page_size, MAX_PAGE_SIZE)
         self.update_method = update_method
-        self.request_count = request_count
+        if isinstance(request_count, bool):
+            request_count = "on" if request_count else "off"
+        self.count_support = count_support or CountSupport(request_count)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    @property
+    def max_in_flight(self) -> int:
+        return self.transport.throttle.max_in_flight
+
+    @property
+    def request_count(self) -> bool:
+        """Whether reads ask for `$count` (as far as known yet)."""
+        return bool(self.count_support.supported)
+
+    @request_count.setter
+    def request_count(self, on: bool) -> None:
+        self.count_support = CountSupport("on" if on else "off")
 
     @classmethod
     def from_settings(
@@ -61,7 +143,9 @@ class TribeClient:
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        count_support: CountSupport | None = None,
     ) -> TribeClient:
+        """`count_support`: share one (`count_support_for`) so that a process asks only once."""
         if not crm.verify_tls:
             log.warning(
                 "TLS verification is OFF for %s (crm.verify_tls = false): only for a test tenant", crm.api_url
@@ -71,6 +155,7 @@ class TribeClient:
                 timeout=httpx.Timeout(crm.timeout_s, connect=min(crm.timeout_s, 10.0)),
                 verify=crm.verify_tls,
                 headers={"User-Agent": "tribe-sync"},
+                limits=httpx.Limits(max_connections=crm.max_in_flight + 2),
             )
         http = Http(http_client, clock=clock)
         tokens = TokenProvider(
@@ -89,61 +174,141 @@ class TribeClient:
         )
         if limiter is None:
             limiter = SlidingWindowLimiter(crm.max_requests_per_minute, 60.0, clock=clock, sleep=sleep)
-        transport = Transport(http, tokens, policy=policy, limiter=limiter, sleep=sleep)
+        throttle = Throttle(crm.max_in_flight, clock=clock, sleep=sleep)
+        transport = Transport(
+            http, tokens, policy=policy, limiter=limiter, throttle=throttle, sleep=sleep, clock=clock
+        )
         return cls(
             transport,
             crm.odata_root,
             page_size=crm.page_size,
             update_method=crm.update_method,
-            request_count=crm.request_count,
+            count_support=count_support or CountSupport(crm.request_count),
         )
 
     # -- reading ---------------------------------------------------------------------------------
 
     def iter_records(self, entity_set: str, query: Query | None = None) -> Iterator[Record]:
-        """Every record the query matches, page by page, in a stable order.
+        """Every record the query matches, page by page, in a stable order (ID last in `$orderby`).
 
         Tribe may return fewer rows than `$top` asked for, so a short page is not the end: the next
         page starts after the rows actually received, and only an empty page (or a server-driven
-        `@odata.nextLink` chain that stops, or `@odata.count` reached) ends the read. With
-        `request_count` the first page asks for `$count=true`, so that no empty page is needed.
+        `@odata.nextLink` chain that stops, or `@odata.count` reached) ends the read. When the first
+        page tells the total (`$count`, see `CountSupport`) the other pages are fetched side by side,
+        up to `max_in_flight` at once, and no empty page is needed; otherwise the next page is fetched
+        while this one is read (page-ahead). Records come out in order whatever order pages arrive in.
         """
         query = query or Query()
         if "ID" not in query.ordered_by():
             query = query.with_(orderby=(*query.orderby, "ID"))
         limit = query.top
-        skip = query.skip or 0
-        seen = 0
-        url: str | None = None
-        server_paged = False
-        total: int | None = None
-        while True:
-            if url is None:
-                want = self.page_size if limit is None else min(self.page_size, limit - seen)
-                first = self.request_count and skip == (query.skip or 0)
-                extra = (*query.extra, ("$count", "true")) if first else query.extra
-                url = self._url(entity_set, query.with_(top=want, skip=skip, extra=extra))
+        start = query.skip or 0
+        want = self.page_size if limit is None else min(self.page_size, limit)
+        body, url = self._first_page(entity_set, query.with_(top=want, skip=start))
+        rows = _rows(body, entity_set, url)
+        for n, row in enumerate(rows, start=1):
+            yield self._record(row, entity_set)
+            if limit is not None and n >= limit:
+                return
+        next_link = body.get("@odata.nextLink")
+        if isinstance(next_link, str) and next_link:
+            yield from self._follow(entity_set, urljoin(url, next_link), limit, len(rows))
+            return
+        count = body.get("@odata.count")
+        total = count if isinstance(count, int) and not isinstance(count, bool) else None
+        end = total if total is not None else None
+        if limit is not None:
+            end = start + limit if end is None else min(end, start + limit)
+        if not rows or (end is not None and start + len(rows) >= end):
+            return
+        yield from self._pages(entity_set, query, start + len(rows), end, known_total=total is not None)
+
+    def _first_page(self, entity_set: str, query: Query) -> tuple[dict[str, Any], str]:
+        support = self.count_support
+        if not support.should_ask():
+            url = self._url(entity_set, query)
+            return self._get_json(url, label=entity_set), url
+        url = self._url(entity_set, query.with_(extra=(*query.extra, ("$count", "true"))))
+        try:
             body = self._get_json(url, label=entity_set)
-            rows = body.get("value")
-            if not isinstance(rows, list):
-                raise ResponseValidationError(
-                    f"{entity_set}: the response has no 'value' list", method="GET", url=url.split("?", 1)[0]
-                )
-            for row in rows:
+        except APIStatusError as exc:
+            if support.mode != "auto" or exc.status not in _COUNT_REFUSED:
+                support.abandon()
+                raise
+            url = self._url(entity_set, query)
+            try:
+                body = self._get_json(url, label=entity_set)
+            except BaseException:
+                support.abandon()  # the read itself is wrong, not necessarily `$count`: still undecided
+                raise
+            log.info("the tenant refuses $count (%s); paging without it from now on", exc.status)
+            support.learn(False)
+            return body, url
+        except BaseException:
+            support.abandon()
+            raise
+        count = body.get("@odata.count")
+        support.learn(isinstance(count, int) and not isinstance(count, bool))
+        return body, url
+
+    def _follow(self, entity_set: str, url: str, limit: int | None, seen: int) -> Iterator[Record]:
+        """Server-driven paging: each page names the next, so these pages come one after another."""
+        while True:
+            body = self._get_json(url, label=entity_set)
+            for row in _rows(body, entity_set, url):
                 yield self._record(row, entity_set)
                 seen += 1
                 if limit is not None and seen >= limit:
                     return
             next_link = body.get("@odata.nextLink")
-            if isinstance(next_link, str) and next_link:
-                url, server_paged = urljoin(url, next_link), True
-                continue
-            count = body.get("@odata.count")
-            total = count if isinstance(count, int) and not isinstance(count, bool) else total
-            if server_paged or not rows or (total is not None and skip + len(rows) >= total):
+            if not (isinstance(next_link, str) and next_link):
                 return
-            skip += len(rows)
-            url = None
+            url = urljoin(url, next_link)
+
+    def _pages(
+        self, entity_set: str, query: Query, skip: int, end: int | None, *, known_total: bool
+    ) -> Iterator[Record]:
+        """The pages from `skip` on: with a known `end` up to `max_in_flight` at once, else one ahead.
+
+        A page shorter than asked for (Tribe may cap pages) before the end means the pages planned
+        after it start at the wrong place: they are dropped and planned again from where it ended.
+        """
+        depth = self.max_in_flight if known_total else min(2, self.max_in_flight)
+        pending: deque[tuple[int, int, Future[dict[str, Any]]]] = deque()
+        planned = skip
+        try:
+            while True:
+                while len(pending) < depth and (end is None or planned < end):
+                    want = self.page_size if end is None else min(self.page_size, end - planned)
+                    url = self._url(entity_set, query.with_(top=want, skip=planned))
+                    pending.append((planned, want, self._submit(url, entity_set)))
+                    planned += want
+                if not pending:
+                    return
+                at, want, future = pending.popleft()
+                body = future.result()
+                rows = _rows(body, entity_set, "")
+                if end is not None:
+                    rows = rows[: end - at]  # a server that ignores `$top` gives no more than asked
+                for row in rows:
+                    yield self._record(row, entity_set)
+                reached = at + len(rows)
+                if not rows or (end is not None and reached >= end):
+                    return
+                if len(rows) < want:
+                    for _at, _want, dropped in pending:
+                        dropped.cancel()
+                    pending.clear()
+                    planned = reached
+        finally:
+            for _at, _want, left in pending:
+                left.cancel()
+
+    def _submit(self, url: str, label: str) -> Future[dict[str, Any]]:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="tribe-call")
+            return self._pool.submit(self._get_json, url, label=label)
 
     def list(self, entity_set: str, query: Query | None = None) -> list[Record]:
         return list(self.iter_records(entity_set, query))
@@ -191,6 +356,10 @@ class TribeClient:
         return self.transport.http.calls
 
     def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
         self.transport.http.close()
 
     def __enter__(self) -> TribeClient:
@@ -229,6 +398,15 @@ def _guid(record_id: str) -> str:
         return str(uuid.UUID(record_id))
     except (ValueError, AttributeError, TypeError):
         raise ValueError(f"not a Tribe record ID (GUID): {record_id!r}") from None
+
+
+def _rows(body: dict[str, Any], entity_set: str, url: str) -> list[Any]:
+    rows = body.get("value")
+    if not isinstance(rows, list):
+        raise ResponseValidationError(
+            f"{entity_set}: the response has no 'value' list", method="GET", url=url.split("?", 1)[0]
+        )
+    return rows
 
 
 def _json(response: httpx.Response, label: str) -> dict[str, Any]:
