@@ -11,7 +11,7 @@ import typer
 from tribe_sync.cli.context import app_context
 from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
-from tribe_sync.demo import DayLog, run_demo
+from tribe_sync.demo import DayDone, DayLog, run_demo
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.sandbox.generator import SCALES
 
@@ -40,8 +40,23 @@ def demo(
             steps = ", ".join(f"{step} {n}" for step, n in log.applied.items())
             context.err.print(f"  {log.day:%a %d %b}  {log.job:<26} {steps}", highlight=False)
 
+    def day_done(done: DayDone) -> None:
+        if not as_json:
+            what = (
+                "weekend" if done.day.weekday() >= 5 else f"{done.changes} change(s), {done.calls} CRM calls"
+            )
+            context.err.print(
+                f"[dim]day {done.number:>2}/{done.of}  {done.day:%a %d %b}  {what}[/dim]", highlight=False
+            )
+
     result = run_demo(
-        context.settings, start_day=start_day, days=days, scale=scale, seed=seed, on_day=progress
+        context.settings,
+        start_day=start_day,
+        days=days,
+        scale=scale,
+        seed=seed,
+        on_day=progress,
+        on_progress=day_done,
     )
     applied: Counter[str] = Counter()
     for log in result.days:

@@ -12,8 +12,8 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import httpx
@@ -36,6 +36,7 @@ log = logging.getLogger("tribe_sync.client")
 
 MAX_PAGE_SIZE = 100
 _SET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+T = TypeVar("T")
 _COUNT_REFUSED = frozenset({400, 501})  # how a tenant says it does not do `$count=true`
 
 
@@ -118,7 +119,8 @@ class TribeClient:
         if isinstance(request_count, bool):
             request_count = "on" if request_count else "off"
         self.count_support = count_support or CountSupport(request_count)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: ThreadPoolExecutor | None = None  # page fetches: leaves that never wait on others
+        self._readers: ThreadPoolExecutor | None = None  # whole reads, which wait on page fetches
         self._pool_lock = threading.Lock()
 
     @property
@@ -304,6 +306,21 @@ class TribeClient:
             for _at, _want, left in pending:
                 left.cancel()
 
+    def side_by_side(self, readers: Mapping[str, Callable[[], T]]) -> dict[str, T]:
+        """Run independent reads (each consuming `iter_records`) at once, on threads kept for that.
+
+        Their calls share the client's bound in flight. Every reader runs to its end; then the first
+        failure, in the order given, is raised.
+        """
+        if self.max_in_flight <= 1 or len(readers) <= 1:
+            return {name: reader() for name, reader in readers.items()}
+        with self._pool_lock:
+            if self._readers is None:
+                self._readers = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="tribe-read")
+            futures = {name: self._readers.submit(reader) for name, reader in readers.items()}
+        wait(futures.values())
+        return {name: future.result() for name, future in futures.items()}
+
     def _submit(self, url: str, label: str) -> Future[dict[str, Any]]:
         with self._pool_lock:
             if self._pool is None:
@@ -357,9 +374,10 @@ class TribeClient:
 
     def close(self) -> None:
         with self._pool_lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            for pool in (self._readers, self._pool):
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = self._readers = None
         self.transport.http.close()
 
     def __enter__(self) -> TribeClient:

@@ -8,7 +8,6 @@ queries, and the sets are read side by side. A record that does not map becomes 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -131,7 +130,7 @@ def load_snapshot(
         readers[f"tasks:{prefix}"] = partial(
             lambda p: list(read(sets.task, queries.tasks(schema, p))), prefix
         )
-    return _assemble(_side_by_side(readers, client.max_in_flight), schema, task_prefixes)
+    return _assemble(client.side_by_side(readers), schema, task_prefixes)
 
 
 def _assemble(got: dict[str, Any], schema: TenantSchema, task_prefixes: Collection[str]) -> Snapshot:
@@ -187,16 +186,6 @@ def _assemble(got: dict[str, Any], schema: TenantSchema, task_prefixes: Collecti
         for record in got[f"tasks:{prefix}"]:
             snap.tasks[str(record.get("ImportId"))] = record.id
     return snap
-
-
-def _side_by_side(readers: dict[str, Callable[[], Any]], width: int) -> dict[str, Any]:
-    """Run every reader, up to `width` at once; the first failure is raised once all have ended."""
-    if width <= 1 or len(readers) <= 1:
-        return {name: reader() for name, reader in readers.items()}
-    with ThreadPoolExecutor(min(width, len(readers)), thread_name_prefix="tribe-read") as pool:
-        futures = {name: pool.submit(reader) for name, reader in readers.items()}
-        wait(futures.values())
-    return {name: future.result() for name, future in futures.items()}
 
 
 def _codes(records: Iterable[Record]) -> dict[str, bool]:
