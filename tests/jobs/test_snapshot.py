@@ -25,7 +25,8 @@ def test_sets_read_side_by_side_give_the_same_snapshot_as_one_call_at_a_time(env
     one_by_one = read(env, 1, "off")
     side_by_side = read(env, 8, "auto")
     assert side_by_side == one_by_one, "same records, same order, same problems in the same order"
-    assert one_by_one.requests and one_by_one.problems
+    assert one_by_one.requests
+    assert one_by_one.problems
 
 
 def test_with_count_every_set_costs_one_call_per_page_and_no_empty_page(env: Env) -> None:
