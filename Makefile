@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/mypy tribe_sync
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ARGS)
 
 # Needs a route to a vulnerability database (PyPI's JSON API or OSV); --strict fails rather than
 # report "no known vulnerabilities" for packages it could not look up.

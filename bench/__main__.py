@@ -1,9 +1,17 @@
 """`make bench`: every job and a full snapshot read against a sandbox process, at several scales.
 
-For each: CRM calls made against the minimum (one call per 100 records per read, one per change),
-the naive baseline (list the IDs, then one GET per record, one write per change), wall time and peak
-RSS. The sandbox enforces Tribe's 1000 calls per minute, so any 429 is one we caused. A scaling run
-reads the whole tenant at 1x, 3x and 10x the realistic size.
+Four parts (`--parts`, all by default), each written into `bench/results/latest.json` under its own
+key with the command that measured it, so that a part can be measured again on its own:
+
+- `calls` (`runs`): at 30 ms latency with Tribe's 1000 calls per minute enforced, every job's CRM
+  calls against the minimum (one call per 100 records per read, one per change) and the naive
+  baseline (list the IDs, then one GET per record, one write per change), wall time, peak RSS, 429s.
+- `latency`: realistic scale at 250 ms a call (no rate limit in the sandbox; each process keeps its own
+  budget): every job's wall time against its floor, the calls' summed latency / `max_in_flight` plus
+  the process's CPU time; `--variants after,before` also measures it with one call at a time and no `$count`.
+- `shared`: two processes at once, one rate budget through PostgreSQL, the sandbox enforcing 1000 calls
+  a minute: any 429 is one we caused.
+- `scaling`: a full snapshot read at 1x, 3x and 10x the realistic size: CPU per 1000 records, peak RSS.
 """
 
 from __future__ import annotations
@@ -83,9 +91,39 @@ class Sandbox:
 
 
 def measure(
-    api: str, job: str, workdir: Path, store: str | None, *, request_count: bool = False
+    api: str,
+    job: str,
+    workdir: Path,
+    store: str | None,
+    *,
+    request_count: str = "auto",
+    max_in_flight: int = 8,
+    latency_ms: int = 0,
 ) -> dict[str, Any]:
-    command = [
+    result: dict[str, Any] = json.loads(
+        subprocess.run(
+            one_command(api, job, workdir, store, request_count, max_in_flight, latency_ms),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    return _ratios(result)
+
+
+def one_command(
+    api: str,
+    job: str,
+    workdir: Path,
+    store: str | None,
+    request_count: str,
+    max_in_flight: int,
+    latency_ms: int,
+) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "bench.one",
@@ -99,14 +137,18 @@ def measure(
         store or f"sqlite:///{workdir / 'journal.db'}",
         "--outbox",
         str(workdir / "outbox"),
+        "--request-count",
+        request_count,
+        "--max-in-flight",
+        str(max_in_flight),
+        "--latency-ms",
+        str(latency_ms),
     ]
-    if request_count:
-        command.append("--request-count")
-    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ratios(result: dict[str, Any]) -> dict[str, Any]:
     result["ratio_to_minimum"] = round(result["calls"] / max(1, result["minimum"]), 3)
     result["fewer_than_naive"] = round(result["naive"] / max(1, result["calls"]), 1)
-    result["request_count"] = request_count
     return result
 
 
@@ -138,17 +180,80 @@ def run_scale(scale: str, latency_ms: int, rate_limit: int | None) -> list[dict[
     try:
         with tempfile.TemporaryDirectory() as folder, shared_store() as store:
             for job in JOB_ORDER:
-                row = measure(sandbox.url, job, Path(folder), store)
+                row = measure(sandbox.url, job, Path(folder), store, latency_ms=latency_ms)
                 row["scale"] = scale
                 row["store"] = "postgresql (shared rate budget)" if store else "sqlite (a budget per process)"
                 rows.append(row)
                 _print(row)
-            row = measure(sandbox.url, "snapshot", Path(folder), store, request_count=True)
+            row = measure(
+                sandbox.url, "snapshot", Path(folder), store, request_count="off", latency_ms=latency_ms
+            )
             row["scale"] = scale
             rows.append(row)
             _print(row)
     finally:
         sandbox.stop()
+    return rows
+
+
+def latency(latency_ms: int, variants: list[str]) -> list[dict[str, Any]]:
+    """Every job at realistic scale, at Tribe-like latency: wall time against the floor. `before` is
+    the client as it was: one call at a time, no `$count`."""
+    settings = {"after": ("auto", 8), "before": ("off", 1)}
+    rows = []
+    for variant in variants:
+        request_count, width = settings[variant]
+        sandbox = Sandbox("realistic", latency_ms, None)  # fresh data: both variants do the same work
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                for job in JOB_ORDER:
+                    row = measure(
+                        sandbox.url,
+                        job,
+                        Path(folder),
+                        None,
+                        request_count=request_count,
+                        max_in_flight=width,
+                        latency_ms=latency_ms,
+                    )
+                    row.update(scale="realistic", variant=variant)
+                    rows.append(row)
+                    _print(row)
+        finally:
+            sandbox.stop()
+    return rows
+
+
+def shared(scales: list[str], latency_ms: int, rate_limit: int) -> list[dict[str, Any]]:
+    """Two processes at once on one budget through PostgreSQL, against the sandbox's enforced limit."""
+    rows = []
+    for scale in scales:
+        sandbox = Sandbox(scale, latency_ms, rate_limit)
+        try:
+            with tempfile.TemporaryDirectory() as folder, shared_store() as store:
+                if store is None:
+                    print("shared: skipped, it needs PostgreSQL")
+                    return rows
+                started = time.perf_counter()
+                pair = [
+                    subprocess.Popen(
+                        one_command(sandbox.url, job, Path(folder) / job, store, "auto", 8, latency_ms),
+                        stdout=subprocess.PIPE,
+                        text=True,
+                        cwd=ROOT,
+                    )
+                    for job in ("snapshot", "audit")
+                ]
+                for process, job in zip(pair, ("snapshot", "audit"), strict=True):
+                    out, _ = process.communicate()
+                    if process.returncode:
+                        raise RuntimeError(f"shared {scale} {job} failed")
+                    row = _ratios(json.loads(out.strip().splitlines()[-1]))
+                    row.update(scale=scale, together_s=round(time.perf_counter() - started, 1))
+                    rows.append(row)
+                    _print(row)
+        finally:
+            sandbox.stop()
     return rows
 
 
@@ -158,7 +263,7 @@ def scaling(latency_ms: int) -> list[dict[str, Any]]:
         sandbox = Sandbox(scale, latency_ms, None)
         try:
             with tempfile.TemporaryDirectory() as folder:
-                row = measure(sandbox.url, "snapshot", Path(folder), None)
+                row = measure(sandbox.url, "snapshot", Path(folder), None, latency_ms=latency_ms)
         finally:
             sandbox.stop()
         row.update(scale=scale, factor=factor)
@@ -172,39 +277,54 @@ def scaling(latency_ms: int) -> list[dict[str, Any]]:
 
 
 def _print(row: dict[str, Any]) -> None:
-    mode = " ($count)" if row.get("request_count") else ""
+    mode = f" (count {row['request_count']}, {row['max_in_flight']} in flight)"
+    floor = f" floor {row['floor_s']:.1f} s x{row['wall_to_floor']}" if row.get("latency_ms") else ""
     print(
-        f"{row['scale']:>9} {row['job'] + mode:<32} calls {row['calls']:>6} min {row['minimum']:>6} "
-        f"x{row['ratio_to_minimum']:<5} naive {row['naive']:>7} ({row['fewer_than_naive']:>5}x fewer) "
-        f"429s {row['status_429']:>2} {row['wall_s']:>7.1f} s {row['peak_rss_mb']:>6.1f} MB",
+        f"{row['scale']:>9} {row['job'] + mode:<52} calls {row['calls']:>6} min {row['minimum']:>6} "
+        f"x{row['ratio_to_minimum']:<5} naive {row['naive']:>7} 429s {row['status_429']:>2} "
+        f"{row['wall_s']:>7.1f} s cpu {row['cpu_s']:>5.1f} s{floor} {row['peak_rss_mb']:>6.1f} MB",
         flush=True,
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--parts", default="calls,latency,shared,scaling")
     parser.add_argument("--scales", default="realistic,large")
     parser.add_argument("--latency-ms", type=int, default=30)
+    parser.add_argument("--slow-latency-ms", type=int, default=250, help="the latency part's")
+    parser.add_argument("--variants", default="after", help="latency: after,before (one call at a time)")
     parser.add_argument("--rate-limit", type=int, default=1000, help="calls per minute the sandbox enforces")
-    parser.add_argument("--no-scaling", action="store_true")
     args = parser.parse_args()
     os.chdir(ROOT)
+    parts = set(args.parts.split(","))
+    scales = args.scales.split(",")
     started = time.time()
-    rows = []
-    for scale in args.scales.split(","):
-        rows += run_scale(scale, args.latency_ms, args.rate_limit)
-    growth = [] if args.no_scaling else scaling(args.latency_ms)
+    path = RESULTS / "latest.json"
+    document: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    document.setdefault("measured_with", {})
+    command = "make bench ARGS='" + " ".join(sys.argv[1:]) + "'"
+    if "calls" in parts:
+        document.update(latency_ms=args.latency_ms, rate_limit_per_min=args.rate_limit, today=TODAY)
+        document["runs"] = [
+            row for scale in scales for row in run_scale(scale, args.latency_ms, args.rate_limit)
+        ]
+        document["measured_with"]["runs"] = command
+    if "latency" in parts:
+        fresh = latency(args.slow_latency_ms, args.variants.split(","))
+        kept = [r for r in document.get("latency", []) if r.get("variant") not in args.variants.split(",")]
+        document["latency"] = kept + fresh
+        document["measured_with"]["latency"] = command
+    if "shared" in parts:
+        document["shared"] = shared(scales, args.latency_ms, args.rate_limit)
+        document["measured_with"]["shared"] = command
+    if "scaling" in parts:
+        document["scaling"] = scaling(args.latency_ms)
+        document["measured_with"]["scaling"] = command
+    document["took_s"] = round(time.time() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    document = {
-        "latency_ms": args.latency_ms,
-        "rate_limit_per_min": args.rate_limit,
-        "today": TODAY,
-        "runs": rows,
-        "scaling": growth,
-        "took_s": round(time.time() - started),
-    }
-    (RESULTS / "latest.json").write_text(json.dumps(document, indent=1) + "\n")
-    print(f"written: {RESULTS / 'latest.json'} ({document['took_s']} s)")
+    path.write_text(json.dumps(document, indent=1) + "\n")
+    print(f"written: {path} ({document['took_s']} s)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """One measured run in a process of its own: a job, or a full snapshot read. Prints one JSON line.
 
-Peak RSS is the process's high-water mark, so every measurement gets a fresh process.
+Peak RSS is the process's high-water mark, so every measurement gets a fresh process. CPU time is the
+process's, every thread counted; with the sandbox's latency it gives the run's floor (see `__main__`).
 """
 
 from __future__ import annotations
@@ -57,13 +58,16 @@ def main() -> None:
     parser.add_argument("--today", required=True)
     parser.add_argument("--journal", required=True)
     parser.add_argument("--outbox", required=True)
-    parser.add_argument("--request-count", action="store_true")
+    parser.add_argument("--request-count", default="auto", choices=["auto", "on", "off"])
+    parser.add_argument("--max-in-flight", type=int, default=8)
+    parser.add_argument("--latency-ms", type=int, default=0, help="the sandbox's, for the floor")
     args = parser.parse_args()
     settings = Settings(
         crm={
             "api_url": args.api,
             "token_url": f"{args.api}/oauth2/token",
             "request_count": args.request_count,
+            "max_in_flight": args.max_in_flight,
         },  # type: ignore[arg-type]
         store={"url": args.journal},  # type: ignore[arg-type]
         programme={"outbox_dir": args.outbox},  # type: ignore[arg-type]
@@ -72,7 +76,7 @@ def main() -> None:
     today = dt.date.fromisoformat(args.today)
     with Services(settings, clock=lambda: dt.datetime.combine(today, dt.time(7), dt.UTC)) as services:
         reads.wrap(services.client)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         changes = 0
         if args.job == "snapshot":
             load_snapshot(services.client, services.schema)
@@ -80,11 +84,21 @@ def main() -> None:
             report = run_job(JOBS[args.job], services, today)
             changes = sum(1 for o in report.outcomes if o.status == "applied")
         wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started  # every thread of the process
         http = services.client.transport.http
+        calls = http.calls - 1  # without the token request
+        # The floor: the calls' summed latency spread over the calls in flight, plus the CPU we spend.
+        floor = calls * args.latency_ms / 1000 / args.max_in_flight + cpu
         result: dict[str, Any] = {
             "job": args.job,
             "wall_s": round(wall, 2),
-            "calls": http.calls - 1,  # without the token request
+            "cpu_s": round(cpu, 2),
+            "max_in_flight": args.max_in_flight,
+            "request_count": args.request_count,
+            "latency_ms": args.latency_ms,
+            "floor_s": round(floor, 2),
+            "wall_to_floor": round(wall / floor, 2) if floor > 0 else None,
+            "calls": calls,
             "token_calls": services.client.transport.tokens.fetches,
             "changes": changes,
             "records_read": reads.records(),
@@ -99,6 +113,8 @@ def main() -> None:
     for entity_set, n in reads.reads:
         per_set[entity_set] += n
     result["records_per_set"] = dict(per_set)
+    records = reads.records()
+    result["cpu_ms_per_1000_records"] = round(1e6 * cpu / records, 1) if records else None
     print(json.dumps(result))
 
 
