@@ -75,7 +75,7 @@ def test_the_config_file_can_come_from_tribe_sync_config(
             "[programme]\nno_forecast_policy = 'maybe'\n",
             "c.toml: programme.no_forecast_policy: Input should be",
         ),
-        ("[crm]\napi_url = 'ftp://x'\n", "c.toml: crm.api_url: Value error, must start with http"),
+        ("[crm]\napi_url = 'ftp://x'\n", "c.toml: crm.api_url: must start with http"),
         ("[crm\n", "c.toml: not valid TOML"),
     ],
 )

@@ -13,6 +13,7 @@ def test_the_public_error_surface_is_pinned() -> None:
             "CRMConnectionError",
             "CRMError",
             "CRMTimeoutError",
+            "CRMUnreachableError",
             "ConfigError",
             "ConflictError",
             "HandoffError",

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -33,11 +35,13 @@ from tribe_sync.errors import ConfigError
 __all__ = [
     "ENV_PREFIX",
     "CRMSettings",
+    "Origins",
     "ProgrammeSettings",
     "ScheduleSettings",
     "Settings",
     "StoreSettings",
     "TenantSettings",
+    "env_name",
     "load_settings",
 ]
 
@@ -100,8 +104,43 @@ class CRMSettings(_Section):
         return value
 
 
+_POSTGRES_DRIVER = "postgresql+psycopg://"
+
+
 class StoreSettings(_Section):
+    """Where the journal lives: a SQLite file, or PostgreSQL (through psycopg 3, the `postgres` extra)."""
+
     url: str = "sqlite:///.tribe_sync/journal.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        # `postgresql://` is what everyone writes; SQLAlchemy would read it as psycopg2, which we do
+        # not install. The driver we ship is psycopg 3, so the plain form means that.
+        scheme, sep, rest = value.partition("://")
+        if not sep:
+            raise ValueError("not a database URL; write sqlite:///PATH or postgresql://USER@HOST/DATABASE")
+        scheme = scheme.lower()
+        if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+            value = _POSTGRES_DRIVER + rest
+            try:
+                import psycopg  # noqa: F401, PLC0415 - only to tell a missing extra at start-up
+            except ImportError:
+                raise ValueError(
+                    "PostgreSQL needs the postgres extra, which is not installed: "
+                    "pip install 'tribe-sync[postgres]'"
+                ) from None
+            return value
+        if scheme.startswith(("postgres", "postgresql+")):
+            raise ValueError(
+                f"the driver in {scheme}:// is not one tribe-sync installs; write "
+                "postgresql://USER@HOST/DATABASE (psycopg 3, the postgres extra)"
+            )
+        if scheme != "sqlite":
+            raise ValueError(
+                f"{scheme}:// is not supported; write sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+            )
+        return value
 
 
 class SetNames(_Section):
@@ -312,6 +351,20 @@ class TemplateSettings(_Section):
         body="De nachtelijke controle vond deze nieuwe problemen in de gegevens:\n\n$problems",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_missing_parts(cls, data: Any) -> Any:
+        """A subject alone (say from one environment variable) keeps the default body, and vice versa."""
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        for kind, value in data.items():
+            field = cls.model_fields.get(kind)
+            if field is None or not isinstance(value, dict) or not isinstance(field.default, TaskTemplate):
+                continue
+            filled[kind] = {"subject": field.default.subject, "body": field.default.body, **value}
+        return filled
+
     @model_validator(mode="after")
     def _placeholders_are_known(self) -> TemplateSettings:
         for kind, allowed in TEMPLATE_VARIABLES.items():
@@ -367,6 +420,32 @@ class DaemonSettings(_Section):
     shared_rate_limit: bool = True
 
 
+@dataclass(frozen=True)
+class Origins:
+    """Where each setting came from, so that a message can send a person to the right place."""
+
+    path: Path | None = None
+    file_keys: frozenset[str] = frozenset()
+    env_names: frozenset[str] = frozenset()
+
+    def of(self, key: str) -> str:
+        """`TRIBE_SYNC_STORE__URL`, the file's path, or `the default` for the dotted `key`."""
+        name = env_name(key)
+        if name in self.env_names:
+            return name
+        below = sorted(n for n in self.env_names if n.startswith(name + "__"))
+        if below:
+            return ", ".join(below)
+        if key in self.file_keys or any(k.startswith(key + ".") for k in self.file_keys):
+            return str(self.path)
+        return "the default"
+
+
+def env_name(key: str) -> str:
+    """The environment variable that sets the dotted `key`."""
+    return ENV_PREFIX + "__".join(key.split(".")).upper()
+
+
 class Settings(BaseSettings):
     """Everything `tribe_sync` can be told. Sources, strongest first: environment, file, defaults."""
 
@@ -381,6 +460,17 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     daemon: DaemonSettings = DaemonSettings()
     templates: TemplateSettings = TemplateSettings()
+    _origins: Origins = PrivateAttr(default_factory=Origins)
+
+    def __eq__(self, other: object) -> bool:
+        # Two settings are equal when they say the same, wherever each value came from.
+        return isinstance(other, Settings) and self.__dict__ == other.__dict__
+
+    __hash__ = BaseSettings.__hash__
+
+    def origin(self, key: str) -> str:
+        """Where the dotted `key` was set: an environment variable, the file, or the default."""
+        return self._origins.of(key)
 
     @classmethod
     def settings_customise_sources(
@@ -404,10 +494,26 @@ def load_settings(path: Path | None = None) -> Settings:
     if path is None and environ.get(CONFIG_ENV):
         path = Path(environ[CONFIG_ENV])
     data = _read_toml(path) if path is not None else {}
+    origins = Origins(
+        path=path,
+        file_keys=frozenset(_flatten(data)),
+        env_names=frozenset(k.upper() for k in environ if k.upper().startswith(ENV_PREFIX)),
+    )
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, environ)) from exc
+        raise ConfigError(_describe(exc, origins)) from exc
+    settings._origins = origins
+    return settings
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for name, value in data.items():
+        keys.append(prefix + name)
+        if isinstance(value, Mapping):
+            keys += _flatten(value, f"{prefix}{name}.")
+    return keys
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -415,20 +521,25 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such configuration file") from exc
+        raise ConfigError(
+            f"{path}: no such configuration file (given by --config or {CONFIG_ENV}); "
+            "copy config.example.toml there, or leave both out to use the defaults"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _describe(exc: ValidationError, path: Path | None, environ: Mapping[str, str]) -> str:
-    env_keys = {key.upper() for key in environ}
+def _describe(exc: ValidationError, origins: Origins) -> str:
     lines = []
     for error in exc.errors():
         dotted = ".".join(str(part) for part in error["loc"])
-        env_name = ENV_PREFIX + "__".join(str(part) for part in error["loc"]).upper()
-        source = env_name if env_name in env_keys else (str(path) if path else "defaults")
         message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        lines.append(f"{source}: {dotted}: {message}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+        message = message.removeprefix("Value error, ")
+        lines.append(f"{origins.of(dotted)}: {dotted}: {message}")
+    return (
+        "invalid settings:\n  "
+        + "\n  ".join(lines)
+        + "\nFix the value where it is set; config.example.toml and docs/operating.md describe every key."
+    )

@@ -37,8 +37,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tribe_sync.bootstrap import Services
-from tribe_sync.errors import InterruptedRun, LockHeldError, StoreError, StoreSchemaError, TribeSyncError
-from tribe_sync.http_server import ServerThread, serve_in_thread
+from tribe_sync.errors import (
+    ConfigError,
+    InterruptedRun,
+    LockHeldError,
+    StoreError,
+    StoreSchemaError,
+    TribeSyncError,
+)
+from tribe_sync.http_server import ServerThread, check_can_listen, serve_in_thread
 from tribe_sync.jobs.base import Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.runner import run_job
@@ -202,9 +209,18 @@ class Daemon:
     # -- running as a service ------------------------------------------------------------------
 
     def start(self, *, serve_http: bool = True) -> None:
+        daemon = self.settings.daemon
+        if serve_http:
+            # Before anything runs: a taken port is an operator's setting, said in one line.
+            why = check_can_listen(daemon.host, daemon.port)
+            if why is not None:
+                keys = "daemon.port" if "port" in why else "daemon.host"
+                raise ConfigError(
+                    f"{why}. Stop the other process, or set {keys} (set by {self.settings.origin(keys)}) "
+                    "to a free one; `ss -ltnp` shows who listens where."
+                )
         self.lock_store()
         self.services.journal  # noqa: B018 - open (and create) the store before the first tick
-        daemon = self.settings.daemon
         scheduler = BackgroundScheduler(
             timezone=self.tz,
             executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
@@ -221,11 +237,11 @@ class Daemon:
             next_run_time=dt.datetime.now(self.tz),
         )
         scheduler.add_job(self._catch_up, "date", id="catch-up", run_date=dt.datetime.now(self.tz))
-        scheduler.start()
-        self._scheduler = scheduler
         if serve_http:
             self._http = serve_in_thread(self.app(), daemon.host, daemon.port, name="tribe-sync-http")
             log.info("health, metrics and webhooks on %s", self._http.url)
+        scheduler.start()
+        self._scheduler = scheduler
 
     def _fire_scheduled(self, job: str) -> None:
         try:

@@ -9,6 +9,7 @@ is translated into this tree in exactly one place, with `raise ... from exc`.
     ├── CRMError                        anything between us and Tribe
     │   ├── TransportError              no HTTP answer at all
     │   │   ├── CRMConnectionError      DNS, refused, reset, TLS
+    │   │   │   └── CRMUnreachableError nothing ever answered there: a wrong URL, not retried
     │   │   └── CRMTimeoutError         connect/read/write/pool timeout
     │   ├── TokenError                  the OAuth2 token endpoint said no (RFC 6749 `error`)
     │   ├── APIStatusError              the API answered with a status >= 400
@@ -39,6 +40,7 @@ __all__ = [
     "CRMConnectionError",
     "CRMError",
     "CRMTimeoutError",
+    "CRMUnreachableError",
     "ConfigError",
     "ConflictError",
     "HandoffError",
@@ -70,7 +72,10 @@ class ConfigError(TribeSyncError):
 
 
 class CRMError(TribeSyncError):
-    """A call to Tribe CRM failed; `method` and `url` say which one."""
+    """A call to Tribe CRM failed; `method` and `url` say which one, `setting` the key that names
+    that URL (`crm.api_url`, or `crm.token_url` for the token endpoint), so a message can point at it."""
+
+    setting = "crm.api_url"
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
@@ -94,12 +99,19 @@ class CRMConnectionError(TransportError):
     pass
 
 
+class CRMUnreachableError(CRMConnectionError):
+    """Connecting failed at an address that never answered this process: almost always a wrong
+    setting rather than an outage, so it is said at once instead of after half a minute of retries."""
+
+
 class CRMTimeoutError(TransportError):
     pass
 
 
 class TokenError(CRMError):
     """The token endpoint refused us; `error` and `description` are Tribe's (RFC 6749) words."""
+
+    setting = "crm.token_url"
 
     def __init__(self, error: str, description: str, *, status: int | None, url: str) -> None:
         detail = f": {description}" if description else ""

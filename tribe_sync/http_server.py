@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -9,7 +11,7 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["ServerThread", "serve_in_thread"]
+__all__ = ["ServerThread", "check_can_listen", "serve_in_thread"]
 
 
 @dataclass
@@ -22,6 +24,33 @@ class ServerThread:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+def check_can_listen(host: str, port: int) -> str | None:
+    """None if `host:port` can be listened on now, else why not (in words, for a message).
+
+    Asked before uvicorn starts, because uvicorn reports a taken port by logging and ending its
+    thread, which leaves only "could not serve" to say."""
+    if port == 0:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"{host} is not an address of this machine ({exc.strerror})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use by another process"
+            if exc.errno == errno.EACCES:
+                return f"port {port} on {host} needs privileges this process does not have"
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return f"{host} is not an address of this machine"
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
 
 
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "http") -> ServerThread:

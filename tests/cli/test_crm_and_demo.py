@@ -33,13 +33,17 @@ def test_crm_check_names_a_misconfigured_field_and_exits_1(
     assert "missing" in result.out
 
 
-def test_an_unreachable_crm_is_a_clear_error_with_exit_1(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crm_that_never_answered_is_named_at_once_as_a_setting_with_exit_2(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", "http://127.0.0.1:9/oauth2/token")
-    monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
     result = cli("crm", "check")
-    assert result.code == 1
-    assert "cannot reach the CRM" in result.err
+    assert result.code == 2
+    assert "nothing answers at http://127.0.0.1:9/oauth2/token" in result.err
+    assert "crm.token_url (set by TRIBE_SYNC_CRM__TOKEN_URL)" in result.err
+    assert "retrying" not in result.err
+    assert "Traceback" not in result.err
 
 
 def test_a_wrong_client_secret_says_what_the_token_endpoint_said(
@@ -47,8 +51,9 @@ def test_a_wrong_client_secret_says_what_the_token_endpoint_said(
 ) -> None:
     monkeypatch.setenv("TRIBE_SYNC_CRM__CLIENT_SECRET", "wrong")
     result = cli("crm", "check")
-    assert result.code == 1
+    assert result.code == 2
     assert "invalid_client" in result.err
+    assert "crm.client_secret (set by TRIBE_SYNC_CRM__CLIENT_SECRET)" in result.err
     assert "wrong" not in result.err
 
 

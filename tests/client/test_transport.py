@@ -15,6 +15,7 @@ from tribe_sync.errors import (
     BadRequestError,
     CRMConnectionError,
     CRMTimeoutError,
+    CRMUnreachableError,
     NotFoundError,
     PermissionDeniedError,
     ServerError,
@@ -231,3 +232,38 @@ def test_secrets_never_reach_logs_or_exception_text(
         assert "tok-VERY-SECRET" not in text
     assert SECRET not in repr(vars(tribe.transport.tokens)), "the secret stays a SecretStr"
     assert "Activity_SalesOrder -> 503" in caplog.text, "each request is logged"
+
+
+def test_a_retry_is_told_at_the_default_log_level_with_the_wait_and_what_failed(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route, caplog: pytest.LogCaptureFixture
+) -> None:
+    router.get(url__startswith=URL).mock(side_effect=[httpx.Response(503), page([])])
+    with caplog.at_level(logging.WARNING), make_client(clock, backoff_base_s=4.0) as tribe:
+        tribe.list(SET)
+    [line] = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+    assert line.startswith(f"retrying in {clock.sleeps[0]:.0f} s (attempt 2 of 6): 503 from GET {URL}")
+
+
+def test_a_token_endpoint_that_never_answered_is_not_retried(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    refused = router.post(TOKEN_URL).mock(side_effect=httpx.ConnectError("refused"))
+    with make_client(clock) as tribe, pytest.raises(CRMUnreachableError) as caught:
+        tribe.list(SET)
+    assert refused.call_count == 1
+    assert clock.sleeps == []
+    assert caught.value.setting == "crm.token_url"
+
+
+def test_a_token_endpoint_that_answered_before_is_retried_when_it_refuses(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    router.post(TOKEN_URL).mock(
+        side_effect=[token_response(expires_in=1), httpx.ConnectError("refused"), token_response()]
+    )
+    router.get(url__startswith=URL).mock(side_effect=[page([]), page([])])
+    with make_client(clock) as tribe:
+        tribe.list(SET)
+        clock.now += 5
+        tribe.list(SET)
+    assert len(clock.sleeps) == 1

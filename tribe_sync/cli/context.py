@@ -14,7 +14,7 @@ from rich.console import Console
 from tribe_sync.config import Settings, load_settings
 from tribe_sync.logs import JsonLineFormatter
 
-__all__ = ["AppContext", "app_context", "configure_logging"]
+__all__ = ["AppContext", "app_context", "configure_logging", "current_context"]
 
 
 @dataclass
@@ -23,10 +23,28 @@ class AppContext:
     err: Console = field(default_factory=lambda: Console(stderr=True))
     out: Console = field(default_factory=Console)
 
+    def __post_init__(self) -> None:
+        global _current  # noqa: PLW0603 - the edge (main.run) needs it after typer has returned
+        _current = self
+
     @cached_property
     def settings(self) -> Settings:
         # Read on first use rather than in the callback, so that `--help` works with a broken file.
         return load_settings(self.config_path)
+
+    @property
+    def loaded_settings(self) -> Settings | None:
+        """The settings if a command read them (for messages at the edge), else None."""
+        value = self.__dict__.get("settings")
+        return value if isinstance(value, Settings) else None
+
+
+_current: AppContext | None = None
+
+
+def current_context() -> AppContext | None:
+    """The context of the command that ran last in this process, if any."""
+    return _current
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -12,12 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from tribe_sync.cli import crm, jobs, reports, sandbox, staff, store
-from tribe_sync.cli.context import AppContext, configure_logging
+from tribe_sync.cli.context import AppContext, configure_logging, current_context
 from tribe_sync.cli.daemon import daemon
 from tribe_sync.cli.demo import demo
-from tribe_sync.errors import ConfigError, TransportError, TribeSyncError
+from tribe_sync.cli.failures import describe_failure
+from tribe_sync.errors import TribeSyncError
 
 __all__ = ["app", "run"]
 
@@ -62,19 +64,11 @@ app.add_typer(store.app, name="store")
 
 
 def run() -> None:
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
         app()
-    except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}", highlight=False)
-        sys.exit(2)
-    except TransportError as exc:
-        err.print(
-            f"[red]error:[/red] cannot reach the CRM: {exc}. Is crm.api_url right? For a local sandbox "
-            "run `tribe-sync sandbox serve`.",
-            highlight=False,
-        )
-        sys.exit(1)
-    except TribeSyncError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(1)
+    except (TribeSyncError, OSError, RuntimeError, ValueError, LookupError, TypeError) as exc:
+        context = current_context()
+        failure = describe_failure(exc, context.loaded_settings if context else None)
+        err.print(Text.assemble((f"{failure.title}: ", "red"), failure.message))
+        sys.exit(failure.exit_code)

@@ -9,12 +9,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
 from tribe_sync.client.http import Http
-from tribe_sync.errors import ResponseValidationError, ServerError, TokenError
+from tribe_sync.errors import (
+    CRMConnectionError,
+    CRMError,
+    CRMUnreachableError,
+    ResponseValidationError,
+    ServerError,
+    TokenError,
+    TransportError,
+)
 
 __all__ = ["TokenProvider"]
 
@@ -42,6 +50,7 @@ class TokenProvider:
         self._refresh_at = 0.0
         self._lock = threading.Lock()
         self.fetches = 0
+        self._answered = False  # whether the token endpoint ever answered this process
 
     def token(self) -> str:
         with self._lock:
@@ -66,15 +75,33 @@ class TokenProvider:
         }
         if self._scope:
             form["scope"] = self._scope
-        response = self._http.send("POST", self._token_url, data=form, label="token")
+        try:
+            response = self._http.send("POST", self._token_url, data=form, label="token")
+        except TransportError as exc:
+            _token_endpoint(exc)
+            if isinstance(exc, CRMConnectionError) and not self._answered and not exc.maybe_applied:
+                # Nothing has ever listened there: a wrong crm.token_url (or port), not an outage,
+                # and not worth half a minute of retries before saying so.
+                raise _token_endpoint(
+                    CRMUnreachableError(
+                        f"nothing answers at {self._token_url} ({exc.__cause__.__class__.__name__})",
+                        method="POST",
+                        url=self._token_url,
+                        maybe_applied=False,
+                    )
+                ) from exc
+            raise
+        self._answered = True
         body = _json_or_none(response)
         if response.status_code >= 500:
-            raise ServerError(
-                method="POST",
-                url=self._token_url,
-                status=response.status_code,
-                tribe_message=str((body or {}).get("error_description", "")),
-                body="",
+            raise _token_endpoint(
+                ServerError(
+                    method="POST",
+                    url=self._token_url,
+                    status=response.status_code,
+                    tribe_message=str((body or {}).get("error_description", "")),
+                    body="",
+                )
             )
         if response.status_code >= 400:
             body = body or {}
@@ -93,6 +120,15 @@ class TokenProvider:
         except (TypeError, ValueError):
             lifetime = 60.0
         return body["access_token"], max(lifetime, 1.0)
+
+
+_E = TypeVar("_E", bound=CRMError)
+
+
+def _token_endpoint(exc: _E) -> _E:
+    """Mark `exc` as the token endpoint's, so that its message points at crm.token_url."""
+    exc.setting = "crm.token_url"
+    return exc
 
 
 def _json_or_none(response: Any) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ import datetime as dt
 import email.utils
 from dataclasses import dataclass
 
-from tribe_sync.errors import APIStatusError, RateLimitError, TransportError
+from tribe_sync.errors import APIStatusError, CRMUnreachableError, RateLimitError, TransportError
 
 __all__ = ["RetryPolicy", "delay_before_retry", "is_transient", "parse_retry_after"]
 
@@ -32,6 +32,8 @@ class RetryPolicy:
 
 
 def is_transient(exc: BaseException, *, idempotent: bool) -> bool:
+    if isinstance(exc, CRMUnreachableError):
+        return False
     if isinstance(exc, TransportError):
         return idempotent or not exc.maybe_applied
     if isinstance(exc, RateLimitError):

@@ -136,7 +136,21 @@ class Transport:
             self.retries += 1
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
-        log.info("retrying after %s; waiting %.1f s (attempt %d)", exc, wait, state.attempt_number)
+        # At WARNING, so that a slow run says why it is slow at the default log level.
+        log.warning(
+            "retrying in %.0f s (attempt %d of %d): %s",
+            wait,
+            state.attempt_number + 1,
+            self.policy.max_attempts,
+            _what_failed(exc),
+        )
+
+
+def _what_failed(exc: BaseException | None) -> str:
+    """`503 from GET https://…/Activity_SalesOrder`, or the transport failure as it was raised."""
+    if isinstance(exc, APIStatusError):
+        return f"{exc.status} from {exc.method} {exc.url}"
+    return str(exc)
 
 
 def _tribe_message(response: httpx.Response) -> str:
