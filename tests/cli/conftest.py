@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,8 +23,14 @@ Cli = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run `tribe-sync ARGS` through the real entry point, exit-code mapping included."""
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """Run `tribe-sync ARGS` through the real entry point, exit-code mapping included.
+
+    The entry point sets up logging for the process (and `daemon` raises tribe_sync's level): later
+    tests get the loggers back as they were."""
+    ours = logging.getLogger("tribe_sync")
+    root = logging.getLogger()
+    saved = (ours.level, root.level, list(root.handlers))
 
     def invoke(*args: str) -> Result:
         monkeypatch.setattr(sys, "argv", ["tribe-sync", *args])
@@ -36,7 +43,10 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
-    return invoke
+    yield invoke
+    ours.setLevel(saved[0])
+    root.setLevel(saved[1])
+    root.handlers[:] = saved[2]
 
 
 @pytest.fixture(scope="module")
