@@ -21,9 +21,9 @@ from tribe_sync.client.odata import Query
 from tribe_sync.client.tribe import TribeClient
 from tribe_sync.client.wire import Record
 from tribe_sync.config import Settings
+from tribe_sync.jobs.plan import Outcome
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
-from tribe_sync.jobs.snapshot import load_snapshot
+from tribe_sync.jobs.snapshot import PARTS
 
 
 class Reads:
@@ -79,10 +79,10 @@ def main() -> None:
         started, cpu_started = time.perf_counter(), time.process_time()
         changes = 0
         if args.job == "snapshot":
-            load_snapshot(services.client, services.schema)
+            services.crm.snapshot(PARTS)
         else:
-            report = run_job(JOBS[args.job], services, today)
-            changes = sum(1 for o in report.outcomes if o.status == "applied")
+            report = services.executor().run_job(JOBS[args.job], today)
+            changes = sum(1 for o in report.outcomes if o.status is Outcome.APPLIED)
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started  # every thread of the process
         http = services.client.transport.http

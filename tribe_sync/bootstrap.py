@@ -16,9 +16,12 @@ from zoneinfo import ZoneInfo
 from tribe_sync.client.ratelimit import RateLimiter
 from tribe_sync.client.tribe import TribeClient, count_support_for
 from tribe_sync.config import Settings
+from tribe_sync.jobs.executor import Executor
+from tribe_sync.jobs.handoff import DirectoryOutbox
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal, open_journal
 from tribe_sync.store.ratelimit import SharedRateLimiter
+from tribe_sync.tribe_crm import TribeCRM
 
 __all__ = ["Services", "utc_now"]
 
@@ -29,7 +32,7 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class Services:
-    """The CRM client, the journal and the clock, made on first use and closed together."""
+    """The CRM client, the journal, the clock and the executor, made on first use and closed together."""
 
     settings: Settings
     clock: Callable[[], dt.datetime] = utc_now
@@ -52,6 +55,25 @@ class Services:
         if not (self.settings.daemon.shared_rate_limit and self.settings.store.url.startswith("postgresql")):
             return None
         return SharedRateLimiter(self.journal.engine, self.settings.crm.max_requests_per_minute)
+
+    @cached_property
+    def crm(self) -> TribeCRM:
+        return TribeCRM(self.client, self.schema)
+
+    def executor(self, *, dry_run: bool = False) -> Executor:
+        """The one executor, wired to this process's CRM, journal, outbox and clock. A dry run reads
+        the journal only if it exists already (it must not create one)."""
+        return Executor(
+            crm=self.crm,
+            journal=self.existing_journal() if dry_run else self.journal,
+            outbox=DirectoryOutbox(Path(self.settings.programme.outbox_dir)),
+            settings=self.settings,
+            schema=self.schema,
+            clock=self.clock,
+            holder=self.holder,
+            is_dead=self.is_dead,
+            stopping=self.stopping.is_set,
+        )
 
     @cached_property
     def journal(self) -> Journal:

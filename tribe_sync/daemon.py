@@ -39,16 +39,14 @@ from starlette.routing import Route
 from tribe_sync.bootstrap import Services
 from tribe_sync.errors import (
     ConfigError,
-    InterruptedRun,
     LockHeldError,
     StoreError,
     StoreSchemaError,
     TribeSyncError,
 )
 from tribe_sync.http_server import ServerThread, check_can_listen, serve_in_thread
-from tribe_sync.jobs.base import Report
+from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
 from tribe_sync.metrics import Metrics
 
 __all__ = ["LEADER", "Daemon", "verify_signature"]
@@ -138,17 +136,16 @@ class Daemon:
             log.error("%s: cannot read the journal: %s", job, exc)
             return None
         with self._run_lock:
+            if self.services.stopping.is_set():
+                return None
             started = time.monotonic()
             log.info("%s: starting (%s)", job, reason)
             try:
-                report = run_job(JOBS[job], self.services, self.services.today())
+                report = self.services.executor().run_job(JOBS[job], self.services.today())
             except LockHeldError as exc:
                 log.info("%s: not started: %s", job, exc)
                 return None
-            except InterruptedRun:
-                self._finished(job, "interrupted", started)
-                raise
-            except TribeSyncError as exc:
+            except TribeSyncError as exc:  # the run could not even be recorded (the store is away)
                 log.error("%s: failed: %s", job, exc)
                 self._finished(job, "failed", started)
                 return None
@@ -161,12 +158,16 @@ class Daemon:
                 "seconds": round(seconds, 1),
                 **summary,
             }
-            log.info(
-                "%s: %s in %.1f s: %s",
+            if report.error:
+                self.last[job]["error"] = report.error
+            log.log(
+                logging.ERROR if report.failed and not report.interrupted else logging.INFO,
+                "%s: %s in %.1f s: %s%s",
                 job,
                 report.outcome,
                 seconds,
                 ", ".join(f"{k} {v}" for k, v in summary.items() if v),
+                f" ({report.error})" if report.error else "",
             )
             return report
 
@@ -246,8 +247,8 @@ class Daemon:
     def _fire_scheduled(self, job: str) -> None:
         try:
             self.fire(job)
-        except InterruptedRun:
-            log.info("%s: interrupted by shutdown", job)
+        except Exception:  # never let one job end the catch-up or the scheduler's thread
+            log.exception("%s: the daemon could not run it", job)
 
     def _catch_up(self) -> None:
         for job in JOBS:
@@ -305,14 +306,17 @@ class Daemon:
                 "last_run": self.last.get(job),
                 "next_run": next_run.isoformat() if next_run else None,
             }
+        failing = sorted(job for job, last in self.last.items() if last.get("outcome") == "failed")
+        healthy = store == "ok" and not failing
         body = {
-            "status": "ok" if store == "ok" else "degraded",
+            "status": "ok" if healthy else "degraded",
             "role": self.role,
             "holder": self.services.holder,
             "store": store,
+            "failing": failing,
             "jobs": jobs,
         }
-        return (200 if store == "ok" else 503), body
+        return (200 if healthy else 503), body
 
     def trigger(self, job: str, reason: str) -> bool:
         """Run `job` soon, once for a burst of triggers; False if this daemon cannot run jobs now."""

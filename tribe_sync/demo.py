@@ -25,10 +25,10 @@ from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.domain.validation import validate_request
+from tribe_sync.jobs.plan import Outcome, Step
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
-from tribe_sync.jobs.snapshot import Snapshot, load_snapshot
-from tribe_sync.jobs.staff import Confirmation, apply_staff_changes, plan_confirmations, requests_by_number
+from tribe_sync.jobs.snapshot import PARTS, Snapshot
+from tribe_sync.jobs.staff import PROGRESS_JOB, Confirmation, plan_confirmations
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 
 __all__ = ["DayDone", "DayLog", "DemoResult", "run_demo", "sandbox_settings"]
@@ -111,9 +111,7 @@ def run_demo(
             return dt.datetime.combine(clock_day[0], dt.time(7, 0), dt.UTC)
 
         with Services(local, clock=clock) as services:
-            before = Counter(
-                r.status for r in load_snapshot(services.client, services.schema, {"requests"}).requests
-            )
+            before = Counter(r.status for r in services.crm.snapshot({"requests"}).requests)
             logs: list[DayLog] = []
             handed_off: dict[str, dt.date] = {}
             for offset in range(days):
@@ -124,17 +122,22 @@ def run_demo(
                 if today.weekday() < 5:
                     _processor_confirms(services, today, handed_off)
                     for job in JOBS.values():
-                        report = run_job(job, services, today)
-                        applied = Counter(o.change.step for o in report.outcomes if o.status == "applied")
+                        report = services.executor().run_job(job, today)
+                        applied = Counter(
+                            str(o.change.step) for o in report.outcomes if o.status is Outcome.APPLIED
+                        )
                         for outcome in report.outcomes:
-                            if outcome.change.step == "hand-off" and outcome.status == "applied":
+                            moved = (
+                                outcome.change.step is Step.HAND_OFF and outcome.change.kind == "move_status"
+                            )
+                            if moved and outcome.status is Outcome.APPLIED:
                                 handed_off[outcome.change.label] = today
-                        log = DayLog(today, job.name, applied, len(report.plan.held), len(report.problems))
+                        log = DayLog(today, job.name, applied, len(report.held), len(report.problems))
                         logs.append(log)
                         changes += applied.total()
                         on_day(log)
                 on_progress(DayDone(today, offset + 1, days, changes, services.client.calls - calls_before))
-            snapshot = load_snapshot(services.client, services.schema)
+            snapshot = services.crm.snapshot(PARTS)
             calls = services.client.calls
             files = len(list((workdir / "outbox").glob("*.csv"))) if (workdir / "outbox").exists() else 0
     return _summarise(
@@ -155,9 +158,9 @@ def _processor_confirms(services: Services, today: dt.date, handed_off: dict[str
     if not due:
         return
     rows = [Confirmation(i + 2, number, today, today + dt.timedelta(days=7)) for i, number in enumerate(due)]
-    plan = plan_confirmations(rows, requests_by_number(services, due), services, "demo-verwerker.csv")
-    if plan.changes:
-        apply_staff_changes(services, "processor import", plan.changes, "processor-import:demo")
+    checked = plan_confirmations(rows, services.crm.requests_by_number(due), today, "demo-verwerker.csv")
+    if checked.plan.changes:
+        services.executor().apply(checked.plan, actor="processor-import:demo", claim=f"job:{PROGRESS_JOB}")
     for number in due:
         handed_off.pop(number)
 

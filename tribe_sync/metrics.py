@@ -9,7 +9,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tribe_sync.client.tribe import TribeClient
-from tribe_sync.jobs.base import Report
+from tribe_sync.jobs.executor import Report
 
 __all__ = ["Metrics"]
 
@@ -39,7 +39,7 @@ class Metrics:
     def record(self, job: str, report: Report, seconds: float) -> None:
         self.runs.labels(job, report.outcome).inc()
         for outcome in report.outcomes:
-            self.changes.labels(job, outcome.status).inc()
+            self.changes.labels(job, str(outcome.status)).inc()
         self.problems.labels(job).inc(len(report.problems))
         self.duration.labels(job).observe(seconds)
 

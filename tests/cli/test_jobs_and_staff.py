@@ -31,7 +31,7 @@ def test_jobs_list_names_every_job_with_its_schedule(cli: Cli) -> None:
 
 
 def test_jobs_run_json_is_the_documented_contract(cli: Cli, tenant: RunningSandbox) -> None:
-    result = cli("jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--json")
+    result = cli("jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--allow-future", "--json")
     document = json.loads(result.out)
     assert set(document) >= {"job", "today", "dry_run", "changes", "problems", "summary"}
     assert (document["job"], document["today"], document["dry_run"]) == (
@@ -41,7 +41,26 @@ def test_jobs_run_json_is_the_documented_contract(cli: Cli, tenant: RunningSandb
     )
     assert document["changes"]
     assert {"key", "label", "reason", "before", "after", "outcome"} <= set(document["changes"][0])
-    assert result.code == (1 if document["problems"] else 0)
+    assert document["problems"], "the sandbox holds known bad records"
+    assert result.code == 0, "known bad records are reported, not failures"
+    strict = cli(
+        "jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--allow-future", "--strict"
+    )
+    assert strict.code == 1, "--strict makes them exit 1"
+
+
+def test_a_today_after_the_real_date_only_plans_unless_allow_future(cli: Cli, tenant: RunningSandbox) -> None:
+    far = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    result = cli("jobs", "run", "close-delivery-months", "--today", far, "--json")
+    assert result.code == 0
+    assert json.loads(result.out)["dry_run"] is True
+    assert "--allow-future" in result.err
+    assert [c for c in tenant.state.calls() if c.method != "GET"] == []
+    written = json.loads(
+        cli("jobs", "run", "close-delivery-months", "--today", far, "--allow-future", "--json").out
+    )
+    assert written["dry_run"] is False
+    assert {c["outcome"] for c in written["changes"]} == {"applied"}
 
 
 def test_a_dry_run_plans_the_same_changes_and_writes_nothing(cli: Cli, tenant: RunningSandbox) -> None:
@@ -51,7 +70,9 @@ def test_a_dry_run_plans_the_same_changes_and_writes_nothing(cli: Cli, tenant: R
     assert dry["dry_run"] is True
     assert {c["outcome"] for c in dry["changes"]} == {"planned"}
     assert [c for c in tenant.state.calls() if c.method != "GET"] == []
-    real = json.loads(cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--json").out)
+    real = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--allow-future", "--json").out
+    )
     assert [c["key"] for c in real["changes"]] == [c["key"] for c in dry["changes"]]
 
 
@@ -70,14 +91,16 @@ def test_staff_close_and_reopen_a_month_and_the_job_respects_the_reopening(
     listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)}
     assert (listed["2027-02"]["open"], listed["2027-02"]["closed_by"]) == (False, "staff")
     assert cli("months", "open", "2026-12", "--reason", "nalevering", "--by", "anna").code == 0
-    run = json.loads(cli("jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--json").out)
+    run = json.loads(
+        cli("jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--allow-future", "--json").out
+    )
     assert "december 2026" not in [c["label"] for c in run["changes"]]
     assert any(h["code"] == "reopened_by_staff" for h in run["held"])
     assert cli("months", "close", "2031-01", "--reason", "x").code == 2
 
 
 def confirmations(tmp_path: Path, tenant: RunningSandbox, cli: Cli) -> tuple[Path, list[str]]:
-    cli("jobs", "run", "progress-statuses", "--today", "2026-12-01")
+    cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--allow-future")
     (handoff,) = (tmp_path / "outbox").glob("*.csv")
     numbers = [line.split(";")[0] for line in handoff.read_text(encoding="utf-8-sig").splitlines()[1:3]]
     return tmp_path / "bevestiging.csv", numbers
@@ -93,7 +116,9 @@ def test_a_processor_confirmation_file_is_imported_and_the_job_moves_the_request
     result = cli("processor", "import", str(path), "--json")
     assert result.code == 0, result.err
     assert [c["outcome"] for c in json.loads(result.out)["changes"]] == ["applied", "applied"]
-    run = json.loads(cli("jobs", "run", "progress-statuses", "--today", "2026-12-10", "--json").out)
+    run = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-10", "--allow-future", "--json").out
+    )
     moved = {(c["label"], c["after"].get("status")) for c in run["changes"]}
     assert (numbers[0], "AWAITING_DELIVERY_DATE") in moved
     assert (numbers[0], "CLOSED") in moved, "its delivery date is reached the same day"
@@ -135,7 +160,7 @@ def test_with_json_a_run_that_cannot_be_done_still_prints_one_document_and_exits
     monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", "http://127.0.0.1:9/oauth2/token")
     monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
     monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
-    result = cli("jobs", "run", "audit", "--today", "2026-12-01", "--json")
+    result = cli("jobs", "run", "audit", "--today", "2026-12-01", "--allow-future", "--json")
     assert result.code == 1
     document = json.loads(result.out)
     assert (document["job"], document["today"], document["changes"]) == ("audit", "2026-12-01", [])

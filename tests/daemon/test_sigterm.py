@@ -16,7 +16,6 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.jobs.handoff import read_handoff_file
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
 from tribe_sync.sandbox.server import build_state, start
 from tribe_sync.sandbox.state import Faults
 from tribe_sync.store.journal import open_journal
@@ -83,8 +82,8 @@ def test_sigterm_during_a_run_stops_between_two_changes_and_a_rerun_converges(tm
             programme={"outbox_dir": str(tmp_path / "outbox")},
         )  # type: ignore[arg-type]
         with Services(settings) as services:
-            run_job(JOBS["progress-statuses"], services, services.today())
-            assert run_job(JOBS["progress-statuses"], services, services.today()).outcomes == []
+            services.executor().run_job(JOBS["progress-statuses"], services.today())
+            assert services.executor().run_job(JOBS["progress-statuses"], services.today()).outcomes == []
         numbers = [
             row["ordernummer"] for f in (tmp_path / "outbox").glob("*.csv") for row in read_handoff_file(f)
         ]

@@ -9,6 +9,7 @@ from tribe_sync.config import ProgrammeSettings
 from tribe_sync.domain.calendar import Quarter, WorkingDays
 from tribe_sync.domain.reminders import Stage, accountability_due, forecast_reminders_due, late_forecasts
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.jobs import keys
 
 DAYS = WorkingDays(ProgrammeSettings().holidays)
 D = dt.date
@@ -82,7 +83,9 @@ def test_the_reminder_lists_each_request_with_received_handed_out_and_stock() ->
     )
     assert [(s.received, s.handed_out, s.in_stock) for s in first.stocks] == [(10, 3, 7), (4, 0, 4)]
     assert first.in_stock == 11
-    assert first.key == "reminder/accountability/2027-Q1/first/org-1"
+    assert keys.accountability_reminder(first.quarter, first.stage, first.organisation_id) == (
+        "reminder/accountability/2027-Q1/first/org-1"
+    )
 
 
 @pytest.mark.parametrize(

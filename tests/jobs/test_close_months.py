@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.factories import SCHEMA, T, make_month, make_request, make_snapshot
+from tests.factories import SCHEMA, make_month, make_request, make_snapshot
 from tribe_sync.config import Settings
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.jobs.close_months import CloseDeliveryMonths
+from tribe_sync.jobs.plan import CreateMonth, SetMonth
 
 JOB = CloseDeliveryMonths()
 SETTINGS = Settings()  # capacity 500, threshold 1.0, lead 10 days, 3 months ahead
@@ -33,12 +34,10 @@ def test_a_month_closes_when_its_requests_reach_capacity() -> None:
     result = plan(months, full)
     assert closes(result) == {"januari 2027": "vol: 500 van 500 apparaten aangevraagd"}
     (change,) = [c for c in result.changes if c.step == "close"]
-    assert change.body == {
-        "IsActive": False,
-        T.month.closed_by: "job",
-        T.month.closed_reason: "vol: 500 van 500 apparaten aangevraagd",
-    }
+    assert isinstance(change, SetMonth)
+    assert (change.open, change.closed_by, change.was_open) == (False, ClosedBy.JOB, True)
     assert change.key == "month/close/2027-01"
+    assert change.describe() == "open → gesloten (door job: vol: 500 van 500 apparaten aangevraagd)"
 
 
 def test_the_threshold_is_a_fraction_of_capacity_and_no_capacity_never_fills() -> None:
@@ -84,11 +83,13 @@ def test_missing_months_of_the_window_are_created_open_with_the_default_capacity
     result = plan([make_month(Month(2026, 12))])
     created = [c for c in result.changes if c.step == "create"]
     assert [c.key for c in created] == ["month/create/2027-01", "month/create/2027-02"]
-    assert created[0].body == {"Code": "2027-01", "IsActive": True, T.month.capacity: 500}
+    assert isinstance(created[0], CreateMonth)
+    assert (created[0].month, created[0].capacity, created[0].closed_reason) == (Month(2027, 1), 500, None)
+    assert created[0].describe() == "nieuwe leveringsmaand januari 2027, capaciteit 500, open"
 
 
 def test_a_missing_month_inside_the_lead_time_is_created_closed_in_one_write() -> None:
     result = plan([], today=dt.date(2026, 11, 25))
     first = next(c for c in result.changes if c.key == "month/create/2026-12")
-    assert first.body["IsActive"] is False
-    assert first.body[T.month.closed_by] == "job"
+    assert isinstance(first, CreateMonth)
+    assert first.closed_reason == "binnen de levertermijn van 10 dagen"

@@ -9,8 +9,8 @@ from typing import Any
 
 from tests.jobs.conftest import NOW, Env, make_env
 from tribe_sync.bootstrap import Services
+from tribe_sync.jobs.plan import CreateTask
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
 from tribe_sync.sandbox import tenant as t
 
 REMINDERS = JOBS["accountability-reminders"]
@@ -50,7 +50,7 @@ def test_every_day_of_a_quarter_gives_one_reminder_one_follow_up_and_one_staff_t
             services = Services(
                 env.services.settings, clock=lambda d=day: dt.datetime.combine(d, dt.time(7), dt.UTC)
             )
-            run_job(REMINDERS, services, day)
+            services.executor().run_job(REMINDERS, day)
             services.close()
             if day == dt.date(2027, 1, 4):
                 first = our_tasks(env, "reminder/accountability/2027-Q1/first/")
@@ -89,7 +89,7 @@ def test_tasks_carry_the_organisation_the_contact_and_for_staff_the_assignee(tmp
             }
         )
         services = Services(settings, clock=lambda: NOW)
-        run_job(REMINDERS, services, dt.date(2027, 2, 1))
+        services.executor().run_job(REMINDERS, dt.date(2027, 2, 1))
         services.close()
         first = our_tasks(env, "reminder/accountability/2027-Q1/first/")[0]
         staff = our_tasks(env, "reminder/accountability/2027-Q1/staff/")[0]
@@ -103,14 +103,15 @@ def test_tasks_carry_the_organisation_the_contact_and_for_staff_the_assignee(tmp
 
 def test_the_audit_reports_a_problem_to_staff_once_and_a_new_one_the_next_night(env: Env) -> None:
     audit = JOBS["audit"]
-    first = run_job(audit, env.services, dt.date(2026, 12, 2))
+    first = env.services.executor().run_job(audit, dt.date(2026, 12, 2))
     assert first.problems
     assert [c.key.split("/")[1] for c in (o.change for o in first.outcomes)] == ["audit"]
-    assert run_job(audit, env.fresh_services(), dt.date(2026, 12, 3)).outcomes == []
+    assert env.fresh_services().executor().run_job(audit, dt.date(2026, 12, 3)).outcomes == []
     store = env.sandbox.state.store
     victim = store.all("Activity_SalesOrder")[5]
     store.update("Activity_SalesOrder", victim["ID"], {t.R_EMAIL: "niet-geldig"}, NOW)
-    third = run_job(audit, env.fresh_services(), dt.date(2026, 12, 4))
+    third = env.fresh_services().executor().run_job(audit, dt.date(2026, 12, 4))
     (task,) = [o.change for o in third.outcomes]
-    assert "1 nieuwe bevinding" in task.body["Subject"]
-    assert "invalid_email" in task.body["Description"]
+    assert isinstance(task, CreateTask)
+    assert "1 nieuwe bevinding" in task.subject
+    assert "invalid_email" in task.body

@@ -17,7 +17,6 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.client.tribe import TribeClient
 from tribe_sync.config import CRMSettings, Settings
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
 from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import build_state, start
 
@@ -63,7 +62,7 @@ def test_every_job_at_debug_logs_no_secret_token_or_personal_data(
         )
         with Services(settings) as services:
             for job in JOBS.values():
-                run_job(job, services, today)
+                services.executor().run_job(job, today)
         tokens = set(sandbox.state.tokens)
         private = personal_data(sandbox.state.store)
     log = caplog.text

@@ -31,8 +31,9 @@ def daemon(
         for report in reports:
             summary = report.summary()
             context.err.print(
-                f"{report.plan.job}: {report.outcome}, "
-                + ", ".join(f"{k} {v}" for k, v in summary.items() if v),
+                f"{report.job}: {report.outcome}, "
+                + ", ".join(f"{k} {v}" for k, v in summary.items() if v)
+                + (f" ({report.error})" if report.error else ""),
                 highlight=False,
             )
         if runner.is_leader and not reports:
@@ -41,4 +42,4 @@ def daemon(
         if runner.role == LEADER:
             runner.services.journal.release(LEADER, runner.services.holder)
         runner.services.close()
-    raise typer.Exit(max((r.exit_code for r in reports), default=0))
+    raise typer.Exit(max((r.exit_code() for r in reports), default=0))

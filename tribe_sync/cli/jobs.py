@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Annotated
 
@@ -13,9 +14,8 @@ from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.errors import ConfigError, TribeSyncError
-from tribe_sync.jobs.base import Plan, Report
+from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
 
 app = typer.Typer(help="The scheduled jobs: list them, run one now.", no_args_is_help=True)
 
@@ -36,6 +36,12 @@ def list_jobs(
         table(app_context(ctx), "Jobs", ["job", "what it does", "schedule (cron)"], rows)
 
 
+Strict = Annotated[bool, typer.Option("--strict", help="Exit 1 when known bad records were reported, too.")]
+AllowFuture = Annotated[
+    bool, typer.Option("--allow-future", help="Write even when --today is after the real date.")
+]
+
+
 @app.command("run")
 def run(
     ctx: typer.Context,
@@ -47,74 +53,78 @@ def run(
         str | None, typer.Option(help="The date to act as of (YYYY-MM-DD); default today.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    strict: Strict = False,
+    allow_future: AllowFuture = False,
 ) -> None:
-    """Run one job now. Exit 0 done, 1 done with problems or failed changes, 2 usage or configuration."""
+    """Run one job now. Exit 0 done (bad records reported), 1 a change failed or the run could not be
+    done (--strict: also when bad records were reported), 2 usage or configuration."""
     job = JOBS.get(name)
     if job is None:
         raise typer.BadParameter(f"no job {name!r}; the jobs are: {', '.join(JOBS)}", param_hint="NAME")
     context = app_context(ctx)
     with Services(context.settings) as services:
         day = parse_day(today, services.today())
+        dry_run = only_plan_in_future(context, day, services.today(), dry_run, allow_future)
         try:
             with Progress(
                 console=context.err, transient=True, disable=as_json or not sys.stderr.isatty()
             ) as bar:
                 task = bar.add_task(f"{name}: applying", total=None)
-                report = run_job(
+                report = services.executor(dry_run=dry_run).run_job(
                     job,
-                    services,
                     day,
                     dry_run=dry_run,
                     progress=lambda n: bar.advance(task, n),
                     on_plan=lambda plan: bar.update(task, total=len(plan.changes)),
                 )
-        except TribeSyncError as exc:
+        except TribeSyncError as exc:  # the claim is held, or the store cannot be opened
             if not as_json or isinstance(exc, ConfigError):
                 raise
-            # --json promises one document on stdout, also when the run could not be done at all.
-            emit_json(
-                {
-                    "job": name,
-                    "today": day.isoformat(),
-                    "dry_run": dry_run,
-                    "changes": [],
-                    "problems": [
-                        {"code": "run_failed", "entity": "run", "record_id": None, "message": str(exc)}
-                    ],
-                    "held": [],
-                    "summary": {"changes": 0, "problems": 1},
-                    "error": str(exc),
-                }
-            )
-            raise typer.Exit(1) from None
+            report = Report(name, day, dry_run, None, error=str(exc))
     if as_json:
         emit_json(report.as_json())
     else:
         show(context, report)
-    raise typer.Exit(report.exit_code)
+    raise typer.Exit(report.exit_code(strict=strict))
+
+
+def only_plan_in_future(
+    context: AppContext, day: dt.date, real: dt.date, dry_run: bool, allow_future: bool
+) -> bool:
+    """A `--today` after the real date only plans, unless `--allow-future`: closing December "because
+    it has begun" on 24 November is never what someone meant."""
+    if day > real and not allow_future and not dry_run:
+        context.err.print(
+            f"--today {day} is after today ({real}): only planning, nothing is written. "
+            "Add --allow-future to write.",
+            highlight=False,
+        )
+        return True
+    return dry_run
 
 
 def show(context: AppContext, report: Report) -> None:
-    plan: Plan = report.plan
-    for step in plan.steps:
+    plan = report.plan
+    steps = plan.steps if plan else ()
+    for step in steps:
         rows = [
-            (o.change.label, _arrow(o.change.before, o.change.after), o.change.reason, o.status, o.detail)
+            (o.change.label, o.change.describe(), o.change.reason, str(o.status), o.detail)
             for o in report.outcomes
             if o.change.step == step
         ]
         if rows:
             table(
                 context,
-                f"{plan.job} · {step} ({len(rows)})",
+                f"{report.job} · {step} ({len(rows)})",
                 ["record", "change", "why", "outcome", "detail"],
                 rows,
             )
-    if plan.held:
+    if report.held:
         table(
             context,
-            f"Held back ({len(plan.held)})",
+            f"Held back ({len(report.held)})",
             ["step", "record", "reason", "what"],
-            [(n.step, n.label, n.code, n.message) for n in plan.held],
+            [(str(n.step), n.label, n.code, n.message) for n in report.held],
         )
     if report.problems:
         table(
@@ -126,12 +136,9 @@ def show(context: AppContext, report: Report) -> None:
     summary = report.summary()
     mode = "dry run, nothing written" if report.dry_run else f"run {report.run_id}"
     context.err.print(
-        f"{plan.job} for {plan.today} ({mode}): "
-        + ", ".join(f"{k} {v}" for k, v in summary.items() if v or k == "changes")
+        f"{report.job} for {report.today} ({mode}): "
+        + ", ".join(f"{k} {v}" for k, v in summary.items() if v or k == "changes"),
+        highlight=False,
     )
-
-
-def _arrow(before: object, after: object) -> str:
-    if not before:
-        return f"new: {after}"
-    return f"{before} -> {after}"
+    if report.error:
+        context.err.print(f"[red]the run failed:[/red] {report.error}", highlight=False)

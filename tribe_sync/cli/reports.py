@@ -13,7 +13,6 @@ from tribe_sync.cli.context import app_context
 from tribe_sync.cli.options import parse_month
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.domain.calendar import Quarter
-from tribe_sync.jobs.snapshot import load_snapshot
 from tribe_sync.reports import accountability_rows, forecast_rows, parse_status, select_requests
 
 requests = typer.Typer(help="Requests (aanvragen).", no_args_is_help=True)
@@ -43,7 +42,7 @@ def list_requests(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--status") from None
         target = parse_month(month, "--month") if month else None
-        snapshot = load_snapshot(services.client, services.schema, {"organisations", "requests"})
+        snapshot = services.crm.snapshot({"organisations", "requests"})
     chosen = select_requests(snapshot, status=wanted, organisation=org, month=target)
     names = {o.id: o.name for o in snapshot.organisations.values()}
     rows = [
@@ -94,7 +93,7 @@ def list_forecasts(
     """Forecasts: which one counts (effective), which were replaced (superseded), which came late."""
     context = app_context(ctx)
     with Services(context.settings) as services:
-        snapshot = load_snapshot(services.client, services.schema, {"organisations", "forecasts"})
+        snapshot = services.crm.snapshot({"organisations", "forecasts"})
     names = {o.id: o.name for o in snapshot.organisations.values()}
     rows = [
         {
@@ -149,7 +148,7 @@ def report(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--quarter") from None
     with Services(context.settings) as services:
-        snapshot = load_snapshot(services.client, services.schema, {"organisations", "requests", "reports"})
+        snapshot = services.crm.snapshot({"organisations", "requests", "reports"})
     names = {o.id: o.name for o in snapshot.organisations.values()}
     rows = [
         {

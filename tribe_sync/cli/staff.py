@@ -12,15 +12,17 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_month
 from tribe_sync.cli.output import emit_json, table
-from tribe_sync.jobs.base import Change, Outcome
+from tribe_sync.errors import LockHeldError
+from tribe_sync.jobs.executor import Report
+from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.staff import (
-    apply_staff_changes,
-    month_change,
+    CLOSING_JOB,
+    MONTH_PARTS,
+    PROGRESS_JOB,
+    month_plan,
     month_rows,
     parse_confirmations,
     plan_confirmations,
-    requests_by_number,
-    staff_snapshot,
 )
 
 months = typer.Typer(
@@ -42,7 +44,7 @@ def list_months(ctx: typer.Context, as_json: Json = False) -> None:
     """Every delivery month: open or closed, capacity, requested so far, and who closed it why."""
     context = app_context(ctx)
     with Services(context.settings) as services:
-        rows = month_rows(staff_snapshot(services))
+        rows = month_rows(services.crm.snapshot(MONTH_PARTS))
     if as_json:
         emit_json(
             [
@@ -87,22 +89,28 @@ def _set_month(
     if not reason.strip():
         raise typer.BadParameter("say why, for the audit trail", param_hint="--reason")
     with Services(context.settings) as services:
-        snapshot = staff_snapshot(services, with_requests=False)
+        snapshot = services.crm.snapshot({"months"})
         try:
-            change = month_change(services, snapshot, target, open_=open_, reason=reason.strip())
+            plan = month_plan(snapshot, target, services.today(), open_=open_, reason=reason.strip())
         except LookupError as exc:
             raise typer.BadParameter(str(exc), param_hint="MONTH") from None
-        if change is None:
+        if not plan.changes:
             context.err.print(f"{target.label} is already {'open' if open_ else 'closed'}; nothing to do.")
-            outcomes: list[Outcome] = []
-        elif dry_run:
-            outcomes = [Outcome(change, "planned")]
-        else:
-            actor = f"staff:{who or getpass.getuser()}"
-            _, outcomes, _ = apply_staff_changes(
-                services, f"months {'open' if open_ else 'close'}", [change], actor, snapshot
-            )
-    _report(context, outcomes, as_json)
+        report = _apply(services, plan, f"staff:{who or getpass.getuser()}", CLOSING_JOB, dry_run)
+    _report(context, report, as_json)
+
+
+def _apply(services: Services, plan: Plan, actor: str, job: str, dry_run: bool) -> Report:
+    """Through the executor, under the claim of the job that writes the same records: while that job
+    runs the command is refused (exit 1), and what it decides the job will not undo."""
+    if dry_run or not plan.changes:
+        return Report.planned(plan)
+    try:
+        return services.executor().apply(plan, actor=actor, claim=f"job:{job}")
+    except LockHeldError as exc:
+        raise LockHeldError(
+            f"{job} is running ({exc}); nothing was written, try again when it is done"
+        ) from None
 
 
 @months.command("close")
@@ -149,43 +157,30 @@ def import_confirmations(
     rows, errors = parse_confirmations(text)
     with Services(context.settings) as services:
         if not errors:
-            found = requests_by_number(services, [r.order_number for r in rows])
-            plan = plan_confirmations(rows, found, services, file.name)
-            errors = plan.errors
+            found = services.crm.requests_by_number([r.order_number for r in rows])
+            checked = plan_confirmations(rows, found, services.today(), file.name)
+            errors = checked.errors
         if errors:
             for error in errors:
                 context.err.print(f"[red]{file.name}[/red] {error}", highlight=False)
             context.err.print(f"{len(errors)} problem(s); nothing was written.")
             raise typer.Exit(2)
-        if dry_run:
-            outcomes = [Outcome(c, "planned") for c in plan.changes]
-        else:
-            _, outcomes, _ = apply_staff_changes(
-                services, "processor import", plan.changes, f"processor-import:{file.name}"
-            )
-    _report(context, outcomes, as_json)
+        report = _apply(services, checked.plan, f"processor-import:{file.name}", PROGRESS_JOB, dry_run)
+    _report(context, report, as_json)
 
 
-def _report(context: AppContext, outcomes: list[Outcome], as_json: bool) -> None:
-    changes: list[Change] = [o.change for o in outcomes]
+def _report(context: AppContext, report: Report, as_json: bool) -> None:
     if as_json:
-        emit_json(
-            {
-                "changes": [
-                    {**c.as_dict(), "outcome": o.status, "detail": o.detail}
-                    for c, o in zip(changes, outcomes, strict=True)
-                ]
-            }
-        )
-    elif outcomes:
+        emit_json(report.as_json())
+    elif report.outcomes:
         table(
             context,
             "Changes",
             ["record", "change", "why", "outcome"],
-            [
-                (o.change.label, f"{o.change.before} -> {o.change.after}", o.change.reason, o.status)
-                for o in outcomes
-            ],
+            [(o.change.label, o.change.describe(), o.change.reason, str(o.status)) for o in report.outcomes],
         )
-    if any(o.status in ("failed", "skipped") for o in outcomes):
-        raise typer.Exit(1)
+    for found in report.problems:
+        context.err.print(f"{found.entity} {found.record_id or ''}: {found.message}", highlight=False)
+    if report.error:
+        context.err.print(f"[red]error:[/red] {report.error}", highlight=False)
+    raise typer.Exit(report.exit_code())

@@ -103,6 +103,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the status changed to {detail} since the run read it; skipped",
         "de status is intussen gewijzigd naar {detail}; overgeslagen",
     ),
+    "month_changed_meanwhile": (
+        "{month} is {detail} since the run read it; skipped",
+        "{month} is intussen {detail}; overgeslagen",
+    ),
     "write_failed": (
         "the change could not be written: {detail}",
         "de wijziging kon niet worden weggeschreven: {detail}",

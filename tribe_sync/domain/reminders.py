@@ -38,10 +38,6 @@ class AccountabilityDue:
     def in_stock(self) -> int:
         return sum(s.in_stock for s in self.stocks)
 
-    @property
-    def key(self) -> str:
-        return f"reminder/accountability/{self.quarter}/{self.stage.value}/{self.organisation_id}"
-
 
 def accountability_due(
     today: dt.date,

@@ -8,26 +8,19 @@ again, so an unchanged problem does not come back every night.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from tribe_sync.config import Settings
 from tribe_sync.domain.accountability import stock_per_request
 from tribe_sync.domain.problems import Problem, problem
 from tribe_sync.domain.validation import validate_request
-from tribe_sync.jobs.base import ApplyContext, Outcome, Plan, apply_changes
+from tribe_sync.jobs import keys
+from tribe_sync.jobs.keys import AUDIT_PREFIX, REPORTED_PREFIX
+from tribe_sync.jobs.plan import Plan, Step
 from tribe_sync.jobs.snapshot import PARTS, Snapshot
 from tribe_sync.jobs.tasks import listing, task_change
 from tribe_sync.mappers.schema import TenantSchema
 
-__all__ = ["AUDIT_PREFIX", "REPORTED_PREFIX", "Audit", "findings", "problem_key"]
-
-AUDIT_PREFIX = "staff/audit/"
-REPORTED_PREFIX = "audit-problem/"
-
-
-def problem_key(found: Problem) -> str:
-    digest = hashlib.sha256(found.message.encode()).hexdigest()[:10]
-    return f"{REPORTED_PREFIX}{found.code}/{found.entity}/{found.record_id or '-'}/{digest}"
+__all__ = ["Audit", "findings"]
 
 
 def findings(snapshot: Snapshot, settings: Settings) -> list[Problem]:
@@ -62,19 +55,22 @@ class Audit:
 
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan:
         found = findings(snapshot, settings)
-        plan = Plan(self.name, today, ("report",), problems=found)
-        new = {problem_key(p): p for p in found if problem_key(p) not in snapshot.journal_keys}
+        plan = Plan(self.name, today, (Step.REPORT,), problems=found)
+        new = {
+            keys.reported_problem(p): p
+            for p in found
+            if keys.reported_problem(p) not in snapshot.journal_keys
+        }
         if not new:
             return plan
-        fingerprint = hashlib.sha256("\n".join(sorted(new)).encode()).hexdigest()[:12]
-        key = f"{AUDIT_PREFIX}{today.isoformat()}/{fingerprint}"
+        key = keys.audit_task(today, new)
         if key in snapshot.tasks:
             return plan
         lines = [f"{p.code}: {p.entity} {p.record_id or ''} ({p.message_nl})" for p in new.values()]
         plan.changes.append(
             task_change(
                 key=key,
-                step="report",
+                step=Step.REPORT,
                 template=settings.templates.audit_staff,
                 values={"date": today.strftime("%d-%m-%Y"), "count": len(new), "problems": listing(lines)},
                 today=today,
@@ -88,6 +84,3 @@ class Audit:
             )
         )
         return plan
-
-    def apply(self, plan: Plan, ctx: ApplyContext) -> tuple[list[Outcome], list[Problem]]:
-        return apply_changes(plan.changes, ctx)

@@ -9,11 +9,10 @@ from collections import defaultdict
 from tribe_sync.config import Settings
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import ClosedBy, close_reason, missing_months, reason_text
-from tribe_sync.domain.problems import Problem
-from tribe_sync.jobs.base import ApplyContext, Change, Notice, Outcome, Plan, apply_changes
+from tribe_sync.jobs import keys
+from tribe_sync.jobs.plan import CreateMonth, Notice, Plan, SetMonth, Step
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.mappers.schema import TenantSchema
-from tribe_sync.mappers.write import month_close_body, month_create_body
 
 __all__ = ["CloseDeliveryMonths"]
 
@@ -27,7 +26,7 @@ class CloseDeliveryMonths:
 
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan:
         programme = settings.programme
-        plan = Plan(self.name, today, ("create", "close"), problems=list(snapshot.problems))
+        plan = Plan(self.name, today, (Step.CREATE, Step.CLOSE), problems=list(snapshot.problems))
         requested: dict[Month, int] = defaultdict(int)
         for request in snapshot.requests:
             requested[request.month] += request.quantity
@@ -49,22 +48,16 @@ class CloseDeliveryMonths:
 
         for month in missing_months(snapshot.months, today, programme.months_ahead):
             capacity = programme.default_capacity
-            body = month_create_body(schema, month, capacity)
             closing = why(month, capacity)
-            if closing:
-                body.update(month_close_body(schema, ClosedBy.JOB, closing))
             plan.changes.append(
-                Change(
-                    key=f"month/create/{month.code}",
-                    step="create",
-                    action="create",
-                    entity_set=schema.sets.delivery_month,
-                    target_id=None,
-                    label=month.label,
+                CreateMonth(
+                    key=keys.month_create(month),
+                    step=Step.CREATE,
                     reason=f"the window keeps {programme.months_ahead} months ahead"
                     + (f"; closed: {closing}" if closing else ""),
-                    body=body,
-                    after={"Code": month.code, "IsActive": not closing, "capacity": capacity},
+                    month=month,
+                    capacity=capacity,
+                    closed_reason=closing,
                 )
             )
 
@@ -78,7 +71,7 @@ class CloseDeliveryMonths:
                 plan.held.append(
                     Notice(
                         "reopened_by_staff",
-                        "close",
+                        Step.CLOSE,
                         record.id,
                         month.label,
                         f"would close ({closing}), but staff reopened it: left open",
@@ -86,20 +79,17 @@ class CloseDeliveryMonths:
                 )
                 continue
             plan.changes.append(
-                Change(
-                    key=f"month/close/{month.code}",
-                    step="close",
-                    action="update",
-                    entity_set=schema.sets.delivery_month,
-                    target_id=record.id,
-                    label=month.label,
+                SetMonth(
+                    key=keys.month_close(month),
+                    step=Step.CLOSE,
                     reason=closing,
-                    body=month_close_body(schema, ClosedBy.JOB, closing),
-                    before={"IsActive": True},
-                    after={"IsActive": False, "closed_by": "job", "closed_reason": closing},
+                    month_id=record.id,
+                    month=month,
+                    open=False,
+                    closed_by=ClosedBy.JOB,
+                    closed_reason=closing,
+                    was_open=True,
+                    was_closed_by=record.closed_by,
                 )
             )
         return plan
-
-    def apply(self, plan: Plan, ctx: ApplyContext) -> tuple[list[Outcome], list[Problem]]:
-        return apply_changes(plan.changes, ctx)

@@ -1,5 +1,5 @@
 """Hand-off files for processors: one CSV per processor and run, written so that it is either there
-whole or not at all (temp file, fsync, rename, fsync of the folder).
+whole or not at all (temp file, fsync, journal, rename, fsync of the folder).
 
 Semicolon-separated UTF-8 with a byte-order mark, as Dutch spreadsheet programs expect; Dutch
 column names; postcodes and phone numbers normalised where they are valid.
@@ -7,19 +7,20 @@ column names; postcodes and phone numbers normalised where they are valid.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.validation import normalise_phone, normalise_postcode
 from tribe_sync.errors import HandoffError
 
-__all__ = ["HEADER", "file_name", "handoff_row", "read_handoff_file", "write_handoff_file"]
+__all__ = ["HEADER", "DirectoryOutbox", "file_name", "handoff_row", "read_handoff_file"]
 
 HEADER = (
     "ordernummer",
@@ -61,29 +62,58 @@ def file_name(processor_name: str, today: dt.date, run_id: int) -> str:
     return f"handoff-{slug}-{today.isoformat()}-run{run_id}.csv"
 
 
-def write_handoff_file(directory: Path, name: str, rows: Iterable[Mapping[str, str]]) -> Path:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=";", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    target = directory / name
-    temporary = directory / f".{name}.partial"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-        folder = os.open(directory, os.O_RDONLY)
+class DirectoryOutbox:
+    """The outbox folder. `stage` writes `.<name>.partial` and syncs it; `publish` renames it into
+    view and syncs the folder, so the processor sees a file whole or not at all, and only once the
+    journal holds it (the executor journals between the two)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _partial(self, name: str) -> Path:
+        return self.directory / f".{name}.partial"
+
+    def stage(self, name: str, rows: Sequence[Mapping[str, str]]) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=";", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        temporary = self._partial(name)
         try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise HandoffError(f"cannot write hand-off file {target}: {exc.strerror or exc}") from exc
-    return target
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+                handle.write(buffer.getvalue())
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            self.discard(name)
+            raise HandoffError(f"cannot write hand-off file {name}: {exc.strerror or exc}") from exc
+
+    def publish(self, name: str) -> None:
+        try:
+            os.replace(self._partial(name), self.directory / name)
+            folder = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+        except OSError as exc:
+            raise HandoffError(f"cannot publish hand-off file {name}: {exc.strerror or exc}") from exc
+
+    def published(self, name: str) -> bool:
+        return (self.directory / name).exists()
+
+    def staged(self, name: str) -> bool:
+        return self._partial(name).exists()
+
+    def staged_names(self) -> list[str]:
+        if not self.directory.exists():
+            return []
+        return sorted(p.name[1 : -len(".partial")] for p in self.directory.glob(".*.partial"))
+
+    def discard(self, name: str) -> None:
+        with contextlib.suppress(OSError):  # nothing to remove, or no folder to remove it from
+            self._partial(name).unlink(missing_ok=True)
 
 
 def read_handoff_file(path: Path) -> list[dict[str, str]]:

@@ -9,43 +9,32 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from tribe_sync.config import Settings
 from tribe_sync.domain.allocation import NoForecastPolicy, allocate
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.forecasts import effective_forecasts
-from tribe_sync.domain.problems import Problem, problem
+from tribe_sync.domain.months import DeliveryMonth
+from tribe_sync.domain.problems import problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus as S
-from tribe_sync.errors import HandoffError
-from tribe_sync.jobs.base import (
-    ApplyContext,
-    Change,
-    Notice,
-    Outcome,
-    Plan,
-    apply_changes,
-    apply_in_order,
-    current_phases,
-)
-from tribe_sync.jobs.handoff import file_name, handoff_row, write_handoff_file
+from tribe_sync.jobs import keys
+from tribe_sync.jobs.handoff import handoff_row
+from tribe_sync.jobs.plan import CreateTask, HandOff, HandOffRow, MoveStatus, Notice, Plan, Step
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.jobs.tasks import Contacts, task_change
 from tribe_sync.mappers.schema import TenantSchema
-from tribe_sync.mappers.write import phase_body, ref
 
-__all__ = ["NOTIFY_PREFIX", "ProgressStatuses"]
+__all__ = ["ProgressStatuses"]
 
-NOTIFY_PREFIX = "notify/delivery-date/"
-STEPS = ("allocation", "hand-off", "confirmation", "delivery")
+STEPS = (Step.ALLOCATION, Step.HAND_OFF, Step.CONFIRMATION, Step.DELIVERY)
 
 
 class ProgressStatuses:
     name = "progress-statuses"
     description = "Allocate, hand off to the processor, record confirmations, close delivered requests."
     parts = frozenset({"organisations", "contacts", "requests", "months", "forecasts", "reference"})
-    task_prefixes = frozenset({NOTIFY_PREFIX})
+    task_prefixes = frozenset({keys.NOTIFY_PREFIX})
     journal_prefixes: frozenset[str] = frozenset()
 
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan:
@@ -69,20 +58,6 @@ class ProgressStatuses:
         draft.delivery()
         return plan
 
-    def apply(self, plan: Plan, ctx: ApplyContext) -> tuple[list[Outcome], list[Problem]]:
-        outcomes: list[Outcome] = []
-        problems: list[Problem] = []
-        for step in plan.steps:
-            changes = [c for c in plan.changes if c.step == step]
-            done, found = (
-                _apply_handoff(changes, ctx, plan.today)
-                if step == "hand-off"
-                else apply_changes(changes, ctx)
-            )
-            outcomes += done
-            problems += found
-        return outcomes, problems
-
 
 @dataclass
 class _Draft:
@@ -96,25 +71,35 @@ class _Draft:
     requests: dict[str, Request]
 
     def move(
-        self, request: Request, to: S, step: str, reason: str, extra: dict[str, object] | None = None
-    ) -> None:
+        self,
+        request: Request,
+        to: S,
+        step: Step,
+        reason: str,
+        *,
+        month: DeliveryMonth | None = None,
+        depends_on: tuple[str, ...] = (),
+    ) -> str:
+        key = keys.status(request.id, to)
         self.plan.changes.append(
-            Change(
-                key=f"status/{request.id}/{to.name}",
+            MoveStatus(
+                key=key,
                 step=step,
-                action="update",
-                entity_set=self.schema.sets.request,
-                target_id=request.id,
-                label=str(request.number),
                 reason=reason,
-                body={**phase_body(self.snapshot.phase_ids[to]), **(extra or {})},
-                before={"status": request.status.name},
-                after={"status": to.name},
-                expect_status=request.status,
+                request_id=request.id,
+                order_number=str(request.number),
+                from_status=request.status,
                 to_status=to,
+                phase_id=self.snapshot.phase_ids[to],
+                month=month.month if month else None,
+                month_id=month.id if month else None,
+                depends_on=depends_on,
             )
         )
-        self.requests[request.id] = dataclasses.replace(request, status=to)
+        self.requests[request.id] = dataclasses.replace(
+            request, status=to, month=month.month if month else request.month
+        )
+        return key
 
     def allocation(self) -> None:
         month = Month.of(self.today)
@@ -139,19 +124,14 @@ class _Draft:
             reason = f"allocated in the rounds of {month.label}"
             if carried:
                 reason += f" (carried over from {request.month})"
-            extra: dict[str, object] = (
-                {self.schema.tenant.request.delivery_month: ref(record.id)} if carried else {}
-            )
-            self.move(request, S.PROCESSING, "allocation", reason, extra)
-            if carried:
-                self.requests[request.id] = dataclasses.replace(self.requests[request.id], month=month)
+            self.move(request, S.PROCESSING, Step.ALLOCATION, reason, month=record if carried else None)
         held = self.plan.held
         for item in result.held:
             left = "" if item.left is None else f" ({item.left} left, {item.needed} asked)"
             held.append(
                 Notice(
                     item.reason.value,
-                    "allocation",
+                    Step.ALLOCATION,
                     item.request.id,
                     str(item.request.number),
                     f"stays waiting: {item.reason.value}{left}",
@@ -161,7 +141,7 @@ class _Draft:
             held.append(
                 Notice(
                     "allocated_but_not_chosen",
-                    "allocation",
+                    Step.ALLOCATION,
                     item.request.id,
                     str(item.request.number),
                     f"allocated earlier; the rounds would not choose it now ({item.reason.value})",
@@ -171,7 +151,7 @@ class _Draft:
             held.append(
                 Notice(
                     "no_forecast",
-                    "allocation",
+                    Step.ALLOCATION,
                     organisation,
                     self.name_of(organisation),
                     "no valid forecast: allocated without a cap",
@@ -182,6 +162,7 @@ class _Draft:
         active = [p for p in self.snapshot.processors.values() if p.active]
         default = self.settings.programme.default_processor_id or (active[0].id if len(active) == 1 else None)
         unassigned = 0
+        batches: dict[str, list[Request]] = {}
         for request in sorted(self.requests.values(), key=lambda r: r.queue_key):
             if request.status is not S.PROCESSING:
                 continue
@@ -202,25 +183,30 @@ class _Draft:
                     )
                 )
                 continue
+            batches.setdefault(processor.id, []).append(request)
+        for processor_id, members in batches.items():
+            processor = self.snapshot.processors[processor_id]
+            batch = keys.handoff_batch(processor_id, self.today)
             self.plan.changes.append(
-                Change(
-                    key=f"handoff/{request.id}",
-                    step="hand-off",
-                    action="handoff",
-                    entity_set=self.schema.sets.request,
-                    target_id=request.id,
-                    label=str(request.number),
+                HandOff(
+                    key=batch,
+                    step=Step.HAND_OFF,
                     reason=f"handed off to {processor.name}",
-                    body=phase_body(self.snapshot.phase_ids[S.AT_PROCESSOR]),
-                    before={"status": "PROCESSING"},
-                    after={"status": "AT_PROCESSOR", "processor": processor.name},
-                    expect_status=S.PROCESSING,
-                    to_status=S.AT_PROCESSOR,
-                    group=processor.id,
-                    row=handoff_row(request),
+                    processor_id=processor_id,
+                    processor_name=processor.name,
+                    rows=tuple(
+                        HandOffRow(r.id, str(r.number), tuple(handoff_row(r).items())) for r in members
+                    ),
                 )
             )
-            self.requests[request.id] = dataclasses.replace(request, status=S.AT_PROCESSOR)
+            for request in members:
+                self.move(
+                    request,
+                    S.AT_PROCESSOR,
+                    Step.HAND_OFF,
+                    f"handed off to {processor.name}",
+                    depends_on=(batch,),
+                )
         if unassigned:  # one configuration problem, not one per request
             self.plan.problems.append(
                 problem("no_processor", "processor", None, detail=unassigned, active=len(active))
@@ -232,108 +218,73 @@ class _Draft:
                 self.move(
                     request,
                     S.AWAITING_DELIVERY_DATE,
-                    "confirmation",
+                    Step.CONFIRMATION,
                     f"the processor confirmed on {request.processor_confirmed_on}",
                 )
 
     def delivery(self) -> None:
+        """Close delivered requests, and tell the contact person once when the delivery date is known.
+
+        The task is planned before the transition that takes its request out of view (a closed request
+        gets no belated message), and the closing depends on it: a run killed between the two, or a
+        task that could not be made, leaves the request where the next run makes the task again."""
+        ahead = (S.AT_PROCESSOR, S.AWAITING_DELIVERY_DATE)
+        was = {r.id: r.status for r in self.snapshot.requests}
+        contacts = Contacts(self.snapshot)
         for request in list(self.requests.values()):
+            key = keys.notify_delivery_date(request.id)
+            told: tuple[str, ...] = ()
+            if (
+                request.delivery_date is not None
+                and key not in self.snapshot.tasks
+                and (request.status in ahead or was.get(request.id) in ahead)
+            ):
+                self.plan.changes.append(self.notification(request, key, contacts))
+                told = (key,)
             if (
                 request.status is S.AWAITING_DELIVERY_DATE
                 and request.delivery_date
                 and request.delivery_date <= self.today
             ):
-                self.move(request, S.CLOSED, "delivery", f"delivered on {request.delivery_date}")
-        # Tell the contact person once, while the delivery is still ahead (or happening in this run);
-        # requests delivered before we first looked get no belated message.
-        ahead = (S.AT_PROCESSOR, S.AWAITING_DELIVERY_DATE)
-        was = {r.id: r.status for r in self.snapshot.requests}
-        contacts = Contacts(self.snapshot)
-        for request in self.requests.values():
-            key = NOTIFY_PREFIX + request.id
-            if request.delivery_date is None or key in self.snapshot.tasks:
-                continue
-            if request.status not in ahead and was.get(request.id) not in ahead:
-                continue
-            contact = self.snapshot.contacts.get(request.contact_id or "") or contacts.for_organisation(
-                request.organisation_id
-            )
-            name = (contact.name if contact else None) or (
-                request.delivery.contact_name if request.delivery else ""
-            )
-            self.plan.changes.append(
-                task_change(
-                    key=key,
-                    step="delivery",
-                    template=self.settings.templates.delivery_date,
-                    values={
-                        "organisation": self.name_of(request.organisation_id),
-                        "contact_name": name or "",
-                        "order_number": request.number,
-                        "quantity": request.quantity,
-                        "product": request.product_code.lower() + "s",
-                        "delivery_date": request.delivery_date.strftime("%d-%m-%Y"),
-                        "month": request.month.label,
-                    },
-                    today=self.today,
-                    due=request.delivery_date,
-                    reason=f"the delivery date {request.delivery_date} is known",
-                    label=str(request.number),
-                    snapshot=self.snapshot,
-                    schema=self.schema,
-                    organisation_id=request.organisation_id,
-                    contact_id=request.contact_id,
+                self.move(
+                    request,
+                    S.CLOSED,
+                    Step.DELIVERY,
+                    f"delivered on {request.delivery_date}",
+                    depends_on=told,
                 )
-            )
+
+    def notification(self, request: Request, key: str, contacts: Contacts) -> CreateTask:
+        assert request.delivery_date is not None
+        contact = self.snapshot.contacts.get(request.contact_id or "") or contacts.for_organisation(
+            request.organisation_id
+        )
+        name = (contact.name if contact else None) or (
+            request.delivery.contact_name if request.delivery else ""
+        )
+        return task_change(
+            key=key,
+            step=Step.DELIVERY,
+            template=self.settings.templates.delivery_date,
+            values={
+                "organisation": self.name_of(request.organisation_id),
+                "contact_name": name or "",
+                "order_number": request.number,
+                "quantity": request.quantity,
+                "product": request.product_code.lower() + "s",
+                "delivery_date": request.delivery_date.strftime("%d-%m-%Y"),
+                "month": request.month.label,
+            },
+            today=self.today,
+            due=request.delivery_date,
+            reason=f"the delivery date {request.delivery_date} is known",
+            label=str(request.number),
+            snapshot=self.snapshot,
+            schema=self.schema,
+            organisation_id=request.organisation_id,
+            contact_id=request.contact_id,
+        )
 
     def name_of(self, organisation_id: str) -> str:
         organisation = self.snapshot.organisations.get(organisation_id)
         return organisation.name if organisation else organisation_id
-
-
-def _apply_handoff(
-    changes: list[Change], ctx: ApplyContext, today: dt.date
-) -> tuple[list[Outcome], list[Problem]]:
-    """Per processor: re-read phases, write one durable file with what was not handed off before, and
-    only then move those requests to AT_PROCESSOR. The journal holds the intent before the file exists,
-    so a crash at any point never leads to a second file for the same requests."""
-    outcomes: list[Outcome] = []
-    problems: list[Problem] = []
-    outbox = Path(ctx.settings.programme.outbox_dir)
-    phases = current_phases(ctx.client, ctx.schema, [c.target_id for c in changes if c.target_id])
-    processing = ctx.schema.code_of(S.PROCESSING)
-    for group in dict.fromkeys(c.group for c in changes):
-        ctx.check_stop()
-        members = [c for c in changes if c.group == group]
-        fresh = [
-            c
-            for c in members
-            if phases.get(c.target_id or "") == processing and not _handed_off(c, ctx, outbox)
-        ]
-        if fresh:
-            name = file_name(ctx.snapshot.processors[group or ""].name, today, ctx.run_id)
-            for change in fresh:
-                ctx.journal.mark(ctx.run_id, change.key, ctx.now(), state="pending", detail=name)
-            try:
-                write_handoff_file(outbox, name, [c.row or {} for c in fresh])
-            except HandoffError as exc:
-                for change in fresh:
-                    ctx.journal.forget(change.key)
-                    outcomes.append(Outcome(change, "failed", str(exc)))
-                problems.append(problem("write_failed", "handoff", group, detail=str(exc)))
-                members = [c for c in members if c not in fresh]
-            else:
-                for change in fresh:
-                    ctx.journal.mark(ctx.run_id, change.key, ctx.now(), detail=name)
-        done, found = apply_in_order(members, ctx, phases)
-        outcomes += done
-        problems += found
-    return outcomes, problems
-
-
-def _handed_off(change: Change, ctx: ApplyContext, outbox: Path) -> bool:
-    state = ctx.journal.state_of(change.key)
-    if state is None:
-        return False
-    status, name = state
-    return status == "done" or (name is not None and (outbox / name).exists())

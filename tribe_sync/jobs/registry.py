@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tribe_sync.jobs.audit import Audit
-from tribe_sync.jobs.base import Job
 from tribe_sync.jobs.close_months import CloseDeliveryMonths
+from tribe_sync.jobs.executor import Job
 from tribe_sync.jobs.progress import ProgressStatuses
 from tribe_sync.jobs.reminders import AccountabilityReminders, ForecastReminders
 

@@ -11,18 +11,15 @@ import datetime as dt
 from tribe_sync.config import Settings
 from tribe_sync.domain.accountability import RequestStock
 from tribe_sync.domain.calendar import Quarter, WorkingDays
-from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.reminders import Stage, accountability_due, forecast_reminders_due, late_forecasts
-from tribe_sync.jobs.base import ApplyContext, Outcome, Plan, apply_changes
+from tribe_sync.jobs import keys
+from tribe_sync.jobs.keys import ACCOUNTABILITY_PREFIX, FORECAST_PREFIX, LATE_PREFIX
+from tribe_sync.jobs.plan import Plan, Step
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.jobs.tasks import Contacts, listing, task_change
 from tribe_sync.mappers.schema import TenantSchema
 
-__all__ = ["ACCOUNTABILITY_PREFIX", "FORECAST_PREFIX", "AccountabilityReminders", "ForecastReminders"]
-
-ACCOUNTABILITY_PREFIX = "reminder/accountability/"
-FORECAST_PREFIX = "reminder/forecast/"
-LATE_PREFIX = "staff/forecast-late/"
+__all__ = ["AccountabilityReminders", "ForecastReminders"]
 
 
 def _day(day: dt.date) -> str:
@@ -50,7 +47,9 @@ class AccountabilityReminders:
 
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan:
         programme = settings.programme
-        plan = Plan(self.name, today, tuple(stage.value for stage in Stage), problems=list(snapshot.problems))
+        plan = Plan(
+            self.name, today, tuple(Step(stage.value) for stage in Stage), problems=list(snapshot.problems)
+        )
         days = WorkingDays(programme.holidays, frozenset(programme.extra_holidays))
         first = days.first_of_quarter(Quarter.of(today))
         contacts = Contacts(snapshot)
@@ -72,7 +71,8 @@ class AccountabilityReminders:
             followup_days=programme.accountability_followup_days,
             escalation_days=programme.accountability_escalation_days,
         ):
-            if due.key in snapshot.tasks:
+            key = keys.accountability_reminder(due.quarter, due.stage, due.organisation_id)
+            if key in snapshot.tasks:
                 continue
             organisation = snapshot.organisations.get(due.organisation_id)
             contact = contacts.for_organisation(due.organisation_id)
@@ -80,8 +80,8 @@ class AccountabilityReminders:
             staff = due.stage is Stage.STAFF
             plan.changes.append(
                 task_change(
-                    key=due.key,
-                    step=due.stage.value,
+                    key=key,
+                    step=Step(due.stage.value),
                     template=templates[due.stage],
                     values={
                         "organisation": organisation.name if organisation else due.organisation_id,
@@ -106,9 +106,6 @@ class AccountabilityReminders:
             )
         return plan
 
-    def apply(self, plan: Plan, ctx: ApplyContext) -> tuple[list[Outcome], list[Problem]]:
-        return apply_changes(plan.changes, ctx)
-
 
 class ForecastReminders:
     name = "forecast-reminders"
@@ -119,7 +116,7 @@ class ForecastReminders:
 
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan:
         programme = settings.programme
-        plan = Plan(self.name, today, ("reminder", "late"), problems=list(snapshot.problems))
+        plan = Plan(self.name, today, (Step.REMINDER, Step.LATE), problems=list(snapshot.problems))
         contacts = Contacts(snapshot)
         approved = [o.id for o in snapshot.organisations.values() if o.approved]
         coming, missing = forecast_reminders_due(
@@ -130,7 +127,7 @@ class ForecastReminders:
             settings.tenant.default_product,
         )
         for organisation_id in missing:
-            key = f"{FORECAST_PREFIX}{coming}/{organisation_id}"
+            key = keys.forecast_reminder(coming, organisation_id)
             if key in snapshot.tasks:
                 continue
             organisation = snapshot.organisations[organisation_id]
@@ -138,7 +135,7 @@ class ForecastReminders:
             plan.changes.append(
                 task_change(
                     key=key,
-                    step="reminder",
+                    step=Step.REMINDER,
                     template=settings.templates.forecast_reminder,
                     values={
                         "organisation": organisation.name,
@@ -157,7 +154,7 @@ class ForecastReminders:
                 )
             )
         quarter, late = late_forecasts(today, snapshot.forecasts)
-        key = f"{LATE_PREFIX}{quarter}"
+        key = keys.late_forecasts_task(quarter)
         if late and key not in snapshot.tasks:
             names = {o.id: o.name for o in snapshot.organisations.values()}
             lines = [
@@ -168,7 +165,7 @@ class ForecastReminders:
             plan.changes.append(
                 task_change(
                     key=key,
-                    step="late",
+                    step=Step.LATE,
                     template=settings.templates.forecast_late_staff,
                     values={
                         "quarter": _quarter(quarter),
@@ -186,6 +183,3 @@ class ForecastReminders:
                 )
             )
         return plan
-
-    def apply(self, plan: Plan, ctx: ApplyContext) -> tuple[list[Outcome], list[Problem]]:
-        return apply_changes(plan.changes, ctx)

@@ -1,5 +1,6 @@
-"""Staff actions that are not scheduled: closing or reopening a month, importing processor
-confirmations. Each is journalled as a run with the person's name in the audit trail."""
+"""Staff actions that are not scheduled, as plans: closing or reopening a month, recording processor
+confirmations. The executor applies them like any job's plan, under the claim of the job that writes
+the same records, journalled as a run with the person's name in the audit trail."""
 
 from __future__ import annotations
 
@@ -10,31 +11,30 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tribe_sync.bootstrap import Services
-from tribe_sync.client.odata import F, any_of
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import ClosedBy, DeliveryMonth
-from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.requests import Request
-from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.jobs.base import ApplyContext, Change, Outcome, apply_changes
-from tribe_sync.jobs.snapshot import Snapshot, load_snapshot
-from tribe_sync.mappers import queries
-from tribe_sync.mappers.read import map_requests
-from tribe_sync.mappers.write import month_close_body, month_open_body, processor_confirmation_body
+from tribe_sync.jobs import keys
+from tribe_sync.jobs.plan import Plan, RecordConfirmation, SetMonth, Step
+from tribe_sync.jobs.snapshot import Snapshot
 
 __all__ = [
+    "CLOSING_JOB",
+    "MONTH_PARTS",
+    "PROGRESS_JOB",
     "Confirmation",
     "ConfirmationPlan",
     "MonthRow",
-    "apply_staff_changes",
-    "month_change",
+    "month_plan",
     "month_rows",
     "parse_confirmations",
     "plan_confirmations",
-    "requests_by_number",
-    "staff_snapshot",
 ]
+
+# Staff commands run under the claim of the job that writes the same records, so neither undoes the other.
+CLOSING_JOB = "close-delivery-months"
+PROGRESS_JOB = "progress-statuses"
+MONTH_PARTS = frozenset({"months", "requests"})
 
 
 @dataclass(frozen=True)
@@ -52,49 +52,30 @@ def month_rows(snapshot: Snapshot) -> list[MonthRow]:
     return [MonthRow(m, *counts[key]) for key, m in sorted(snapshot.months.items())]
 
 
-def month_change(
-    services: Services, snapshot: Snapshot, month: Month, *, open_: bool, reason: str
-) -> Change | None:
-    """The write that closes (or reopens) `month` on staff's word; None if it already is so."""
+def month_plan(snapshot: Snapshot, month: Month, today: dt.date, *, open_: bool, reason: str) -> Plan:
+    """The plan that closes (or reopens) `month` on staff's word; no change if it already is so."""
     record = snapshot.months.get(month)
     if record is None:
         raise LookupError(f"there is no delivery month {month.code} in the CRM")
+    step = Step.OPEN if open_ else Step.CLOSE
+    plan = Plan(f"months {step}", today, (step,))
     if record.is_open == open_ and (not open_ or record.closed_by is ClosedBy.STAFF):
-        return None
-    schema = services.schema
-    body = month_open_body(schema, reason) if open_ else month_close_body(schema, ClosedBy.STAFF, reason)
-    verb = "open" if open_ else "close"
-    return Change(
-        key=f"month/{verb}/{month.code}/staff",
-        step=verb,
-        action="update",
-        entity_set=schema.sets.delivery_month,
-        target_id=record.id,
-        label=month.label,
-        reason=reason,
-        body=body,
-        before={"IsActive": record.is_open, "closed_by": record.closed_by},
-        after={"IsActive": open_, "closed_by": "staff"},
+        return plan
+    plan.changes.append(
+        SetMonth(
+            key=keys.month_staff(month, open_=open_),
+            step=step,
+            reason=reason,
+            month_id=record.id,
+            month=month,
+            open=open_,
+            closed_by=ClosedBy.STAFF,
+            closed_reason=reason,
+            was_open=record.is_open,
+            was_closed_by=record.closed_by,
+        )
     )
-
-
-def apply_staff_changes(
-    services: Services, name: str, changes: list[Change], actor: str, snapshot: Snapshot | None = None
-) -> tuple[int, list[Outcome], list[Problem]]:
-    """Journalled as one run. Plain updates need no snapshot; the caller passes one only if it has one."""
-    today = services.today()
-    journal = services.journal
-    run_id = journal.start_run(name, today, services.clock(), holder=services.holder)
-    ctx = ApplyContext.for_run(services, snapshot or Snapshot(), run_id, actor)
-    outcomes, problems = apply_changes(changes, ctx)
-    failed = problems or any(o.status == "failed" for o in outcomes)
-    journal.finish_run(
-        run_id,
-        services.clock(),
-        "problems" if failed else "ok",
-        {"changes": len(outcomes), "problems": len(problems)},
-    )
-    return run_id, outcomes, problems
+    return plan
 
 
 # -- processor confirmations -------------------------------------------------------------------
@@ -104,7 +85,7 @@ _COLUMNS = {
     "confirmed": ("bevestigd_op", "bevestigd op", "confirmed_on", "confirmed on", "confirmed"),
     "delivery": ("leverdatum", "delivery_date", "delivery date"),
 }
-_ACCEPTED = (RequestStatus.AT_PROCESSOR, RequestStatus.AWAITING_DELIVERY_DATE)
+_ACCEPTED = RecordConfirmation.ACCEPTED
 
 
 @dataclass(frozen=True)
@@ -117,7 +98,7 @@ class Confirmation:
 
 @dataclass
 class ConfirmationPlan:
-    changes: list[Change] = field(default_factory=list)
+    plan: Plan
     errors: list[str] = field(default_factory=list)
 
 
@@ -163,62 +144,35 @@ def parse_confirmations(text: str) -> tuple[list[Confirmation], list[str]]:
 
 
 def plan_confirmations(
-    rows: list[Confirmation], requests: dict[str, Request], services: Services, source: str
+    rows: list[Confirmation], requests: dict[str, Request], today: dt.date, source: str
 ) -> ConfirmationPlan:
-    plan = ConfirmationPlan()
+    """Every row checked against the request it names; the plan holds a change per good row."""
+    result = ConfirmationPlan(Plan("processor import", today, (Step.CONFIRMATION,)))
     for row in rows:
         request = requests.get(row.order_number)
         if request is None:
-            plan.errors.append(f"line {row.line}: {row.order_number} is not a known request")
+            result.errors.append(f"line {row.line}: {row.order_number} is not a known request")
             continue
         if request.status not in _ACCEPTED:
-            plan.errors.append(
+            result.errors.append(
                 f"line {row.line}: {row.order_number} is {request.status.label}, not "
                 f"{' or '.join(s.label for s in _ACCEPTED)}"
             )
             continue
-        plan.changes.append(
-            Change(
-                key=f"confirmation/{request.id}/{row.confirmed_on}",
-                step="confirmation",
-                action="update",
-                entity_set=services.schema.sets.request,
-                target_id=request.id,
-                label=row.order_number,
+        result.plan.changes.append(
+            RecordConfirmation(
+                key=keys.confirmation(request.id, row.confirmed_on),
+                step=Step.CONFIRMATION,
                 reason=f"processor confirmation from {source}, line {row.line}",
-                body=processor_confirmation_body(services.schema, row.confirmed_on, row.delivery_date),
-                before={
-                    "confirmed_on": str(request.processor_confirmed_on),
-                    "delivery_date": str(request.delivery_date),
-                },
-                after={
-                    "confirmed_on": str(row.confirmed_on),
-                    "delivery_date": str(row.delivery_date or request.delivery_date),
-                },
+                request_id=request.id,
+                order_number=row.order_number,
+                confirmed_on=row.confirmed_on,
+                delivery_date=row.delivery_date,
+                was_confirmed_on=request.processor_confirmed_on,
+                was_delivery_date=request.delivery_date,
             )
         )
-    return plan
-
-
-def requests_by_number(services: Services, numbers: list[str]) -> dict[str, Request]:
-    """The named requests, in one filtered read per 40 order numbers."""
-    found: dict[str, Request] = {}
-    query = queries.requests(services.schema)
-    for start in range(0, len(numbers), 40):
-        chunk = numbers[start : start + 40]
-        records = services.client.list(
-            services.schema.sets.request, query.with_(filter=any_of(F("Number"), chunk))
-        )
-        mapped, _ = map_requests(records, services.schema)
-        found.update({str(r.number): r for r in mapped})
-    return found
-
-
-def staff_snapshot(services: Services, *, with_requests: bool = True) -> Snapshot:
-    """Months, and (for counts) requests: two paged reads, or one."""
-    return load_snapshot(
-        services.client, services.schema, {"months", "requests"} if with_requests else {"months"}
-    )
+    return result
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -1,4 +1,4 @@
-"""Turning a task intent into a planned create, and finding who a task for an organisation is for."""
+"""Turning a task template into a planned create, and finding who a task for an organisation is for."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from string import Template
 from tribe_sync.config import TaskTemplate
 from tribe_sync.domain.parties import ContactPerson
 from tribe_sync.domain.requests import Request
-from tribe_sync.domain.tasks import TaskIntent
-from tribe_sync.jobs.base import Change
+from tribe_sync.jobs.plan import CreateTask, Step
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.mappers.schema import TenantSchema
-from tribe_sync.mappers.write import task_body
 
 __all__ = ["MAX_LISTED", "Contacts", "listing", "task_change"]
 
@@ -23,7 +21,7 @@ MAX_LISTED = 60  # lines of a list in a task body; the rest is counted, not show
 def task_change(
     *,
     key: str,
-    step: str,
+    step: Step,
     template: TaskTemplate,
     values: Mapping[str, object],
     today: dt.date,
@@ -36,10 +34,13 @@ def task_change(
     contact_id: str | None = None,
     assignee_id: str | None = None,
     marks: tuple[str, ...] = (),
-) -> Change:
+) -> CreateTask:
     text = {name: str(value) for name, value in values.items()}
-    intent = TaskIntent(
+    return CreateTask(
         key=key,
+        step=step,
+        reason=reason,
+        label=label,
         subject=Template(template.subject).substitute(text),
         body=Template(template.body).substitute(text),
         start=today,
@@ -47,18 +48,7 @@ def task_change(
         organisation_id=organisation_id,
         contact_id=contact_id,
         assignee_id=assignee_id,
-    )
-    open_phase = snapshot.task_phase_ids.get(schema.tenant.task_phases.open)
-    return Change(
-        key=key,
-        step=step,
-        action="create",
-        entity_set=schema.sets.task,
-        target_id=None,
-        label=label,
-        reason=reason,
-        body=task_body(intent, open_phase_id=open_phase),
-        after={"task": intent.subject, "due": due.isoformat()},
+        phase_id=snapshot.task_phase_ids.get(schema.tenant.task_phases.open),
         marks=marks,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -145,6 +145,25 @@ class Journal:
                 tx.execute(update(applied).where(applied.c.key == key).values(**values))
             else:
                 tx.execute(insert(applied).values(key=key, **values))
+
+    def mark_many(
+        self,
+        run_id: int,
+        keys: Sequence[str],
+        at: dt.datetime,
+        *,
+        state: str = "done",
+        detail: str | None = None,
+    ) -> None:
+        """`mark` for several keys in one transaction: all of them are recorded, or none."""
+        with self._lock, self._tx() as tx:
+            existing = set(tx.execute(select(applied.c.key).where(applied.c.key.in_(list(keys)))).scalars())
+            values = {"run_id": run_id, "state": state, "detail": detail, "at": at}
+            for key in existing:
+                tx.execute(update(applied).where(applied.c.key == key).values(**values))
+            fresh = [{"key": key, **values} for key in dict.fromkeys(keys) if key not in existing]
+            if fresh:
+                tx.execute(insert(applied), fresh)
 
     def forget(self, key: str) -> None:
         with self._tx() as tx:

@@ -1,0 +1,214 @@
+"""The one executor on the in-memory CRM: outcomes, re-reads, dependencies, hand-offs, failures."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes import NOW, InMemoryCRM, make_executor, memory_journal, tenant_snapshot
+from tribe_sync.domain.months import ClosedBy
+from tribe_sync.domain.statuses import RequestStatus as S
+from tribe_sync.errors import LockHeldError
+from tribe_sync.jobs.executor import Executor, Report
+from tribe_sync.jobs.handoff import read_handoff_file
+from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus, Outcome, Plan, SetMonth, Step
+from tribe_sync.jobs.registry import JOBS
+from tribe_sync.jobs.staff import CLOSING_JOB, month_plan
+from tribe_sync.store.journal import Journal
+
+TODAY = dt.date(2027, 1, 4)
+PROGRESS = JOBS["progress-statuses"]
+CLOSING = JOBS["close-delivery-months"]
+
+
+@dataclasses.dataclass
+class World:
+    crm: InMemoryCRM
+    journal: Journal
+    outbox: Path
+
+    def executor(self, **kwargs: Any) -> Executor:
+        return make_executor(self.crm, self.journal, self.outbox, **kwargs)
+
+    def files(self) -> list[Path]:
+        return sorted(self.outbox.glob("*.csv")) if self.outbox.exists() else []
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    journal = memory_journal()
+    yield World(InMemoryCRM(tenant_snapshot()), journal, tmp_path / "outbox")
+    journal.close()
+
+
+def test_a_run_applies_its_plan_and_a_second_run_finds_nothing_left(world: World) -> None:
+    first = world.executor().run_job(PROGRESS, TODAY)
+    assert first.error is None
+    assert first.count(Outcome.APPLIED) == len(first.outcomes) > 0
+    second = world.executor().run_job(PROGRESS, TODAY)
+    assert second.outcomes == []
+    assert len(world.files()) == 1
+
+
+def test_known_bad_records_are_reported_and_exit_0_unless_strict(world: World) -> None:
+    report = world.executor().run_job(CLOSING, TODAY)
+    assert report.problems, "the generated tenant holds broken records"
+    assert (report.outcome, report.exit_code(), report.exit_code(strict=True)) == ("problems", 0, 1)
+
+
+def test_a_dry_run_writes_nothing_to_the_crm_the_journal_or_the_outbox(world: World) -> None:
+    report = world.executor().run_job(PROGRESS, TODAY, dry_run=True)
+    assert report.count(Outcome.PLANNED) == len(report.outcomes) > 0
+    assert world.crm.writes == []
+    assert world.journal.runs() == []
+    assert world.files() == []
+
+
+def test_a_status_a_person_changed_after_the_snapshot_is_skipped_and_reported_never_forced(
+    world: World,
+) -> None:
+    waiting = next(r for r in world.crm.requests.values() if r.status is S.AT_PROCESSOR)
+    world.crm.on_read.append(lambda: world.crm.set_status(waiting.id, S.AWAITING_DELIVERY_DATE))
+    plan = Plan(
+        "progress-statuses",
+        TODAY,
+        (Step.CONFIRMATION,),
+        [
+            MoveStatus(
+                key=f"status/{waiting.id}/AWAITING_DELIVERY_DATE",
+                step=Step.CONFIRMATION,
+                reason="test",
+                request_id=waiting.id,
+                order_number=str(waiting.number),
+                from_status=S.PROCESSING,
+                to_status=S.AT_PROCESSOR,
+                phase_id=world.crm.seed.phase_ids[S.AT_PROCESSOR],
+            )
+        ],
+    )
+    report = world.executor().apply(plan, actor="test")
+    (outcome,) = report.outcomes
+    assert outcome.status is Outcome.SKIPPED
+    (found,) = [p for p in report.problems if p.code == "status_changed_meanwhile"]
+    assert "In afwachting van leverdatum" in found.message
+    assert world.crm.writes == []
+    assert report.exit_code() == 0, "a person's decision is reported, not a failure"
+
+
+def test_a_change_whose_dependency_failed_is_skipped(world: World, tmp_path: Path) -> None:
+    world.outbox.parent.mkdir(exist_ok=True)
+    world.outbox.write_text("a file where the outbox folder should be")
+    report = world.executor().run_job(PROGRESS, TODAY)
+    failed = [o for o in report.outcomes if o.status is Outcome.FAILED]
+    assert [o.change.kind for o in failed] == ["hand_off"]
+    moves = [o for o in report.outcomes if o.change.step is Step.HAND_OFF and o.change.kind == "move_status"]
+    assert moves
+    assert {o.status for o in moves} == {Outcome.SKIPPED}
+    assert all(world.crm.requests[o.change.request_id].status is S.PROCESSING for o in moves)  # type: ignore[union-attr]
+    assert report.exit_code() == 1
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_a_hand_off_file_is_journalled_before_it_becomes_visible(world: World) -> None:
+    seen: list[tuple[str, bool]] = []
+    executor = world.executor()
+    publish = executor.outbox.publish
+
+    def publish_and_look(name: str) -> None:
+        pending = world.journal.keys_with_prefix("handoff/")
+        seen.append((name, bool(pending) and {d for _, d in pending.values()} == {name}))
+        publish(name)
+
+    executor.outbox.publish = publish_and_look  # type: ignore[method-assign]
+    executor.run_job(PROGRESS, TODAY)
+    ((name, journalled),) = seen
+    assert journalled, "every row of the file was in the journal before the rename"
+    rows = read_handoff_file(world.outbox / name)
+    assert {state for state, _ in world.journal.keys_with_prefix("handoff/").values()} == {"done"}
+    assert len(world.journal.keys_with_prefix("handoff/")) == len(rows)
+
+
+def test_an_unexpected_error_in_a_planner_is_a_failed_run_journalled_with_its_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken:
+        name = "close-delivery-months"
+        description = "raises"
+        parts = frozenset({"months"})
+        task_prefixes: frozenset[str] = frozenset()
+        journal_prefixes: frozenset[str] = frozenset()
+
+        def plan(self, *_args: Any) -> Plan:
+            return {}["no such key"]  # type: ignore[no-any-return]
+
+    report = world.executor().run_job(Broken(), TODAY)
+    assert report.error == "unexpected error (KeyError: 'no such key')"
+    assert (report.outcome, report.exit_code()) == ("failed", 1)
+    assert report.as_json()["error"] == report.error
+    (run,) = world.journal.runs()
+    assert (run["outcome"], run["error"]) == ("failed", report.error)
+    assert world.journal.keys_with_prefix("") == {}
+
+
+def test_a_task_that_exists_in_the_crm_is_not_created_again_even_if_the_journal_forgot_it(
+    world: World,
+) -> None:
+    first = world.executor().run_job(JOBS["accountability-reminders"], TODAY)
+    assert first.count(Outcome.APPLIED) > 0
+    planned = [o.change for o in first.outcomes if isinstance(o.change, CreateTask)]
+    replay = Plan("accountability-reminders", TODAY, (Step.FIRST, Step.FOLLOWUP, Step.STAFF), planned)
+    fresh_journal = memory_journal()
+    report = make_executor(world.crm, fresh_journal, world.outbox).apply(replay, actor="test")
+    assert {o.status for o in report.outcomes} == {Outcome.DONE_ALREADY}
+    assert set(world.crm.created.values()) == {1}
+    fresh_journal.close()
+
+
+def test_staff_reopening_a_month_is_refused_while_the_closing_job_holds_its_claim(world: World) -> None:
+    snapshot = world.crm.snapshot({"months"})
+    month = max(snapshot.months)
+    plan = month_plan(snapshot, month, TODAY, open_=False, reason="vol")
+    world.journal.claim(f"job:{CLOSING_JOB}", "other:1:x", NOW, dt.timedelta(minutes=30))
+    with pytest.raises(LockHeldError):
+        world.executor().apply(plan, actor="staff:anna", claim=f"job:{CLOSING_JOB}")
+    assert world.crm.writes == []
+
+
+def test_a_month_staff_reopened_after_the_closing_job_read_it_stays_open(world: World) -> None:
+    snapshot = world.crm.snapshot({"months", "requests"})
+    plan = CLOSING.plan(snapshot, TODAY, world.executor().settings, world.executor().schema)
+    target = next(c for c in plan.changes if isinstance(c, SetMonth))
+    world.crm.on_read.append(
+        lambda: world.crm.set_month(target.month, is_open=True, closed_by=ClosedBy.STAFF)
+    )
+    report = world.executor().apply(plan, actor="job:close-delivery-months")
+    outcome = next(o for o in report.outcomes if o.change is target)
+    assert outcome.status is Outcome.SKIPPED
+    assert world.crm.months[target.month].is_open, "staff's decision stands"
+    assert any(p.code == "month_changed_meanwhile" for p in report.problems)
+
+
+def test_every_change_kind_reads_as_people_do(world: World) -> None:
+    report = world.executor().run_job(PROGRESS, TODAY, dry_run=True)
+    lines = {o.change.kind: o.change.describe() for o in report.outcomes}
+    assert lines["move_status"].count(" → ") == 1
+    assert any(label in lines["move_status"] for label in (s.label for s in S))
+    handoff = next(o.change for o in report.outcomes if isinstance(o.change, HandOff))
+    assert handoff.rows[0].order_number in handoff.describe()
+    for text in lines.values():
+        assert "{" not in text
+        assert "RequestStatus" not in text
+        assert "<" not in text
+
+
+def test_the_report_json_holds_one_outcome_per_change_and_the_summary(world: World) -> None:
+    report: Report = world.executor().run_job(CLOSING, TODAY)
+    document = report.as_json()
+    assert len(document["changes"]) == document["summary"]["changes"] == len(report.outcomes)
+    assert {c["outcome"] for c in document["changes"]} == {"applied"}
+    assert all(c["describe"] and c["kind"] for c in document["changes"])

@@ -1,0 +1,673 @@
+"""The one executor: applies any plan (a job's, a staff command's, an approved one) and owns the
+run's whole lifecycle: claim (renewed while it runs), run record, re-read before write, one outcome
+per change, interruption, and the exit code.
+
+- **Claim.** A run holds `job:<name>` (staff commands hold the claim of the job that writes what they
+  change), renewed every third of its TTL. A run that loses it stops between two changes and is
+  journalled as interrupted; a dead holder's claim (SIGKILL, power) is taken over at once.
+- **Re-read before write.** Per step, the current phases of the requests it moves (one read per 40)
+  and the months it changes are read again; a task's `ImportId` is looked up in the CRM right before
+  it is created. Something a person changed meanwhile is skipped and reported, never forced.
+- **Dependencies.** A change runs only if every change it `depends_on` was applied or done already.
+- **Hand-offs.** Stage the file (synced), journal its rows, publish it (rename), journal them done.
+  A rerun finishes what it finds: a journalled staged file is published, an unjournalled one removed.
+- **Failures.** A failed write is an outcome (exit 1), the rest of the run goes on. Whatever a planner
+  or the CRM raises beyond that ends the run as *failed*, journalled with its reason; it never escapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tribe_sync.config import Settings
+from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.months import DeliveryMonth
+from tribe_sync.domain.problems import Problem, problem
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.errors import CRMError, HandoffError, InterruptedRun, LockHeldError, TribeSyncError
+from tribe_sync.jobs import keys
+from tribe_sync.jobs.handoff import file_name
+from tribe_sync.jobs.plan import (
+    Change,
+    CreateMonth,
+    CreateTask,
+    HandOff,
+    MoveStatus,
+    Outcome,
+    Plan,
+    RecordConfirmation,
+    SetMonth,
+    Step,
+    change_to_json,
+)
+from tribe_sync.jobs.ports import CRM, JournalPort, Outbox
+from tribe_sync.jobs.snapshot import Snapshot
+from tribe_sync.mappers.schema import TenantSchema
+
+__all__ = ["ChangeOutcome", "ClaimKeeper", "ClaimLost", "Executor", "Job", "Report", "RunOutcome"]
+
+log = logging.getLogger("tribe_sync.executor")
+
+_TASK_CHECK_CHUNK = 40  # ImportIds per look-up right before creating tasks
+
+
+class Job(Protocol):
+    """A pure planner: reads nothing but its snapshot, the day and the settings."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def parts(self) -> Collection[str]:
+        """What the snapshot must hold (see `snapshot.PARTS`)."""
+        ...
+
+    @property
+    def task_prefixes(self) -> Collection[str]:
+        """`ImportId` prefixes of our own tasks the plan must know about."""
+        ...
+
+    @property
+    def journal_prefixes(self) -> Collection[str]:
+        """Journal key prefixes the plan must know about (read into `Snapshot.journal_keys`)."""
+        ...
+
+    def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan: ...
+
+
+class RunOutcome:
+    """How a run ends in the journal (`runs.outcome`)."""
+
+    OK = "ok"
+    PROBLEMS = "problems"  # done; known bad records were reported
+    FAILED = "failed"  # a change failed, or the run could not be done
+    INTERRUPTED = "interrupted"
+
+
+class ClaimLost(InterruptedRun):
+    """Another process holds our claim now (ours expired unrenewed): stop before the next change."""
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    change: Change
+    status: Outcome
+    detail: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        before, after = _before_after(self.change)
+        return {
+            **change_to_json(self.change),
+            "before": before,
+            "after": after,
+            "outcome": str(self.status),
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Report:
+    """What one run (or dry run) did: the plan, one outcome per change, every problem."""
+
+    job: str
+    today: dt.date
+    dry_run: bool
+    plan: Plan | None
+    outcomes: list[ChangeOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    run_id: int | None = None
+    error: str | None = None  # the run could not be done (or was stopped): why, for people
+    interrupted: bool = False
+
+    @classmethod
+    def planned(cls, plan: Plan) -> Report:
+        outcomes = [ChangeOutcome(c, Outcome.PLANNED) for c in plan.changes]
+        return cls(plan.job, plan.today, True, plan, outcomes, list(plan.problems))
+
+    @property
+    def held(self) -> list[Any]:
+        return list(self.plan.held) if self.plan else []
+
+    def count(self, status: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.status is status)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "changes": len(self.outcomes),
+            **{str(s).replace("-", "_"): self.count(s) for s in Outcome},
+            "problems": len(self.problems),
+            "held": len(self.held),
+        }
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error) or self.interrupted or self.count(Outcome.FAILED) > 0
+
+    @property
+    def outcome(self) -> str:
+        if self.interrupted:
+            return RunOutcome.INTERRUPTED
+        if self.failed:
+            return RunOutcome.FAILED
+        return RunOutcome.PROBLEMS if self.problems else RunOutcome.OK
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 done (known bad records are reported, not failures), 1 a change failed or the run could
+        not be done; `strict` makes reported problems exit 1 too."""
+        if self.failed:
+            return 1
+        return 1 if strict and self.problems else 0
+
+    def as_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "job": self.job,
+            "today": self.today.isoformat(),
+            "dry_run": self.dry_run,
+            "run_id": self.run_id,
+            "changes": [o.as_json() for o in self.outcomes],
+            "problems": [p.as_dict() for p in self.problems],
+            "held": [n.as_dict() for n in self.held],
+            "summary": self.summary(),
+        }
+        if self.error:
+            document["error"] = self.error
+            document["problems"].insert(
+                0, {"code": "run_failed", "entity": "run", "record_id": self.run_id, "message": self.error}
+            )
+        return document
+
+
+class ClaimKeeper:
+    """Holds one claim for a run: takes it (or a dead holder's), renews it every third of its TTL
+    (between changes, and on a thread while a long read or write is under way), and notices loss."""
+
+    def __init__(
+        self,
+        journal: JournalPort,
+        name: str,
+        holder: str,
+        clock: Callable[[], dt.datetime],
+        ttl: dt.timedelta,
+        is_dead: Callable[[str], bool],
+        *,
+        background: bool = True,
+    ) -> None:
+        self.journal, self.name, self.holder, self.clock, self.ttl = journal, name, holder, clock, ttl
+        self.is_dead = is_dead
+        self.lost: str | None = None
+        self._renewed: dt.datetime | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._background = background
+
+    def acquire(self) -> None:
+        """Take the claim; raises LockHeldError if a live process holds it."""
+        now = self.clock()
+        try:
+            self.journal.claim(self.name, self.holder, now, self.ttl)
+        except LockHeldError as held:
+            dead = held.holder
+            if not (
+                dead
+                and self.is_dead(dead)
+                and self.journal.take_over(self.name, dead, self.holder, now, self.ttl)
+            ):
+                raise
+        self._renewed = now
+        if self._background:
+            self._thread = threading.Thread(target=self._keep, name=f"claim {self.name}", daemon=True)
+            self._thread.start()
+
+    def _keep(self) -> None:
+        interval = max(self.ttl.total_seconds() / 3, 0.05)
+        while not self._stop.wait(interval):
+            self.renew()
+
+    def renew(self) -> None:
+        with self._lock:
+            if self.lost is not None:
+                return
+            now = self.clock()
+            try:
+                self.journal.claim(self.name, self.holder, now, self.ttl)
+            except LockHeldError as exc:
+                self.lost = str(exc)
+            except TribeSyncError as exc:  # the store is away for a moment: the next renewal tries again
+                log.warning("%s: could not renew the claim: %s", self.name, exc)
+            else:
+                self._renewed = now
+
+    def check(self) -> None:
+        """Between two changes: renew if a third of the TTL passed; stop the run if the claim is gone."""
+        renewed = self._renewed
+        if renewed is None or self.clock() - renewed >= self.ttl / 3:
+            self.renew()
+        if self.lost is not None:
+            raise ClaimLost(f"the run lost its claim {self.name}: {self.lost}")
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self.lost is None:
+            self.journal.release(self.name, self.holder)
+
+
+@dataclass
+class Executor:
+    """Applies plans through the CRM and journal protocols; see the module docstring."""
+
+    crm: CRM
+    journal: JournalPort | None  # None only for dry runs on an installation with no journal yet
+    outbox: Outbox
+    settings: Settings
+    schema: TenantSchema
+    clock: Callable[[], dt.datetime]
+    holder: str
+    is_dead: Callable[[str], bool] = lambda _holder: False
+    stopping: Callable[[], bool] = lambda: False
+    background_renewal: bool = True
+
+    # -- entry points --------------------------------------------------------------------------
+
+    def run_job(
+        self,
+        job: Job,
+        today: dt.date,
+        *,
+        dry_run: bool = False,
+        actor: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        on_plan: Callable[[Plan], None] | None = None,
+    ) -> Report:
+        """Plan from a fresh snapshot and, unless `dry_run`, apply, all under the job's claim. A dry
+        run writes nothing anywhere. Raises only LockHeldError (a live run holds the claim)."""
+        if dry_run:
+            try:
+                plan = self._plan(job, today)
+            except Exception as exc:
+                return Report(job.name, today, True, None, error=_reason(exc))
+            if on_plan is not None:
+                on_plan(plan)
+            return Report.planned(plan)
+
+        def make_plan() -> Plan:
+            plan = self._plan(job, today)
+            if on_plan is not None:
+                on_plan(plan)
+            return plan
+
+        return self._run(job.name, today, f"job:{job.name}", make_plan, actor or f"job:{job.name}", progress)
+
+    def apply(
+        self,
+        plan: Plan,
+        *,
+        actor: str,
+        claim: str | None = None,
+        run_name: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Report:
+        """Apply a plan made elsewhere (a staff command's, an approved one) under `claim` (default: the
+        claim of `plan.job`). Raises only LockHeldError (a live run holds the claim)."""
+        return self._run(
+            run_name or plan.job, plan.today, claim or f"job:{plan.job}", lambda: plan, actor, progress
+        )
+
+    # -- the lifecycle -------------------------------------------------------------------------
+
+    def _journal(self) -> JournalPort:
+        if self.journal is None:
+            raise TribeSyncError("this run needs the journal, and there is none")
+        return self.journal
+
+    def _plan(self, job: Job, today: dt.date) -> Plan:
+        snapshot = self.crm.snapshot(job.parts, job.task_prefixes)
+        for prefix in job.journal_prefixes:
+            snapshot.journal_keys |= set(self.journal.keys_with_prefix(prefix)) if self.journal else set()
+        return job.plan(snapshot, today, self.settings, self.schema)
+
+    def _run(
+        self,
+        name: str,
+        today: dt.date,
+        claim: str,
+        make_plan: Callable[[], Plan],
+        actor: str,
+        progress: Callable[[int], None] | None,
+    ) -> Report:
+        journal = self._journal()
+        ttl = dt.timedelta(seconds=self.settings.daemon.job_claim_ttl_s)
+        keeper = ClaimKeeper(
+            journal, claim, self.holder, self.clock, ttl, self.is_dead, background=self.background_renewal
+        )
+        keeper.acquire()
+        try:
+            run_id = journal.start_run(name, today, self.clock(), holder=self.holder)
+            report = Report(name, today, False, None, run_id=run_id)
+            try:
+                report.plan = make_plan()
+                report.problems = list(report.plan.problems)
+                _Apply(self, journal, report, run_id, actor, keeper, progress or (lambda _n: None)).run()
+            except InterruptedRun as exc:
+                report.interrupted, report.error = True, str(exc)
+            except Exception as exc:
+                report.error = _reason(exc)
+                log.error("%s: the run failed: %s", name, report.error)
+                log.debug("%s: the run failed", name, exc_info=True)
+            journal.finish_run(run_id, self.clock(), report.outcome, report.summary(), error=report.error)
+            return report
+        finally:
+            keeper.release()
+
+
+@dataclass
+class _Apply:
+    """One application of one plan: the outcomes so far and what was re-read for the current step."""
+
+    ex: Executor
+    journal: JournalPort
+    report: Report
+    run_id: int
+    actor: str
+    keeper: ClaimKeeper
+    progress: Callable[[int], None]
+    phases: dict[str, RequestStatus | None] = field(default_factory=dict)
+    months: dict[Month, DeliveryMonth] = field(default_factory=dict)
+    tasks_checked: dict[str, bool] = field(default_factory=dict)
+    done: dict[str, Outcome] = field(default_factory=dict)
+
+    def run(self) -> None:
+        plan = self.report.plan
+        assert plan is not None
+        order = list(dict.fromkeys([*plan.steps, *(c.step for c in plan.changes)]))
+        try:
+            for step in order:
+                changes = plan.in_step(step)
+                if changes:
+                    self.step(step, changes)
+        except InterruptedRun:
+            reached = {id(o.change) for o in self.report.outcomes}
+            self.report.outcomes += [
+                ChangeOutcome(c, Outcome.NOT_REACHED) for c in plan.changes if id(c) not in reached
+            ]
+            raise
+
+    def checkpoint(self) -> None:
+        if self.ex.stopping():
+            raise InterruptedRun("stopped on request between two changes")
+        self.keeper.check()
+
+    def step(self, step: Step, changes: list[Change]) -> None:
+        self.checkpoint()
+        ids = [c.request_id for c in changes if isinstance(c, MoveStatus | RecordConfirmation)]
+        ids += [row.request_id for c in changes if isinstance(c, HandOff) for row in c.rows]
+        self.phases = self.ex.crm.current_phases(ids) if ids else {}
+        if any(isinstance(c, CreateMonth | SetMonth) for c in changes):
+            self.months = self.ex.crm.current_months()
+        pending_tasks = [c.key for c in changes if isinstance(c, CreateTask)]
+        for change in changes:
+            self.checkpoint()
+            waiting = [k for k in change.depends_on if self.done.get(k) not in _SUCCEEDED]
+            if waiting:
+                self.outcome(
+                    change, Outcome.SKIPPED, f"waits for {', '.join(waiting)}, which did not succeed"
+                )
+            else:
+                if isinstance(change, CreateTask) and change.key not in self.tasks_checked:
+                    self.check_tasks(pending_tasks[pending_tasks.index(change.key) :])
+                self.apply(change)
+            self.progress(1)
+
+    def check_tasks(self, upcoming: list[str]) -> None:
+        chunk = [k for k in upcoming if k not in self.tasks_checked][:_TASK_CHECK_CHUNK]
+        existing = self.ex.crm.existing_tasks(chunk)
+        self.tasks_checked.update({k: k in existing for k in chunk})
+
+    def outcome(self, change: Change, status: Outcome, detail: str = "") -> None:
+        self.done[change.key] = status
+        self.report.outcomes.append(ChangeOutcome(change, status, detail))
+
+    def problem(self, found: Problem) -> None:
+        self.report.problems.append(found)
+
+    def apply(self, change: Change) -> None:
+        try:
+            if isinstance(change, MoveStatus):
+                self.move(change)
+            elif isinstance(change, RecordConfirmation):
+                self.confirm(change)
+            elif isinstance(change, SetMonth):
+                self.set_month(change)
+            elif isinstance(change, CreateMonth):
+                self.create_month(change)
+            elif isinstance(change, CreateTask):
+                self.create_task(change)
+            else:
+                self.hand_off(change)
+        except CRMError as exc:
+            self.problem(
+                problem("write_failed", change.kind, _target(change), detail=str(exc), key=change.key)
+            )
+            self.outcome(change, Outcome.FAILED, str(exc))
+
+    # -- per kind ------------------------------------------------------------------------------
+
+    def changed_meanwhile(self, change: MoveStatus | RecordConfirmation, now: RequestStatus | None) -> None:
+        shown = now.label if now is not None else "een onbekende status"
+        found = problem(
+            "status_changed_meanwhile", "request", change.request_id, detail=shown, order_number=change.label
+        )
+        self.problem(found)
+        self.outcome(change, Outcome.SKIPPED, found.message)
+
+    def move(self, change: MoveStatus) -> None:
+        now = self.phases.get(change.request_id)
+        if now is change.to_status:
+            self.record(change, note="already in the target status")
+            self.outcome(change, Outcome.DONE_ALREADY, "already in the target status")
+            return
+        if now is not change.from_status:
+            self.changed_meanwhile(change, now)
+            return
+        self.ex.crm.update(change)
+        self.phases[change.request_id] = change.to_status
+        self.record(change)
+        self.outcome(change, Outcome.APPLIED)
+
+    def confirm(self, change: RecordConfirmation) -> None:
+        now = self.phases.get(change.request_id)
+        if now not in change.ACCEPTED:
+            self.changed_meanwhile(change, now)
+            return
+        self.ex.crm.update(change)
+        self.record(change)
+        self.outcome(change, Outcome.APPLIED)
+
+    def set_month(self, change: SetMonth) -> None:
+        current = self.months.get(change.month)
+        if current is None:
+            found = problem(
+                "unknown_reference", "delivery_month", change.month_id, field="month", detail=change.label
+            )
+            self.problem(found)
+            self.outcome(change, Outcome.SKIPPED, found.message)
+            return
+        if current.is_open == change.open and (not change.open or current.closed_by is change.closed_by):
+            self.outcome(change, Outcome.DONE_ALREADY, "already so")
+            return
+        if (current.is_open, current.closed_by) != (change.was_open, change.was_closed_by):
+            who = "medewerker" if current.closed_by == "staff" else current.closed_by or "onbekend"
+            state = "open" if current.is_open else "gesloten"
+            found = problem(
+                "month_changed_meanwhile",
+                "delivery_month",
+                change.month_id,
+                detail=f"{state} (door {who})",
+                month=change.label,
+            )
+            self.problem(found)
+            self.outcome(change, Outcome.SKIPPED, found.message)
+            return
+        self.ex.crm.update(change)
+        self.record(change)
+        self.outcome(change, Outcome.APPLIED)
+
+    def create_month(self, change: CreateMonth) -> None:
+        if change.month in self.months:
+            self.outcome(change, Outcome.DONE_ALREADY, "the month exists")
+            return
+        record_id = self.ex.crm.create(change)
+        self.record(change, target_id=record_id)
+        self.outcome(change, Outcome.APPLIED)
+
+    def create_task(self, change: CreateTask) -> None:
+        state = self.journal.state_of(change.key)
+        if state is not None and state[0] == "done":
+            self.outcome(change, Outcome.DONE_ALREADY, "created by an earlier run")
+            return
+        if self.tasks_checked.get(change.key):
+            self.record(change, note="the task exists in the CRM")
+            self.outcome(change, Outcome.DONE_ALREADY, "the task exists in the CRM")
+            return
+        record_id = self.ex.crm.create(change)
+        self.tasks_checked[change.key] = True
+        self.record(change, target_id=record_id)
+        self.outcome(change, Outcome.APPLIED)
+
+    def hand_off(self, change: HandOff) -> None:
+        """Stage, journal, publish, journal: the processor never sees a file the journal does not hold,
+        and no request is in two files. What an interrupted hand-off left is finished first."""
+        outbox = self.ex.outbox
+        staged_by_journal: set[str] = set()
+        fresh, finished = [], 0
+        for row in change.rows:
+            key = keys.handoff_row(row.request_id)
+            state = self.journal.state_of(key)
+            if state is not None and state[0] == "pending" and state[1]:
+                name = state[1]
+                staged_by_journal.add(name)
+                if not outbox.published(name) and outbox.staged(name):
+                    outbox.publish(name)
+                if outbox.published(name):
+                    self.journal.mark(self.run_id, key, self.ex.clock(), detail=name)
+                    finished += 1
+                    continue
+                self.journal.forget(key)
+                state = None
+            if state is not None:  # done: in an earlier file
+                finished += 1
+                continue
+            if self.phases.get(row.request_id) is RequestStatus.PROCESSING:
+                fresh.append(row)
+        pending = {
+            d
+            for _, (s, d) in self.journal.keys_with_prefix(keys.HANDOFF_PREFIX).items()
+            if s == "pending" and d
+        }
+        for leftover in outbox.staged_names():
+            if leftover not in pending:
+                outbox.discard(leftover)  # staged but never journalled: the processor never saw it
+        if not fresh:
+            status = Outcome.DONE_ALREADY if finished else Outcome.SKIPPED
+            self.outcome(change, status, "handed off earlier" if finished else "no request is waiting")
+            return
+        name = file_name(change.processor_name, self.report.today, self.run_id)
+        row_keys = [keys.handoff_row(r.request_id) for r in fresh]
+        try:
+            outbox.stage(name, [r.as_row() for r in fresh])
+            self.journal.mark_many(self.run_id, row_keys, self.ex.clock(), state="pending", detail=name)
+            outbox.publish(name)
+        except HandoffError as exc:
+            outbox.discard(name)
+            for key in row_keys:
+                self.journal.forget(key)
+            self.problem(problem("write_failed", "handoff", change.processor_id, detail=str(exc)))
+            self.outcome(change, Outcome.FAILED, str(exc))
+            return
+        self.journal.mark_many(self.run_id, row_keys, self.ex.clock(), detail=name)
+        self.record(change, note=f"{len(fresh)} row(s) in {name}")
+        self.outcome(change, Outcome.APPLIED, name)
+
+    # -- the journal ---------------------------------------------------------------------------
+
+    def record(self, change: Change, *, target_id: str | None = None, note: str = "") -> None:
+        """Journal the change key and its audit line (who, what, before, after, why)."""
+        at = self.ex.clock()
+        self.journal.mark(self.run_id, change.key, at)
+        if isinstance(change, CreateTask) and change.marks:
+            self.journal.mark_many(self.run_id, list(change.marks), at)
+        before, after = _before_after(change)
+        self.journal.audit(
+            self.run_id,
+            change.key,
+            entity_set=change.kind,
+            target_id=target_id or _target(change),
+            before=before,
+            after=after,
+            reason=f"{change.reason} ({note})" if note else change.reason,
+            actor=self.actor,
+            at=at,
+        )
+
+
+_SUCCEEDED = (Outcome.APPLIED, Outcome.DONE_ALREADY)
+
+
+def _target(change: Change) -> str | None:
+    if isinstance(change, MoveStatus | RecordConfirmation):
+        return change.request_id
+    if isinstance(change, SetMonth):
+        return change.month_id
+    if isinstance(change, HandOff):
+        return change.processor_id
+    return None
+
+
+def _before_after(change: Change) -> tuple[dict[str, object], dict[str, object]]:
+    """What the audit trail keeps of a change: small, plain and free of personal data."""
+    if isinstance(change, MoveStatus):
+        after: dict[str, object] = {"status": change.to_status.name}
+        if change.month is not None:
+            after["month"] = change.month.code
+        return {"status": change.from_status.name}, after
+    if isinstance(change, SetMonth):
+        return (
+            {"open": change.was_open, "closed_by": change.was_closed_by},
+            {"open": change.open, "closed_by": str(change.closed_by), "reason": change.closed_reason},
+        )
+    if isinstance(change, RecordConfirmation):
+        return (
+            {"confirmed_on": _iso(change.was_confirmed_on), "delivery_date": _iso(change.was_delivery_date)},
+            {"confirmed_on": _iso(change.confirmed_on), "delivery_date": _iso(change.delivery_date)},
+        )
+    if isinstance(change, CreateMonth):
+        return {}, {
+            "month": change.month.code,
+            "capacity": change.capacity,
+            "closed": bool(change.closed_reason),
+        }
+    if isinstance(change, CreateTask):
+        return {}, {"task": change.subject, "due": change.due.isoformat()}
+    return {"status": "PROCESSING"}, {"processor": change.processor_name, "rows": len(change.rows)}
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _reason(exc: BaseException) -> str:
+    """An error as people read it: our own errors say it well; anything else is named, not dumped."""
+    if isinstance(exc, TribeSyncError):
+        return str(exc)
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"unexpected error ({type(exc).__name__}{': ' + text if text else ''})"

@@ -1,0 +1,123 @@
+"""The two small protocols the executor works through (and the outbox it writes hand-offs to).
+
+`CRM` is what a run needs of Tribe, in domain terms: a snapshot, the current state of what it is
+about to change, and typed writes. `tribe_sync.tribe_crm.TribeCRM` speaks Tribe's OData; the tests'
+in-memory fake keeps the same promises in microseconds. `JournalPort` is the part of the store the
+run lifecycle uses (`tribe_sync.store.journal.Journal`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from typing import Protocol
+
+from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.months import DeliveryMonth
+from tribe_sync.domain.requests import Request
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, RecordConfirmation, SetMonth
+from tribe_sync.jobs.snapshot import Snapshot
+
+__all__ = ["CRM", "JournalPort", "Outbox"]
+
+
+class CRM(Protocol):
+    """The system of record. Reads are fresh (never cached across calls); writes raise `CRMError`."""
+
+    def snapshot(self, parts: Collection[str], task_prefixes: Collection[str] = ()) -> Snapshot:
+        """What a planner reads: the named parts (`snapshot.PARTS`) and our tasks by `ImportId` prefix."""
+        ...
+
+    def current_phases(self, request_ids: Collection[str]) -> dict[str, RequestStatus | None]:
+        """Each request's status now; None for a status the tenant mapping does not know."""
+        ...
+
+    def current_months(self) -> dict[Month, DeliveryMonth]:
+        """Every delivery month as it is now."""
+        ...
+
+    def existing_tasks(self, keys: Collection[str]) -> set[str]:
+        """Which of these task keys a task in the CRM carries as its `ImportId` now."""
+        ...
+
+    def requests_by_number(self, numbers: Collection[str]) -> dict[str, Request]:
+        """The requests with these order numbers (those that map), by order number."""
+        ...
+
+    def create(self, change: CreateTask | CreateMonth) -> str:
+        """Create the record; returns its ID."""
+        ...
+
+    def update(self, change: MoveStatus | SetMonth | RecordConfirmation) -> None:
+        """Write only the fields the change is about."""
+        ...
+
+
+class JournalPort(Protocol):
+    """Runs, change keys (the idempotency guard), the audit trail and claims. Time is given."""
+
+    def start_run(
+        self, job: str, today: dt.date, at: dt.datetime, *, dry_run: bool = False, holder: str | None = None
+    ) -> int: ...
+
+    def finish_run(
+        self, run_id: int, at: dt.datetime, outcome: str, counts: dict[str, int], error: str | None = None
+    ) -> None: ...
+
+    def state_of(self, key: str) -> tuple[str, str | None] | None: ...
+
+    def keys_with_prefix(self, prefix: str) -> dict[str, tuple[str, str | None]]: ...
+
+    def mark(
+        self, run_id: int, key: str, at: dt.datetime, *, state: str = "done", detail: str | None = None
+    ) -> None: ...
+
+    def mark_many(
+        self,
+        run_id: int,
+        keys: Sequence[str],
+        at: dt.datetime,
+        *,
+        state: str = "done",
+        detail: str | None = None,
+    ) -> None: ...
+
+    def forget(self, key: str) -> None: ...
+
+    def audit(
+        self,
+        run_id: int,
+        key: str,
+        *,
+        entity_set: str | None,
+        target_id: str | None,
+        before: dict[str, object] | None,
+        after: dict[str, object] | None,
+        reason: str,
+        actor: str,
+        at: dt.datetime,
+    ) -> None: ...
+
+    def claim(self, name: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> None: ...
+
+    def take_over(self, name: str, dead: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> bool: ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+
+class Outbox(Protocol):
+    """Where hand-off files go. A file is first `stage`d (written whole and synced, invisible to the
+    processor), then `publish`ed (renamed into view); a rerun finishes what it finds."""
+
+    def stage(self, name: str, rows: Sequence[Mapping[str, str]]) -> None: ...
+
+    def publish(self, name: str) -> None: ...
+
+    def published(self, name: str) -> bool: ...
+
+    def staged(self, name: str) -> bool: ...
+
+    def staged_names(self) -> list[str]: ...
+
+    def discard(self, name: str) -> None: ...
