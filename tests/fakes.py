@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import itertools
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
@@ -47,7 +46,9 @@ __all__ = [
     "CrashingJournal",
     "CrashingOutbox",
     "InMemoryCRM",
+    "copy_journal",
     "make_executor",
+    "memory_journal",
     "tenant_snapshot",
 ]
 
@@ -92,8 +93,16 @@ class InMemoryCRM:
         self.writes: list[str] = []
         self.created: Counter[str] = Counter()
         self.reads = 0
-        self._ids = itertools.count(1)
+        self._next_id = 1
         self.on_read: list[Any] = []  # callables run before a re-read: "a person acts meanwhile"
+
+    def copy(self) -> InMemoryCRM:
+        """The same CRM state, independent from here on (with a switch of its own)."""
+        twin = InMemoryCRM(self.seed)
+        twin.requests, twin.months = dict(self.requests), dict(self.months)
+        twin.tasks, twin.task_ids, twin.created = dict(self.tasks), dict(self.task_ids), Counter(self.created)
+        twin._next_id = self._next_id
+        return twin
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -146,7 +155,8 @@ class InMemoryCRM:
     # -- writes --------------------------------------------------------------------------------
 
     def create(self, change: CreateTask | CreateMonth) -> str:
-        record_id = f"new-{next(self._ids)}"
+        record_id = f"new-{self._next_id}"
+        self._next_id += 1
         if isinstance(change, CreateMonth):
             assert change.month not in self.months, f"{change.month} exists already"
             closed = change.closed_reason is not None
@@ -264,6 +274,18 @@ def make_executor(
 
 def memory_journal() -> Journal:
     return open_journal("sqlite://")
+
+
+def copy_journal(journal: Journal) -> Journal:
+    """An in-memory journal with the same contents (SQLite's backup), independent from here on."""
+    twin = memory_journal()
+    source, target = journal.engine.raw_connection(), twin.engine.raw_connection()
+    try:
+        source.driver_connection.backup(target.driver_connection)  # type: ignore[union-attr]
+    finally:
+        source.close()
+        target.close()
+    return twin
 
 
 # -- the sandbox's generated tenant, read once without a server ---------------------------------

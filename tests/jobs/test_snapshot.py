@@ -7,7 +7,8 @@ import pytest
 
 from tests.jobs.conftest import Env
 from tribe_sync.client.tribe import CountSupport
-from tribe_sync.jobs.snapshot import PARTS, Snapshot, load_snapshot
+from tribe_sync.jobs.snapshot import PARTS, Snapshot
+from tribe_sync.tribe_crm import load_snapshot
 
 pytestmark = pytest.mark.sandbox
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ def normalise_postcode(text: str) -> str | None:
     return f"{match[1]} {match[2].upper()}"
 
 
+@functools.lru_cache(maxsize=16384)
 def normalise_phone(text: str) -> str | None:
-    """A Dutch number in E.164, `+31201234567`; None if invalid or of another country."""
+    """A Dutch number in E.164, `+31201234567`; None if invalid or of another country. Cached: the
+    parse costs a millisecond, and every plan and the audit check the same numbers again."""
     try:
         number = phonenumbers.parse(text, "NL")
     except phonenumbers.NumberParseException:
@@ -48,6 +51,7 @@ def normalise_phone(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=16384)
 def validate_email_address(text: str) -> str | None:
     """The normalised address if it is syntactically valid (no DNS look-up: the domain stays pure)."""
     try:
