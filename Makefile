@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak audit clean
+.PHONY: demo test test-fast lint bench soak audit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# The pure and in-memory tests: no sandbox server, no PostgreSQL, no browser, no fault matrix.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not sandbox and not postgres and not faults and not browser"
+
 lint: $(STAMP)
 	$(BIN)/ruff check tribe_sync tests $(wildcard bench)
 	$(BIN)/ruff format --check tribe_sync tests $(wildcard bench)
 	$(BIN)/mypy tribe_sync
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
@@ -34,6 +39,7 @@ audit: $(STAMP)
 
 soak: $(STAMP)
 	TRIBE_SYNC_SOAK=1 $(BIN)/pytest -q -s -m faults
+	TRIBE_SYNC_SOAK=1 $(BIN)/pytest -q -s tests/jobs/test_crash_sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -70,13 +70,15 @@ class Crash(BaseException):
 
 
 class CrashSwitch:
-    def __init__(self, after: int | None = None) -> None:
-        self.after = after
+    """Raises `Crash` right after the `after`-th write, or after the first write described as `on`."""
+
+    def __init__(self, after: int | None = None, on: str | None = None) -> None:
+        self.after, self.on = after, on
         self.count = 0
 
     def tick(self, what: str) -> None:
         self.count += 1
-        if self.after is not None and self.count == self.after:
+        if (self.after is not None and self.count == self.after) or (self.on and what.startswith(self.on)):
             raise Crash(f"killed after write {self.count} ({what})")
 
 

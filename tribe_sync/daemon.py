@@ -24,6 +24,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,7 +46,7 @@ from tribe_sync.errors import (
     TribeSyncError,
 )
 from tribe_sync.http_server import ServerThread, check_can_listen, serve_in_thread
-from tribe_sync.jobs.executor import Report
+from tribe_sync.jobs.executor import Job, Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.metrics import Metrics
 
@@ -65,13 +66,14 @@ def verify_signature(secret: str, body: bytes, signature: str) -> bool:
 
 
 class Daemon:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, jobs: Mapping[str, Job] = JOBS) -> None:
         self.services = services
+        self.jobs = jobs
         self.settings = services.settings
         self.tz = ZoneInfo(self.settings.programme.timezone)
         self.triggers = {
             name: CronTrigger.from_crontab(self.settings.schedule.cron(name), timezone=self.tz)
-            for name in JOBS
+            for name in jobs
         }
         self.role = "starting"
         self.store_error: str | None = None
@@ -141,7 +143,7 @@ class Daemon:
             started = time.monotonic()
             log.info("%s: starting (%s)", job, reason)
             try:
-                report = self.services.executor().run_job(JOBS[job], self.services.today())
+                report = self.services.executor().run_job(self.jobs[job], self.services.today())
             except LockHeldError as exc:
                 log.info("%s: not started: %s", job, exc)
                 return None
@@ -182,7 +184,7 @@ class Daemon:
 
     def run_due(self) -> list[Report]:
         """Every job that is due, once (the start-up catch-up, and `daemon --once`)."""
-        return [report for job in JOBS if (report := self.fire(job, reason="catch-up")) is not None]
+        return [report for job in self.jobs if (report := self.fire(job, reason="catch-up")) is not None]
 
     # -- the single-instance lock for SQLite ---------------------------------------------------
 
@@ -251,7 +253,7 @@ class Daemon:
             log.exception("%s: the daemon could not run it", job)
 
     def _catch_up(self) -> None:
-        for job in JOBS:
+        for job in self.jobs:
             self._fire_scheduled(job)
 
     def stop(self) -> None:
@@ -291,13 +293,13 @@ class Daemon:
 
     def health(self) -> tuple[int, dict[str, Any]]:
         try:
-            successes = {job: self.services.journal.last_success(job) for job in JOBS}
+            successes = {job: self.services.journal.last_success(job) for job in self.jobs}
             store = "ok"
         except StoreError as exc:
             successes, store = {}, f"unreachable: {exc}"
         scheduler = self._scheduler
         jobs = {}
-        for job in JOBS:
+        for job in self.jobs:
             scheduled = scheduler.get_job(job) if scheduler else None
             next_run = scheduled.next_run_time if scheduled else None
             last_success = successes.get(job)

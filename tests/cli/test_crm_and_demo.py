@@ -11,6 +11,8 @@ from tribe_sync.mappers.metadata import expected_fields
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.sandbox.server import RunningSandbox
 
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
+
 
 def test_crm_check_passes_for_the_default_mapping_against_the_tenant(
     cli: Cli, crm_env: RunningSandbox

@@ -10,6 +10,8 @@ import pytest
 from tests.cli.conftest import Cli
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
+
 
 @pytest.fixture
 def tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.cli.conftest import Cli
 from tribe_sync.sandbox.server import RunningSandbox
+
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
 
 def test_requests_list_filters_and_prints_json(cli: Cli, crm_env: RunningSandbox) -> None:

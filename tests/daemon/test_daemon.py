@@ -28,6 +28,8 @@ from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.journal import open_journal
 from tribe_sync.store.ratelimit import SharedRateLimiter
 
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
+
 JOB = "close-delivery-months"
 START = dt.datetime(2026, 12, 1, 6, 30, tzinfo=dt.UTC)
 SECRET = "webhook-secret"

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tribe_sync.bootstrap import Services
@@ -20,6 +21,8 @@ from tribe_sync.sandbox.server import build_state, start
 from tribe_sync.sandbox.state import Faults
 from tribe_sync.store.journal import open_journal
 from tribe_sync.store.tables import claims
+
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
 EXE = Path(sys.executable).parent / "tribe-sync"
 SALES_ORDERS = "/v1/odata/Activity_SalesOrder"

@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
 EXE = Path(sys.executable).parent / "tribe-sync"
 

@@ -27,7 +27,7 @@ from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.sandbox.state import Faults, SandboxState
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.sandbox]
 
 SOAK = os.environ.get("TRIBE_SYNC_SOAK") == "1"
 ANCHOR, TODAY = dt.date(2026, 12, 1), dt.date(2027, 1, 4)

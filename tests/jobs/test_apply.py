@@ -13,6 +13,8 @@ from tests.jobs.conftest import TODAY, Env, make_env
 from tribe_sync.jobs.plan import MoveStatus, Outcome
 from tribe_sync.jobs.registry import JOBS
 
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
+
 PROGRESS = JOBS["progress-statuses"]
 CLOSING = JOBS["close-delivery-months"]
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import NOW, InMemoryCRM, make_executor, memory_journal, tenant_snapshot
+from tests.fakes import NOW, Crash, InMemoryCRM, make_executor, memory_journal, tenant_snapshot
+from tribe_sync.config import Settings
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.domain.statuses import RequestStatus as S
 from tribe_sync.errors import LockHeldError
@@ -212,3 +213,69 @@ def test_the_report_json_holds_one_outcome_per_change_and_the_summary(world: Wor
     assert len(document["changes"]) == document["summary"]["changes"] == len(report.outcomes)
     assert {c["outcome"] for c in document["changes"]} == {"applied"}
     assert all(c["describe"] and c["kind"] for c in document["changes"])
+
+
+def test_a_run_outliving_its_claims_ttl_stays_exclusive(world: World) -> None:
+    """The clock passes the TTL many times over during one run; the claim is renewed between changes,
+    so a second process trying at any moment of the run is refused."""
+    moments = [NOW]
+    ttl = Settings(daemon={"job_claim_ttl_s": 60}).daemon.job_claim_ttl_s  # type: ignore[arg-type]
+
+    def clock() -> dt.datetime:
+        moments[0] += dt.timedelta(seconds=25)  # every look at the clock: a slow call has passed
+        return moments[0]
+
+    refused: list[bool] = []
+
+    def second_process_tries() -> None:
+        try:
+            world.journal.claim("job:progress-statuses", "other:2:b", moments[0], dt.timedelta(seconds=ttl))
+        except LockHeldError:
+            refused.append(True)
+        else:
+            refused.append(False)
+
+    world.crm.on_read.append(second_process_tries)
+    settings = Settings(daemon={"job_claim_ttl_s": ttl})  # type: ignore[arg-type]
+    report = world.executor(clock=clock, settings=settings).run_job(PROGRESS, TODAY)
+    assert report.error is None
+    assert moments[0] - NOW > dt.timedelta(seconds=ttl * 3), "the run lasted several TTLs"
+    assert refused
+    assert all(refused), "never let in while the run was under way"
+
+
+def test_a_run_that_lost_its_claim_stops_and_is_journalled_as_interrupted(world: World) -> None:
+    moments = [NOW]
+
+    def clock() -> dt.datetime:
+        return moments[0]
+
+    def another_took_it() -> None:
+        moments[0] += dt.timedelta(hours=2)  # ours expired unrenewed (a frozen process) ...
+        world.journal.claim("job:progress-statuses", "other:2:b", moments[0], dt.timedelta(hours=1))
+
+    world.crm.on_read.append(another_took_it)
+    report = world.executor(clock=clock).run_job(PROGRESS, TODAY)
+    assert report.interrupted
+    assert report.exit_code() == 1
+    assert "lost its claim" in (report.error or "")
+    (run,) = world.journal.runs()
+    assert run["outcome"] == "interrupted"
+    assert {o.status for o in report.outcomes} <= {Outcome.NOT_REACHED, Outcome.APPLIED, Outcome.SKIPPED}
+    assert any(o.status is Outcome.NOT_REACHED for o in report.outcomes)
+
+
+def test_a_rerun_finishes_a_journalled_hand_off_and_removes_one_never_journalled(world: World) -> None:
+    world.crm.switch.on = "journal pending"  # stage, journal, [killed], publish
+    with pytest.raises(Crash):
+        world.executor().run_job(PROGRESS, TODAY)
+    staged = [p.name for p in world.outbox.glob(".*.partial")]
+    assert len(staged) == 1, "killed after the journal held the file, before the rename"
+    assert world.files() == []
+    world.crm.switch.on = None
+    stray = world.outbox / ".handoff-stray-2027-01-04-run99.csv.partial"
+    stray.write_text("staged by a run killed before its journal entry")
+    world.executor().run_job(PROGRESS, TODAY)
+    (published,) = world.files()
+    assert f".{published.name}.partial" == staged[0], "the journalled file was finished, not written anew"
+    assert list(world.outbox.glob(".*.partial")) == []

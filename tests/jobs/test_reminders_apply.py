@@ -7,11 +7,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.jobs.conftest import NOW, Env, make_env
 from tribe_sync.bootstrap import Services
 from tribe_sync.jobs.plan import CreateTask
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.sandbox import tenant as t
+
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
 REMINDERS = JOBS["accountability-reminders"]
 QUARTER_START, QUARTER_END = dt.date(2027, 1, 1), dt.date(2027, 3, 31)

@@ -5,6 +5,8 @@ import pytest
 
 from tribe_sync.sandbox import tenant as t
 
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
+
 SO = "/v1/odata/Activity_SalesOrder"
 
 

@@ -6,6 +6,8 @@ import pytest
 from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import RunningSandbox
 
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
+
 TASKS = "/v1/odata/Activity_Task"
 
 

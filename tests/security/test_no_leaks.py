@@ -20,6 +20,8 @@ from tribe_sync.jobs.registry import JOBS
 from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import build_state, start
 
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
+
 SECRET = "s3cr3t-Client-Value-7f1d"
 EXE = Path(sys.executable).parent / "tribe-sync"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

@@ -1,7 +1,8 @@
 """`tribe-sync`: composes the command groups; maps errors to exit codes at the edge only.
 
-Exit codes: 0 done, 1 done with problems or failed changes (or the CRM failed), 2 usage or
-configuration error.
+Exit codes (ARCHITECTURE.md): 0 done (known bad records are reported, not failures; `--strict` makes
+them 1), 1 a change failed or the run could not be done, 2 usage or configuration error, 3 a plan was
+refused. The rule for a run lives in one place, `jobs.executor.Report.exit_code`.
 """
 
 from __future__ import annotations

@@ -4,110 +4,154 @@ and Dutch, what is wrong. Problems never stop a batch; the rest of the run goes 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-__all__ = ["MESSAGES", "Problem", "problem"]
+__all__ = ["MESSAGES", "Problem", "ProblemCode", "problem"]
+
+
+class ProblemCode(StrEnum):
+    """Every kind of problem, closed: a new one needs its English and Dutch message in `MESSAGES`."""
+
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"
+    UNKNOWN_PHASE = "unknown_phase"
+    NO_PRODUCT_LINE = "no_product_line"
+    SEVERAL_PRODUCT_LINES = "several_product_lines"
+    BAD_QUANTITY = "bad_quantity"
+    INVALID_ORDER_NUMBER = "invalid_order_number"
+    INVALID_POSTCODE = "invalid_postcode"
+    INVALID_PHONE = "invalid_phone"
+    INVALID_EMAIL = "invalid_email"
+    NOT_ADULT_AGE_GROUP = "not_adult_age_group"
+    NO_AGE_GROUP = "no_age_group"
+    NO_TARGET_GROUP = "no_target_group"
+    UNKNOWN_TARGET_GROUP = "unknown_target_group"
+    UNKNOWN_PRODUCT = "unknown_product"
+    MONTH_CLOSED_AT_SUBMISSION = "month_closed_at_submission"
+    TERMS_NOT_ACCEPTED = "terms_not_accepted"
+    NO_EXPLANATION = "no_explanation"
+    HANDED_OUT_ABOVE_RECEIVED = "handed_out_above_received"
+    NEGATIVE_REPORT = "negative_report"
+    REPORT_FOR_UNDELIVERED_REQUEST = "report_for_undelivered_request"
+    NO_PROCESSOR = "no_processor"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    INVALID_MONTH_CODE = "invalid_month_code"
+    INVALID_QUARTER = "invalid_quarter"
+    NEGATIVE_FORECAST = "negative_forecast"
+    LATE_FORECAST = "late_forecast"
+    STATUS_CHANGED_MEANWHILE = "status_changed_meanwhile"
+    MONTH_CHANGED_MEANWHILE = "month_changed_meanwhile"
+    WRITE_FAILED = "write_failed"
+    RUN_FAILED = "run_failed"  # the run itself could not be done (`--json` `error`)
+
 
 # code: (English, Dutch); `{detail}` and other fields are filled in by `problem()`.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "missing_field": ("required field {field} is empty", "verplicht veld {field} is leeg"),
-    "wrong_type": (
+MESSAGES: dict[ProblemCode, tuple[str, str]] = {
+    ProblemCode.MISSING_FIELD: ("required field {field} is empty", "verplicht veld {field} is leeg"),
+    ProblemCode.WRONG_TYPE: (
         "field {field} has an unusable value: {detail}",
         "veld {field} heeft een onbruikbare waarde: {detail}",
     ),
-    "unknown_phase": (
+    ProblemCode.UNKNOWN_PHASE: (
         "unknown request status {detail!r}; left untouched",
         "onbekende aanvraagstatus {detail!r}; niet aangepast",
     ),
-    "no_product_line": ("the request has no product line", "de aanvraag heeft geen productregel"),
-    "several_product_lines": (
+    ProblemCode.NO_PRODUCT_LINE: ("the request has no product line", "de aanvraag heeft geen productregel"),
+    ProblemCode.SEVERAL_PRODUCT_LINES: (
         "the request has {detail} product lines; one is expected",
         "de aanvraag heeft {detail} productregels; er wordt er één verwacht",
     ),
-    "bad_quantity": (
+    ProblemCode.BAD_QUANTITY: (
         "quantity must be a whole number of at least 1, not {detail}",
         "aantal moet een geheel getal van minstens 1 zijn, niet {detail}",
     ),
-    "invalid_order_number": (
+    ProblemCode.INVALID_ORDER_NUMBER: (
         "order number {detail!r} is not of the form AD2025-00351",
         "ordernummer {detail!r} heeft niet de vorm AD2025-00351",
     ),
-    "invalid_postcode": (
+    ProblemCode.INVALID_POSTCODE: (
         "postcode {detail!r} is not a Dutch postcode (1234 AB)",
         "postcode {detail!r} is geen Nederlandse postcode (1234 AB)",
     ),
-    "invalid_phone": (
+    ProblemCode.INVALID_PHONE: (
         "phone number {detail!r} is not a valid Dutch number",
         "telefoonnummer {detail!r} is geen geldig Nederlands nummer",
     ),
-    "invalid_email": ("e-mail address {detail!r} is not valid", "e-mailadres {detail!r} is ongeldig"),
-    "not_adult_age_group": (
+    ProblemCode.INVALID_EMAIL: (
+        "e-mail address {detail!r} is not valid",
+        "e-mailadres {detail!r} is ongeldig",
+    ),
+    ProblemCode.NOT_ADULT_AGE_GROUP: (
         "age group {detail!r} is not 18+; the scheme is for adults only",
         "leeftijdsgroep {detail!r} is niet 18+; de regeling is alleen voor volwassenen",
     ),
-    "no_age_group": ("no age group chosen", "geen leeftijdsgroep gekozen"),
-    "no_target_group": ("no target group chosen", "geen doelgroep gekozen"),
-    "unknown_target_group": (
+    ProblemCode.NO_AGE_GROUP: ("no age group chosen", "geen leeftijdsgroep gekozen"),
+    ProblemCode.NO_TARGET_GROUP: ("no target group chosen", "geen doelgroep gekozen"),
+    ProblemCode.UNKNOWN_TARGET_GROUP: (
         "target group {detail!r} is not a configured target group",
         "doelgroep {detail!r} is geen bekende doelgroep",
     ),
-    "unknown_product": (
+    ProblemCode.UNKNOWN_PRODUCT: (
         "product {detail!r} is not an available product",
         "product {detail!r} is geen beschikbaar product",
     ),
-    "month_closed_at_submission": (
+    ProblemCode.MONTH_CLOSED_AT_SUBMISSION: (
         "requested for {detail}, which was closed when the request was made",
         "aangevraagd voor {detail}, die al gesloten was bij het indienen",
     ),
-    "terms_not_accepted": (
+    ProblemCode.TERMS_NOT_ACCEPTED: (
         "the general terms were not accepted",
         "de algemene voorwaarden zijn niet geaccepteerd",
     ),
-    "no_explanation": ("the explanation of use is empty", "de toelichting op het gebruik is leeg"),
-    "handed_out_above_received": (
+    ProblemCode.NO_EXPLANATION: ("the explanation of use is empty", "de toelichting op het gebruik is leeg"),
+    ProblemCode.HANDED_OUT_ABOVE_RECEIVED: (
         "{detail} handed out, more than the {received} received",
         "{detail} uitgegeven, meer dan de {received} ontvangen",
     ),
-    "negative_report": (
+    ProblemCode.NEGATIVE_REPORT: (
         "a report of {detail} handed out would lower the total",
         "een melding van {detail} uitgegeven zou het totaal verlagen",
     ),
-    "report_for_undelivered_request": (
+    ProblemCode.REPORT_FOR_UNDELIVERED_REQUEST: (
         "accountability reported for a request that is not delivered",
         "verantwoording gemeld voor een aanvraag die niet geleverd is",
     ),
-    "no_processor": (
+    ProblemCode.NO_PROCESSOR: (
         "{detail} request(s) cannot be handed off: no processor chosen and {active} active ones; "
         "set programme.default_processor_id",
         "{detail} aanvra(a)g(en) kunnen niet naar een verwerker: geen verwerker gekozen en {active} "
         "actieve; stel programme.default_processor_id in",
     ),
-    "unknown_reference": (
+    ProblemCode.UNKNOWN_REFERENCE: (
         "{field} points to {detail}, which is not known",
         "{field} verwijst naar {detail}, dat niet bekend is",
     ),
-    "invalid_month_code": (
+    ProblemCode.INVALID_MONTH_CODE: (
         "delivery month code {detail!r} is not of the form 2026-12",
         "leveringsmaandcode {detail!r} heeft niet de vorm 2026-12",
     ),
-    "invalid_quarter": ("quarter {detail!r} is not 1 to 4", "kwartaal {detail!r} is niet 1 tot en met 4"),
-    "negative_forecast": (
+    ProblemCode.INVALID_QUARTER: (
+        "quarter {detail!r} is not 1 to 4",
+        "kwartaal {detail!r} is niet 1 tot en met 4",
+    ),
+    ProblemCode.NEGATIVE_FORECAST: (
         "forecast quantity {detail} is below 0",
         "prognose-aantal {detail} is kleiner dan 0",
     ),
-    "late_forecast": (
+    ProblemCode.LATE_FORECAST: (
         "submitted on {detail}, after the deadline {deadline}",
         "ingediend op {detail}, na de deadline {deadline}",
     ),
-    "status_changed_meanwhile": (
+    ProblemCode.STATUS_CHANGED_MEANWHILE: (
         "the status changed to {detail} since the run read it; skipped",
         "de status is intussen gewijzigd naar {detail}; overgeslagen",
     ),
-    "month_changed_meanwhile": (
+    ProblemCode.MONTH_CHANGED_MEANWHILE: (
         "{month} is {detail} since the run read it; skipped",
         "{month} is intussen {detail}; overgeslagen",
     ),
-    "write_failed": (
+    ProblemCode.WRITE_FAILED: (
         "the change could not be written: {detail}",
         "de wijziging kon niet worden weggeschreven: {detail}",
     ),
@@ -137,13 +181,13 @@ class Problem:
         return f"{self.entity} {self.record_id or '?'}: {self.message}"
 
 
-def problem(code: str, entity: str, record_id: str | None, **params: Any) -> Problem:
-    english, dutch = MESSAGES[code]
+def problem(code: ProblemCode | str, entity: str, record_id: str | None, **params: Any) -> Problem:
+    english, dutch = MESSAGES[ProblemCode(code)]
     params.setdefault("detail", "")
     params.setdefault("field", "")
     context = {k: v for k, v in params.items() if k not in ("detail", "field") or v != ""}
     return Problem(
-        code,
+        str(code),
         entity,
         record_id,
         english.format(**params),

@@ -11,7 +11,7 @@ import datetime as dt
 
 from tribe_sync.config import Settings
 from tribe_sync.domain.accountability import stock_per_request
-from tribe_sync.domain.problems import Problem, problem
+from tribe_sync.domain.problems import Problem, ProblemCode, problem
 from tribe_sync.domain.validation import validate_request
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.keys import AUDIT_PREFIX, REPORTED_PREFIX
@@ -35,7 +35,7 @@ def findings(snapshot: Snapshot, settings: Settings) -> list[Problem]:
         if not forecast.on_time:
             found.append(
                 problem(
-                    "late_forecast",
+                    ProblemCode.LATE_FORECAST,
                     "forecast",
                     forecast.id,
                     detail=forecast.submitted_on,

@@ -22,12 +22,13 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from tribe_sync.config import Settings
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import DeliveryMonth
-from tribe_sync.domain.problems import Problem, problem
+from tribe_sync.domain.problems import Problem, ProblemCode, problem
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import CRMError, HandoffError, InterruptedRun, LockHeldError, TribeSyncError
 from tribe_sync.jobs import keys
@@ -83,7 +84,7 @@ class Job(Protocol):
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan: ...
 
 
-class RunOutcome:
+class RunOutcome(StrEnum):
     """How a run ends in the journal (`runs.outcome`)."""
 
     OK = "ok"
@@ -152,7 +153,7 @@ class Report:
         return bool(self.error) or self.interrupted or self.count(Outcome.FAILED) > 0
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> RunOutcome:
         if self.interrupted:
             return RunOutcome.INTERRUPTED
         if self.failed:
@@ -180,7 +181,13 @@ class Report:
         if self.error:
             document["error"] = self.error
             document["problems"].insert(
-                0, {"code": "run_failed", "entity": "run", "record_id": self.run_id, "message": self.error}
+                0,
+                {
+                    "code": str(ProblemCode.RUN_FAILED),
+                    "entity": "run",
+                    "record_id": self.run_id,
+                    "message": self.error,
+                },
             )
         return document
 
@@ -456,7 +463,9 @@ class _Apply:
                 self.hand_off(change)
         except CRMError as exc:
             self.problem(
-                problem("write_failed", change.kind, _target(change), detail=str(exc), key=change.key)
+                problem(
+                    ProblemCode.WRITE_FAILED, change.kind, _target(change), detail=str(exc), key=change.key
+                )
             )
             self.outcome(change, Outcome.FAILED, str(exc))
 
@@ -465,7 +474,11 @@ class _Apply:
     def changed_meanwhile(self, change: MoveStatus | RecordConfirmation, now: RequestStatus | None) -> None:
         shown = now.label if now is not None else "een onbekende status"
         found = problem(
-            "status_changed_meanwhile", "request", change.request_id, detail=shown, order_number=change.label
+            ProblemCode.STATUS_CHANGED_MEANWHILE,
+            "request",
+            change.request_id,
+            detail=shown,
+            order_number=change.label,
         )
         self.problem(found)
         self.outcome(change, Outcome.SKIPPED, found.message)
@@ -497,7 +510,11 @@ class _Apply:
         current = self.months.get(change.month)
         if current is None:
             found = problem(
-                "unknown_reference", "delivery_month", change.month_id, field="month", detail=change.label
+                ProblemCode.UNKNOWN_REFERENCE,
+                "delivery_month",
+                change.month_id,
+                field="month",
+                detail=change.label,
             )
             self.problem(found)
             self.outcome(change, Outcome.SKIPPED, found.message)
@@ -509,7 +526,7 @@ class _Apply:
             who = "medewerker" if current.closed_by == "staff" else current.closed_by or "onbekend"
             state = "open" if current.is_open else "gesloten"
             found = problem(
-                "month_changed_meanwhile",
+                ProblemCode.MONTH_CHANGED_MEANWHILE,
                 "delivery_month",
                 change.month_id,
                 detail=f"{state} (door {who})",
@@ -591,7 +608,7 @@ class _Apply:
             outbox.discard(name)
             for key in row_keys:
                 self.journal.forget(key)
-            self.problem(problem("write_failed", "handoff", change.processor_id, detail=str(exc)))
+            self.problem(problem(ProblemCode.WRITE_FAILED, "handoff", change.processor_id, detail=str(exc)))
             self.outcome(change, Outcome.FAILED, str(exc))
             return
         self.journal.mark_many(self.run_id, row_keys, self.ex.clock(), detail=name)

@@ -15,7 +15,7 @@ from tribe_sync.domain.allocation import NoForecastPolicy, allocate
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.forecasts import effective_forecasts
 from tribe_sync.domain.months import DeliveryMonth
-from tribe_sync.domain.problems import problem
+from tribe_sync.domain.problems import ProblemCode, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus as S
 from tribe_sync.jobs import keys
@@ -43,7 +43,7 @@ class ProgressStatuses:
         if missing:
             plan.problems.append(
                 problem(
-                    "unknown_reference",
+                    ProblemCode.UNKNOWN_REFERENCE,
                     "request_phase",
                     None,
                     field="Phase",
@@ -108,7 +108,11 @@ class _Draft:
             if any(r.status is S.WAITING and r.month <= month for r in self.requests.values()):
                 self.plan.problems.append(
                     problem(
-                        "unknown_reference", "delivery_month", None, field="delivery month", detail=month.code
+                        ProblemCode.UNKNOWN_REFERENCE,
+                        "delivery_month",
+                        None,
+                        field="delivery month",
+                        detail=month.code,
                     )
                 )
             return
@@ -174,7 +178,7 @@ class _Draft:
             if processor is None:
                 self.plan.problems.append(
                     problem(
-                        "unknown_reference",
+                        ProblemCode.UNKNOWN_REFERENCE,
                         "request",
                         request.id,
                         field="processor",
@@ -209,7 +213,7 @@ class _Draft:
                 )
         if unassigned:  # one configuration problem, not one per request
             self.plan.problems.append(
-                problem("no_processor", "processor", None, detail=unassigned, active=len(active))
+                problem(ProblemCode.NO_PROCESSOR, "processor", None, detail=unassigned, active=len(active))
             )
 
     def confirmation(self) -> None:
