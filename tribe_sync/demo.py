@@ -22,13 +22,14 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.domain.accountability import OrganisationStock, stock_per_organisation, stock_per_request
 from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_confirmations
 from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.domain.validation import validate_request
 from tribe_sync.jobs.plan import Outcome, Step
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.snapshot import PARTS, Snapshot
-from tribe_sync.jobs.staff import PROGRESS_JOB, Confirmation, plan_confirmations
+from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 
 __all__ = ["DayDone", "DayLog", "DemoResult", "run_demo", "sandbox_settings"]
@@ -157,10 +158,13 @@ def _processor_confirms(services: Services, today: dt.date, handed_off: dict[str
     due = [number for number, day in handed_off.items() if _working_days_between(day, today) >= 2]
     if not due:
         return
-    rows = [Confirmation(i + 2, number, today, today + dt.timedelta(days=7)) for i, number in enumerate(due)]
-    checked = plan_confirmations(rows, services.crm.requests_by_number(due), today, "demo-verwerker.csv")
-    if checked.plan.changes:
-        services.executor().apply(checked.plan, actor="processor-import:demo", claim=f"job:{PROGRESS_JOB}")
+    lines = tuple(
+        ConfirmationLine(i + 2, number, today, today + dt.timedelta(days=7)) for i, number in enumerate(due)
+    )
+    checked = check_confirmations(ParsedFile("utf-8", ";", lines), services.crm.requests_by_number(due))
+    plan = confirmation_plan(checked, today, "demo-verwerker.csv")
+    if plan.changes:
+        services.executor().apply(plan, actor="processor-import:demo", claim=f"job:{PROGRESS_JOB}")
     for number in due:
         handed_off.pop(number)
 

@@ -137,7 +137,8 @@ def test_a_confirmation_file_with_one_bad_row_writes_nothing_and_exits_2(
     )
     result = cli("processor", "import", str(path))
     assert result.code == 2
-    assert "gisteren" in result.err
+    assert "line 4: bevestigd_op 'gisteren' is not a date" in result.err
+    assert "line 3: AD2026-99999 is not a known request" in result.err, "every line is checked"
     assert "nothing was written" in result.err
     assert len([c for c in tenant.state.calls() if c.method != "GET"]) == before
     path.write_text(f"ordernummer;bevestigd_op\n{numbers[0]};2026-12-03\nAD2026-99999;2026-12-03\n")
@@ -145,6 +146,41 @@ def test_a_confirmation_file_with_one_bad_row_writes_nothing_and_exits_2(
     assert result.code == 2
     assert "AD2026-99999 is not a known request" in result.err
     assert cli("processor", "import", str(tmp_path / "absent.csv")).code == 2
+
+
+def test_an_older_confirmation_file_never_replaces_a_newer_one_and_json_has_the_whole_document(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    path.write_text(f"ordernummer;bevestigd_op;leverdatum\n{numbers[0]};2026-12-04;2026-12-11\n")
+    assert cli("processor", "import", str(path)).code == 0
+    older = tmp_path / "oud.csv"
+    older.write_text(
+        f"ordernummer;bevestigd_op;leverdatum\n{numbers[0]};2026-12-02;2026-12-09\n{numbers[1]};2026-12-02;\n"
+    )
+    before = len([c for c in tenant.state.calls() if c.method != "GET"])
+    result = cli("processor", "import", str(older), "--json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert {"job", "today", "dry_run", "changes", "problems", "held", "summary"} <= set(document)
+    assert [c["label"] for c in document["changes"]] == [numbers[1]]
+    assert document["held"][0]["code"] == "confirmation_older"
+    assert document["held"][0]["order_number"] == numbers[0]
+    assert document["summary"]["older"] == 1
+    assert document["summary"]["record"] == 1
+    assert len([c for c in tenant.state.calls() if c.method != "GET"]) == before + 1
+
+
+def test_a_confirmation_file_with_an_unknown_column_is_refused_naming_it(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    path.write_text(f"ordernummer;bevestigd_op;delivery\n{numbers[0]};2026-12-03;2026-12-10\n")
+    result = cli("processor", "import", str(path), "--json")
+    assert result.code == 2
+    [problem] = json.loads(result.out)["problems"]
+    assert problem["line"] == 1
+    assert "unknown column(s) 'delivery'" in problem["message"]
 
 
 def test_a_template_error_is_a_configuration_error_before_anything_runs(cli: Cli, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from tribe_sync.cli import crm, jobs, reports, sandbox, staff, store
+from tribe_sync.cli import crm, jobs, processor, reports, sandbox, staff, store
 from tribe_sync.cli.context import AppContext, configure_logging, current_context
 from tribe_sync.cli.daemon import daemon
 from tribe_sync.cli.demo import demo
@@ -56,7 +56,7 @@ app.command("daemon")(daemon)
 app.add_typer(crm.app, name="crm")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(staff.months, name="months")
-app.add_typer(staff.processor, name="processor")
+app.add_typer(processor.app, name="processor")
 app.add_typer(reports.requests, name="requests")
 app.add_typer(reports.forecasts, name="forecasts")
 app.add_typer(reports.accountability, name="accountability")

@@ -1,9 +1,8 @@
-"""`tribe-sync months …` and `tribe-sync processor import`: staff's own actions, journalled by name."""
+"""`tribe-sync months …`: staff's own actions on delivery months, journalled by name."""
 
 from __future__ import annotations
 
 import getpass
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,17 +17,13 @@ from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.staff import (
     CLOSING_JOB,
     MONTH_PARTS,
-    PROGRESS_JOB,
     month_plan,
     month_rows,
-    parse_confirmations,
-    plan_confirmations,
 )
 
 months = typer.Typer(
     help="Delivery months: list them; close or reopen one on staff's word.", no_args_is_help=True
 )
-processor = typer.Typer(help="What processors send back.", no_args_is_help=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
@@ -96,11 +91,11 @@ def _set_month(
             raise typer.BadParameter(str(exc), param_hint="MONTH") from None
         if not plan.changes:
             context.err.print(f"{target.label} is already {'open' if open_ else 'closed'}; nothing to do.")
-        report = _apply(services, plan, f"staff:{who or getpass.getuser()}", CLOSING_JOB, dry_run)
+        report = apply_staff_plan(services, plan, f"staff:{who or getpass.getuser()}", CLOSING_JOB, dry_run)
     _report(context, report, as_json)
 
 
-def _apply(services: Services, plan: Plan, actor: str, job: str, dry_run: bool) -> Report:
+def apply_staff_plan(services: Services, plan: Plan, actor: str, job: str, dry_run: bool) -> Report:
     """Through the executor, under the claim of the job that writes the same records: while that job
     runs the command is refused (exit 1), and what it decides the job will not undo."""
     if dry_run or not plan.changes:
@@ -137,36 +132,6 @@ def open_month(
 ) -> None:
     """Reopen a month; the closing job leaves a month staff reopened open."""
     _set_month(ctx, month, reason, who, dry_run, as_json, open_=True)
-
-
-@processor.command("import")
-def import_confirmations(
-    ctx: typer.Context,
-    file: Annotated[
-        Path, typer.Argument(help="The processor's CSV: order number, confirmed date, delivery date.")
-    ],
-    dry_run: DryRun = False,
-    as_json: Json = False,
-) -> None:
-    """Record a processor's confirmations. Every row is checked first; if one is wrong, nothing is written."""
-    context = app_context(ctx)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise typer.BadParameter(f"cannot read {file}: {exc}", param_hint="FILE") from None
-    rows, errors = parse_confirmations(text)
-    with Services(context.settings) as services:
-        if not errors:
-            found = services.crm.requests_by_number([r.order_number for r in rows])
-            checked = plan_confirmations(rows, found, services.today(), file.name)
-            errors = checked.errors
-        if errors:
-            for error in errors:
-                context.err.print(f"[red]{file.name}[/red] {error}", highlight=False)
-            context.err.print(f"{len(errors)} problem(s); nothing was written.")
-            raise typer.Exit(2)
-        report = _apply(services, checked.plan, f"processor-import:{file.name}", PROGRESS_JOB, dry_run)
-    _report(context, report, as_json)
 
 
 def _report(context: AppContext, report: Report, as_json: bool) -> None:
