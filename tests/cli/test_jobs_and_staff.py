@@ -165,7 +165,7 @@ def test_an_older_confirmation_file_never_replaces_a_newer_one_and_json_has_the_
     assert {"job", "today", "dry_run", "changes", "problems", "held", "summary"} <= set(document)
     assert [c["label"] for c in document["changes"]] == [numbers[1]]
     assert document["held"][0]["code"] == "confirmation_older"
-    assert document["held"][0]["order_number"] == numbers[0]
+    assert document["held"][0]["label"] == numbers[0]
     assert document["summary"]["older"] == 1
     assert document["summary"]["record"] == 1
     assert len([c for c in tenant.state.calls() if c.method != "GET"]) == before + 1

@@ -24,7 +24,8 @@ from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.handoff import DirectoryOutbox, read_handoff_file
 from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.staff import PROGRESS_JOB, Confirmation, plan_confirmations
+from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_confirmations
+from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
 from tribe_sync.store.journal import Journal
 
 SOAK = os.environ.get("TRIBE_SYNC_SOAK") == "1"
@@ -64,18 +65,17 @@ def confirmations(crm: InMemoryCRM, today: dt.date) -> Plan:
     held = sorted(
         (r for r in crm.requests.values() if r.status is RequestStatus.AT_PROCESSOR), key=lambda r: r.number
     )[:6]
-    rows = [
-        Confirmation(
+    rows = tuple(
+        ConfirmationLine(
             line,
             str(r.number),
             TODAY - dt.timedelta(days=3),
             TODAY + dt.timedelta(days=-1 if line % 2 else 7),
         )
         for line, r in enumerate(held, start=2)
-    ]
-    return plan_confirmations(
-        rows, crm.requests_by_number([row.order_number for row in rows]), today, "sweep.csv"
-    ).plan
+    )
+    found = crm.requests_by_number([row.order_number for row in rows])
+    return confirmation_plan(check_confirmations(ParsedFile("utf-8", ";", rows), found), today, "sweep.csv")
 
 
 def execute(
