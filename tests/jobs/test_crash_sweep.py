@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 
 from tests.fakes import Crash, InMemoryCRM, copy_journal, make_executor, memory_journal, tenant_snapshot
+from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_confirmations
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.handoff import DirectoryOutbox, read_handoff_file
 from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_confirmations
 from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
 from tribe_sync.store.journal import Journal
 
