@@ -92,6 +92,8 @@ def test_staff_close_and_reopen_a_month_and_the_job_respects_the_reopening(
     assert cli("months", "close", "2027-02", "--reason", "vol genoeg", "--by", "anna").code == 0
     listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)}
     assert (listed["2027-02"]["open"], listed["2027-02"]["closed_by"]) == (False, "staff")
+    assert listed["2027-02"]["closed_by_name"] == "anna", "the name given, not just `staff`"
+    assert "medewerker (anna)" in cli("months", "list").out
     assert cli("months", "open", "2026-12", "--reason", "nalevering", "--by", "anna").code == 0
     run = json.loads(
         cli("jobs", "run", "close-delivery-months", "--today", "2026-12-01", "--allow-future", "--json").out

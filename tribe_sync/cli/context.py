@@ -53,15 +53,28 @@ def app_context(ctx: typer.Context) -> AppContext:
     return obj
 
 
-def configure_logging(verbose: int, json_lines: bool = False) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+# Libraries whose internals (every connection, every header, every scheduler tick) are not what a
+# person running tribe-sync wants at -vv; `--debug-http` shows the HTTP ones.
+HTTP_LIBRARIES = ("httpx", "httpcore", "hpack")
+QUIET_LIBRARIES = ("apscheduler", "uvicorn", "uvicorn.error", "alembic", "sqlalchemy", "charset_normalizer")
+
+
+def configure_logging(verbose: int, json_lines: bool = False, debug_http: bool = False) -> None:
+    """Our own logs at WARNING by default, INFO with -v, DEBUG with -vv; libraries at WARNING, except
+    the HTTP ones at DEBUG with `debug_http` (headers never hold secrets there: httpx logs none)."""
+    ours = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     if json_lines:
         handler.setFormatter(JsonLineFormatter())
+    elif verbose == 0:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    # httpx logs every URL at INFO; our own line per request is enough and says less.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("tribe_sync").setLevel(ours)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name in HTTP_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if debug_http else logging.WARNING)

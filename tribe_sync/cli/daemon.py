@@ -18,7 +18,7 @@ def daemon(
 ) -> None:
     """Run every job on its schedule until SIGTERM; with --once, run what is due now and exit."""
     context = app_context(ctx)
-    if logging.getLogger().level > logging.INFO:
+    if logging.getLogger("tribe_sync").getEffectiveLevel() > logging.INFO:
         logging.getLogger("tribe_sync").setLevel(logging.INFO)  # a service says what it does
     runner = Daemon(Services(context.settings))
     if not once:

@@ -7,7 +7,15 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
@@ -15,6 +23,7 @@ from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.errors import ConfigError, TribeSyncError
 from tribe_sync.jobs.executor import Report
+from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.registry import JOBS
 
 app = typer.Typer(help="The scheduled jobs: list them, run one now.", no_args_is_help=True)
@@ -66,16 +75,19 @@ def run(
         day = parse_day(today, services.today())
         dry_run = only_plan_in_future(context, day, services.today(), dry_run, allow_future)
         try:
-            with Progress(
-                console=context.err, transient=True, disable=as_json or not sys.stderr.isatty()
-            ) as bar:
-                task = bar.add_task(f"{name}: applying", total=None)
+            with progress_bar(context, disable=as_json or not sys.stderr.isatty()) as bar:
+                task = bar.add_task(f"{name}: reading the CRM and planning", total=None)
+
+                def planned(plan: Plan) -> None:
+                    verb = "planned (dry run)" if dry_run else "applying"
+                    bar.update(task, total=len(plan.changes), description=f"{name}: {verb}")
+
                 report = services.executor(dry_run=dry_run).run_job(
                     job,
                     day,
                     dry_run=dry_run,
                     progress=lambda n: bar.advance(task, n),
-                    on_plan=lambda plan: bar.update(task, total=len(plan.changes)),
+                    on_plan=planned,
                 )
         except TribeSyncError as exc:  # the claim is held, or the store cannot be opened
             if not as_json or isinstance(exc, ConfigError):
@@ -86,6 +98,22 @@ def run(
     else:
         show(context, report)
     raise typer.Exit(report.exit_code(strict=strict))
+
+
+def progress_bar(context: AppContext, *, disable: bool) -> Progress:
+    """A bar that says what it does, how many of how many, and how long it has still to go."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=context.err,
+        transient=True,
+        disable=disable,
+    )
 
 
 def only_plan_in_future(

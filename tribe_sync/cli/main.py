@@ -8,6 +8,7 @@ refused. The rule for a run lives in one place, `jobs.executor.Report.exit_code`
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from tribe_sync.cli import crm, jobs, processor, reports, sandbox, staff, store
 from tribe_sync.cli.context import AppContext, configure_logging, current_context
 from tribe_sync.cli.daemon import daemon
 from tribe_sync.cli.demo import demo
+from tribe_sync.cli.examples import add_examples
 from tribe_sync.cli.failures import describe_failure
 from tribe_sync.errors import TribeSyncError
 
@@ -28,9 +30,15 @@ app = typer.Typer(
     name="tribe-sync",
     help="The integration layer around allemaal digitaal's Tribe CRM tenant.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tribe-sync {package_version('tribe-sync')}")
+        raise typer.Exit(0)
 
 
 @app.callback()
@@ -46,8 +54,15 @@ def main(
         int, typer.Option("--verbose", "-v", count=True, help="-v for INFO, -vv for DEBUG.")
     ] = 0,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log as JSON lines.")] = False,
+    debug_http: Annotated[
+        bool, typer.Option("--debug-http", help="Also log every HTTP exchange of the client library.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
 ) -> None:
-    configure_logging(verbose, log_json)
+    configure_logging(verbose, log_json, debug_http)
     ctx.obj = AppContext(config_path=config)
 
 
@@ -67,7 +82,8 @@ app.add_typer(store.app, name="store")
 def run() -> None:
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
-        app()
+        command = add_examples(typer.main.get_command(app))
+        command(prog_name="tribe-sync")
     except (TribeSyncError, OSError, RuntimeError, ValueError, LookupError, TypeError) as exc:
         context = current_context()
         failure = describe_failure(exc, context.loaded_settings if context else None)

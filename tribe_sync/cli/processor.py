@@ -30,12 +30,12 @@ app = typer.Typer(help="What processors send back.", no_args_is_help=True)
 EXAMPLES = """
 Examples:
 
-  tribe-sync processor import bevestiging.csv --dry-run   # check the file, show what would be recorded
+  tribe-sync processor import bevestiging.csv --dry-run
 
-  tribe-sync processor import bevestiging.csv             # record it
+  tribe-sync processor import bevestiging.csv
 
-The file (CSV from a spreadsheet: UTF-8, UTF-16 or Windows-1252; `;`, `,` or tab) has the columns
-ordernummer, bevestigd_op and optionally leverdatum, dates as 2026-12-03 or 03-12-2026:
+The file: columns ordernummer, bevestigd_op and optionally leverdatum; dates as 2026-12-03 or
+03-12-2026; UTF-8, UTF-16 or Windows-1252; `;`, `,` or tab between fields.
 
   ordernummer;bevestigd_op;leverdatum
 

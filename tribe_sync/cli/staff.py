@@ -11,12 +11,16 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_month
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.months import ClosedBy
 from tribe_sync.errors import LockHeldError
+from tribe_sync.jobs import keys
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.staff import (
     CLOSING_JOB,
     MONTH_PARTS,
+    MonthRow,
     month_plan,
     month_rows,
 )
@@ -40,6 +44,7 @@ def list_months(ctx: typer.Context, as_json: Json = False) -> None:
     context = app_context(ctx)
     with Services(context.settings) as services:
         rows = month_rows(services.crm.snapshot(MONTH_PARTS))
+        names = _closed_by_names(services, rows)
     if as_json:
         emit_json(
             [
@@ -51,6 +56,7 @@ def list_months(ctx: typer.Context, as_json: Json = False) -> None:
                     "requests": r.requests,
                     "requested": r.requested,
                     "closed_by": r.month.closed_by,
+                    "closed_by_name": names.get(r.month.month),
                     "closed_reason": r.month.closed_reason,
                 }
                 for r in rows
@@ -68,12 +74,36 @@ def list_months(ctx: typer.Context, as_json: Json = False) -> None:
                 r.month.capacity if r.month.capacity is not None else "no limit",
                 r.requests,
                 r.requested,
-                r.month.closed_by,
+                _closed_by_text(r.month.closed_by, names.get(r.month.month)),
                 r.month.closed_reason,
             )
             for r in rows
         ],
     )
+
+
+def _closed_by_names(services: Services, rows: list[MonthRow]) -> dict[Month, str]:
+    """Who closed each staff-closed month, by the name given to `months close --by`.
+
+    The CRM's closed-by field says only `staff` (the portal and the closing job read it, TENANT.md);
+    the name lives in the journal's audit trail, under the change key of the staff close."""
+    journal = services.existing_journal()
+    if journal is None:
+        return {}
+    names: dict[Month, str] = {}
+    for row in rows:
+        if row.month.is_open or row.month.closed_by is not ClosedBy.STAFF:
+            continue
+        trail = journal.audit_trail(key=keys.month_staff(row.month.month, open_=False))
+        if trail:
+            names[row.month.month] = str(trail[-1]["actor"]).removeprefix("staff:")
+    return names
+
+
+def _closed_by_text(closed_by: ClosedBy | None, name: str | None) -> str:
+    if closed_by is ClosedBy.STAFF:
+        return f"medewerker ({name})" if name else "medewerker"
+    return "automatisch" if closed_by is ClosedBy.JOB else ""
 
 
 def _set_month(
