@@ -13,7 +13,12 @@ from tribe_sync.errors import ConfigError
 
 EXAMPLE = ROOT / "config.example.toml"
 # Optional keys whose default is "unset": documented as comments in the example.
-COMMENTED = {"programme.staff_employee_id", "programme.default_processor_id", "daemon.webhook_secret"}
+COMMENTED = {
+    "programme.staff_employee_id",
+    "programme.default_processor_id",
+    "daemon.webhook_secret",
+    "console.secret_key",
+}
 
 
 def keys_of(model: type[BaseModel], prefix: str = "") -> set[str]:

@@ -30,6 +30,7 @@ def test_the_public_error_surface_is_pinned() -> None:
             "TransportError",
             "TribeSyncError",
             "UnprocessableEntityError",
+            "UserError",
             "status_error_class",
         ]
     )

@@ -35,6 +35,7 @@ from tribe_sync.errors import ConfigError
 __all__ = [
     "ENV_PREFIX",
     "CRMSettings",
+    "ConsoleSettings",
     "Origins",
     "ProgrammeSettings",
     "ScheduleSettings",
@@ -420,6 +421,23 @@ class DaemonSettings(_Section):
     shared_rate_limit: bool = True
 
 
+class ConsoleSettings(_Section):
+    """The staff web console: where it listens, how long a session lives, how logins are throttled."""
+
+    # `tribe-sync daemon` serves the console too (on host:port below, apart from the webhooks' port,
+    # which Tribe must reach while the console stays internal).
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8780, ge=0, le=65535)
+    # A session unused for this long ends; the next request goes back to the login page.
+    idle_timeout_min: int = Field(default=30, ge=1, le=24 * 60)
+    # Signs the session cookies. Unset: a random key made once and kept in the store, shared by replicas.
+    secret_key: SecretStr | None = None
+    # Failed logins allowed per account and per address within the window before logins are refused.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=900, ge=1)
+
+
 @dataclass(frozen=True)
 class Origins:
     """Where each setting came from, so that a message can send a person to the right place."""
@@ -460,6 +478,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     daemon: DaemonSettings = DaemonSettings()
     templates: TemplateSettings = TemplateSettings()
+    console: ConsoleSettings = ConsoleSettings()
     _origins: Origins = PrivateAttr(default_factory=Origins)
 
     def __eq__(self, other: object) -> bool:

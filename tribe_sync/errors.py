@@ -25,6 +25,7 @@ is translated into this tree in exactly one place, with `raise ... from exc`.
     ├── StoreError                      the journal database failed or refused
     │   └── LockHeldError               another process holds the lock or claim we need
     ├── HandoffError                    a processor file could not be written or read
+    ├── UserError                       a console account that cannot be made, found or changed as asked
     └── InterruptedRun                  a run stopped between two changes on request (SIGTERM)
 
 No message or attribute ever holds a token, client secret or Authorization header: URLs are kept
@@ -57,6 +58,7 @@ __all__ = [
     "TransportError",
     "TribeSyncError",
     "UnprocessableEntityError",
+    "UserError",
     "status_error_class",
 ]
 
@@ -222,3 +224,7 @@ def status_error_class(status: int) -> type[APIStatusError]:
     if status >= 500:
         return ServerError
     return _STATUS_CLASSES.get(status, APIStatusError)
+
+
+class UserError(TribeSyncError):
+    """A console account that cannot be made, found or changed as asked (exists, unknown, weak password)."""

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tribe_sync.cli import crm, jobs, processor, reports, sandbox, staff, store
+from tribe_sync.cli.console import console, users
 from tribe_sync.cli.context import AppContext, configure_logging, current_context
 from tribe_sync.cli.daemon import daemon
 from tribe_sync.cli.demo import demo
@@ -68,6 +69,8 @@ def main(
 
 app.command("demo")(demo)
 app.command("daemon")(daemon)
+app.command("console")(console)
+app.add_typer(users, name="users")
 app.add_typer(crm.app, name="crm")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(staff.months, name="months")

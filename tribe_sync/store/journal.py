@@ -116,6 +116,11 @@ class Journal:
         with self._tx() as tx:
             return [dict(row._mapping) for row in tx.execute(query)]
 
+    def get_run(self, run_id: int) -> dict[str, Any] | None:
+        with self._tx() as tx:
+            row = tx.execute(select(runs).where(runs.c.id == run_id)).first()
+        return dict(row._mapping) if row else None
+
     # -- change keys ---------------------------------------------------------------------------
 
     def state_of(self, key: str) -> tuple[str, str | None] | None:

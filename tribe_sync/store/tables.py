@@ -16,7 +16,16 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["applied", "audit", "claims", "metadata", "rate_calls", "runs"]
+__all__ = [
+    "applied",
+    "audit",
+    "claims",
+    "console_secrets",
+    "metadata",
+    "rate_calls",
+    "runs",
+    "users",
+]
 
 metadata = MetaData()
 
@@ -76,4 +85,23 @@ rate_calls = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Console accounts: an argon2id hash, never the password; the role decides what a person may do.
+users = Table(
+    "tribe_sync_users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # viewer, approver, admin
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# The console's session-signing key when none is configured: made once, shared by every replica.
+console_secrets = Table(
+    "tribe_sync_console_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
 )

@@ -1,0 +1,90 @@
+"""The console's pages and actions, each behind `Console.page` or `Console.action`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tribe_sync.console.app import Console, Ctx, Page
+from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
+from tribe_sync.jobs.registry import JOBS
+from tribe_sync.store.users import Role
+
+__all__ = ["register"]
+
+RUNS_SHOWN = 200
+
+
+def register(console: Console) -> None:
+    journal = console.services.journal
+    sets = console.services.schema.sets
+    kinds = {
+        sets.request: "Aanvraag",
+        sets.delivery_month: "Leveringsmaand",
+        sets.task: "Taak",
+        sets.forecast: "Prognose",
+        sets.organisation: "Organisatie",
+    }
+
+    def run_row(row: dict[str, Any]) -> dict[str, Any]:
+        label, tone = outcome(str(row["outcome"]))
+        counts = row.get("counts") or {}
+        return {
+            **row,
+            "job_label": job_label(str(row["job"])),
+            "outcome_label": label,
+            "tone": tone,
+            "changes": counts.get("changes", counts.get("applied", 0)),
+            "problems": counts.get("problems", 0),
+            "counts": counts,
+        }
+
+    @console.page("/")
+    def overview(ctx: Ctx) -> Page:
+        runs = [run_row(r) for r in journal.runs(limit=10)]
+        last_per_job: dict[str, dict[str, Any]] = {}
+        for row in (run_row(r) for r in journal.runs(limit=RUNS_SHOWN)):
+            last_per_job.setdefault(row["job"], row)
+        return Page(
+            "overview.html",
+            "Overzicht",
+            {
+                "runs": runs,
+                "last_per_job": [last_per_job.get(job) or {"job_label": job_label(job)} for job in JOBS],
+            },
+        )
+
+    @console.page("/runs")
+    def runs(ctx: Ctx) -> Page:
+        job = ctx.query.get("taak") or None
+        wanted = ctx.query.get("uitkomst") or None
+        rows = [run_row(r) for r in journal.runs(job, limit=RUNS_SHOWN)]
+        if wanted:
+            rows = [r for r in rows if r["outcome"] == wanted]
+        return Page(
+            "runs_table.html" if ctx.htmx else "runs.html",
+            "Runs",
+            {
+                "runs": rows,
+                "jobs": [(code, label) for code, label in JOB_LABELS.items()],
+                "job": job or "",
+                "wanted": wanted or "",
+                "shown": RUNS_SHOWN,
+            },
+        )
+
+    @console.page("/runs/{run_id:int}")
+    def run(ctx: Ctx) -> Page:
+        run_id = int(ctx.request.path_params["run_id"])
+        row = journal.get_run(run_id)
+        if row is None:
+            return Page("not_found.html", "Niet gevonden", status=404)
+        entries = [
+            {**entry, "kind": kinds.get(str(entry.get("entity_set")), "Record")}
+            for entry in journal.audit_trail(run_id=run_id)
+        ]
+        return Page("run.html", f"Run {run_id}", {"run": run_row(row), "entries": entries})
+
+    @console.action("/uitloggen", Role.VIEWER)
+    def logout(ctx: Ctx) -> Page:
+        ctx.session.user = None
+        return Page(redirect="/login")
