@@ -82,6 +82,7 @@ class Daemon:
         self._run_lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
         self._http: ServerThread | None = None
+        self._console: ServerThread | None = None
         self._file_lock: int | None = None
 
     # -- leadership and due runs ---------------------------------------------------------------
@@ -243,6 +244,14 @@ class Daemon:
         if serve_http:
             self._http = serve_in_thread(self.app(), daemon.host, daemon.port, name="tribe-sync-http")
             log.info("health, metrics and webhooks on %s", self._http.url)
+            console = self.settings.console
+            if console.enabled:
+                from tribe_sync.console.app import create_app  # noqa: PLC0415 - only when enabled
+
+                self._console = serve_in_thread(
+                    create_app(self.services), console.host, console.port, name="tribe-sync-console"
+                )
+                log.info("staff console on %s", self._console.url)
         scheduler.start()
         self._scheduler = scheduler
 
@@ -265,6 +274,9 @@ class Daemon:
         if self._http is not None:
             self._http.stop()
             self._http = None
+        if self._console is not None:
+            self._console.stop()
+            self._console = None
         try:
             self.services.journal.release(LEADER, self.services.holder)
         except StoreError as exc:

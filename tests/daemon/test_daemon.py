@@ -236,3 +236,24 @@ def test_replicas_share_one_rate_budget_through_postgresql() -> None:
         assert len(starts) == 10
         for i, began in enumerate(starts):
             assert len([s for s in starts[i:] if s < began + 0.95]) <= 4
+
+
+def test_the_daemon_serves_the_console_apart_from_the_webhooks_when_enabled(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    base = settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}")
+    settings = base.model_copy(update={"console": base.console.model_copy(update={"enabled": True, "port": 0})})
+    daemon = Daemon(Services(settings))
+    daemon.start()
+    try:
+        assert daemon._http is not None
+        assert daemon._console is not None
+        assert daemon._console.port != daemon._http.port
+        login = httpx.get(f"{daemon._console.url}/login")
+        assert login.status_code == 200
+        assert 'name="username"' in login.text
+        assert httpx.get(f"{daemon._console.url}/runs").status_code == 303
+        assert httpx.get(f"{daemon._http.url}/login").status_code == 404, "not on the webhooks' port"
+    finally:
+        daemon.stop()
+    assert daemon._console is None

@@ -358,6 +358,8 @@ class Console:
             Route("/login", self.login_page, methods=["GET"]),
             Route("/login", self.login, methods=["POST"]),
             Route("/healthz", self.healthz, methods=["GET"]),
+            # Browsers ask for it on every page; an empty answer rather than a 404 in their console.
+            Route("/favicon.ico", lambda _request: Response(status_code=204), methods=["GET"]),
             Route("/static/{name}", self.static_file, methods=["GET"]),
             *self._routes,
         ]
