@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.console.conftest import CHEAP_HASHER
 from tests.conftest import ROOT
+from tests.console.conftest import CHEAP_HASHER
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.console.app import Console

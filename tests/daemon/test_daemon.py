@@ -242,7 +242,9 @@ def test_the_daemon_serves_the_console_apart_from_the_webhooks_when_enabled(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     base = settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}")
-    settings = base.model_copy(update={"console": base.console.model_copy(update={"enabled": True, "port": 0})})
+    settings = base.model_copy(
+        update={"console": base.console.model_copy(update={"enabled": True, "port": 0})}
+    )
     daemon = Daemon(Services(settings))
     daemon.start()
     try:
