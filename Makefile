@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench soak audit clean
+.PHONY: demo demo-console test test-fast lint bench soak audit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/tribe-sync demo
+
+# The demo, then the staff console on its data (a one-time admin password is printed; Ctrl+C ends it).
+demo-console: $(STAMP)
+	$(BIN)/tribe-sync demo --console
 
 test: $(STAMP)
 	$(BIN)/pytest -q
@@ -42,4 +46,4 @@ soak: $(STAMP)
 	TRIBE_SYNC_SOAK=1 $(BIN)/pytest -q -s tests/jobs/test_crash_sweep.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -99,7 +99,11 @@ def run_demo(
     seed: int = 1,
     on_day: Callable[[DayLog], None] = lambda _log: None,
     on_progress: Callable[[DayDone], None] = lambda _done: None,
+    then: Callable[[DemoResult, Settings, Callable[[], dt.datetime]], None] | None = None,
 ) -> DemoResult:
+    """Simulate the period; `then`, if given, gets the result while the sandbox and the demo's store
+    still exist (with their settings and a clock that goes on from the last simulated day), so that
+    `demo --console` can show them."""
     with (
         tempfile.TemporaryDirectory(prefix="tribe-sync-demo-", dir=_memory_folder()) as folder,
         start(build_state(scale=scale, seed=seed, anchor=start_day)) as sandbox,
@@ -141,9 +145,13 @@ def run_demo(
             snapshot = services.crm.snapshot(PARTS)
             calls = services.client.calls
             files = len(list((workdir / "outbox").glob("*.csv"))) if (workdir / "outbox").exists() else 0
-    return _summarise(
-        start_day, start_day + dt.timedelta(days=days - 1), logs, snapshot, local, calls, files, before
-    )
+        result = _summarise(
+            start_day, start_day + dt.timedelta(days=days - 1), logs, snapshot, local, calls, files, before
+        )
+        if then is not None:
+            last, started = clock(), dt.datetime.now(dt.UTC)
+            then(result, local, lambda: last + (dt.datetime.now(dt.UTC) - started))
+    return result
 
 
 def _memory_folder() -> str | None:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import Counter
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
+import uvicorn
 
-from tribe_sync.cli.context import app_context
+from tribe_sync.bootstrap import Services
+from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
-from tribe_sync.demo import DayDone, DayLog, run_demo
+from tribe_sync.config import Settings
+from tribe_sync.console.app import create_app
+from tribe_sync.demo import DayDone, DayLog, DemoResult, run_demo
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.sandbox.generator import SCALES
+from tribe_sync.store.users import Role, UserStore
 
 
 def demo(
@@ -25,6 +32,14 @@ def demo(
     scale: Annotated[str, typer.Option(help="Sandbox data size: small, realistic or large.")] = "small",
     seed: Annotated[int, typer.Option(help="Seed of the sandbox data.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    console: Annotated[
+        bool,
+        typer.Option(
+            "--console",
+            help="Afterwards keep the sandbox and serve the staff console on its data, with a one-time "
+            "admin password (Ctrl+C ends it).",
+        ),
+    ] = False,
 ) -> None:
     """Start a sandbox CRM on a free port and run every job on each working day of a period."""
     context = app_context(ctx)
@@ -49,6 +64,10 @@ def demo(
                 f"[dim]day {done.number:>2}/{done.of}  {done.day:%a %d %b}  {what}[/dim]", highlight=False
             )
 
+    def serve(result: DemoResult, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+        _print(context, result, as_json)
+        serve_demo_console(context, settings, clock)
+
     result = run_demo(
         context.settings,
         start_day=start_day,
@@ -57,7 +76,34 @@ def demo(
         seed=seed,
         on_day=progress,
         on_progress=day_done,
+        then=serve if console else None,
     )
+    if not console:
+        _print(context, result, as_json)
+        if not as_json:
+            context.err.print(
+                "To see this in the staff console: `tribe-sync demo --console` (or `make demo-console`); "
+                "it prints the address and a one-time admin password."
+            )
+
+
+def serve_demo_console(context: AppContext, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+    """The console on the demo's sandbox and store, with a fresh admin account whose password is shown
+    once; it lives as long as the demo's temporary store."""
+    password = secrets.token_urlsafe(12)
+    with Services(settings, clock=clock) as services:
+        UserStore(services.journal, services.clock).add("beheer", Role.ADMIN, password)
+        app = create_app(services)
+        host, port = settings.console.host, settings.console.port
+        context.err.print(
+            f"\nThe staff console: http://{host}:{port}/\n  user: beheer\n  password (only this once): "
+            f"{password}\nCtrl+C ends the console and the demo's sandbox.",
+            highlight=False,
+        )
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _print(context: AppContext, result: DemoResult, as_json: bool) -> None:
     applied: Counter[str] = Counter()
     for log in result.days:
         for step, n in log.applied.items():

@@ -1,0 +1,60 @@
+"""`tribe-sync demo --console` as a newcomer runs it: the demo, then the console on its data."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.test_sandbox_serve import EXE, free_port
+
+
+def test_the_demo_keeps_its_sandbox_and_serves_the_console_with_a_one_time_admin_password(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {**os.environ, "TRIBE_SYNC_CONSOLE__PORT": str(port), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [str(EXE), "demo", "--today", "2026-11-30", "--days", "2", "--console"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        assert process.stderr is not None
+        said = ""
+        deadline = time.monotonic() + 120
+        while "Ctrl+C" not in said:
+            assert time.monotonic() < deadline, said
+            line = process.stderr.readline()
+            assert line, f"the demo ended early: {said}"
+            said += line
+        url = re.search(r"http://127\.0\.0\.1:\d+/", said)
+        password = re.search(r"password \(only this once\): (\S+)", said)
+        assert url is not None
+        assert password is not None
+        with httpx.Client(base_url=url.group(0), follow_redirects=True) as client:
+            for _ in range(100):
+                try:
+                    page = client.get("/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert token is not None
+            answer = client.post(
+                "/login",
+                data={"username": "beheer", "password": password.group(1), "csrf_token": token.group(1)},
+            )
+            assert answer.status_code == 200
+            assert "Overzicht" in answer.text
+            assert "beheer (beheerder)" in answer.text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
