@@ -168,3 +168,11 @@ def test_the_rounds_never_exceed_capacity_and_do_not_depend_on_input_order(
     assert ids(allocate(shuffled, JAN, capacity, {}).allocate) == ids(first.allocate)
     assert sum(r.quantity for r in first.allocate) <= capacity
     assert len(first.allocate) + len(first.held) == len(requests)
+
+
+def test_each_decision_names_the_round_it_was_taken_in() -> None:
+    a1, a2, a3 = req("A", 5, 1), req("A", 5, 2), req("A", 5, 3)
+    b1, b2 = req("B", 5, 4), req("B", 20, 5)
+    result = allocate([a1, a2, a3, b1, b2], JAN, capacity=15, effective_forecasts={})
+    assert result.rounds == {a1.id: 1, b1.id: 1, a2.id: 2}
+    assert [(h.request.id, h.round) for h in result.held] == [(b2.id, 2), (a3.id, 3)]

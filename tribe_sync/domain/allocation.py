@@ -37,6 +37,7 @@ class Held:
     reason: HoldReason
     needed: int
     left: int | None  # what was left of the capacity or cap when it was considered
+    round: int = 0  # the round (1, 2, …) in which it was considered
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Allocation:
     uncapped: set[str] = field(
         default_factory=set
     )  # organisations allocated without a forecast (policy allow)
+    rounds: dict[str, int] = field(default_factory=dict)  # request id -> the round it was chosen in
 
     @property
     def chosen(self) -> list[Request]:
@@ -75,7 +77,9 @@ def allocate(
 
     caps = _caps(requests, candidates, month, effective_forecasts)
     capacity_left = capacity
+    number = 0
     while any(queues.values()):
+        number += 1
         heads = sorted((queue.popleft() for queue in queues.values() if queue), key=lambda r: r.queue_key)
         for request in heads:
             cap_key = (request.organisation_id, request.product_code)
@@ -92,7 +96,7 @@ def allocate(
             already = request.status is not RequestStatus.WAITING
             if reason is not None:
                 (result.not_chosen if already else result.held).append(
-                    Held(request, reason, request.quantity, left)
+                    Held(request, reason, request.quantity, left, number)
                 )
                 continue
             if capacity_left is not None:
@@ -102,6 +106,7 @@ def allocate(
             if not has_forecast:
                 result.uncapped.add(request.organisation_id)
             (result.kept if already else result.allocate).append(request)
+            result.rounds[request.id] = number
     return result
 
 

@@ -125,7 +125,7 @@ class _Draft:
         )
         for request in result.allocate:
             carried = request.month != month
-            reason = f"allocated in the rounds of {month.label}"
+            reason = f"allocated in round {result.rounds[request.id]} of the rounds of {month.label}"
             if carried:
                 reason += f" (carried over from {request.month})"
             self.move(request, S.PROCESSING, Step.ALLOCATION, reason, month=record if carried else None)
@@ -138,7 +138,7 @@ class _Draft:
                     Step.ALLOCATION,
                     item.request.id,
                     str(item.request.number),
-                    f"stays waiting: {item.reason.value}{left}",
+                    f"round {item.round}: stays waiting: {item.reason.value}{left}",
                 )
             )
         for item in result.not_chosen:
@@ -148,7 +148,8 @@ class _Draft:
                     Step.ALLOCATION,
                     item.request.id,
                     str(item.request.number),
-                    f"allocated earlier; the rounds would not choose it now ({item.reason.value})",
+                    f"round {item.round}: allocated earlier; the rounds would not choose it now "
+                    f"({item.reason.value})",
                 )
             )
         for organisation in sorted(result.uncapped):
