@@ -16,6 +16,8 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.console.app import Console
 from tribe_sync.console.security import LoginThrottle
+from tribe_sync.demo import sandbox_settings
+from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.users import Role, UserStore
 
 T0 = dt.datetime(2027, 1, 4, 8, 0, tzinfo=dt.UTC)
@@ -74,7 +76,10 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
 
 def make_world(tmp_path: Path, settings: Settings | None = None) -> ConsoleWorld:
     clock = Clock()
-    settings = settings or Settings(store={"url": f"sqlite:///{tmp_path / 'journal.db'}"})
+    settings = settings or Settings(
+        store={"url": f"sqlite:///{tmp_path / 'journal.db'}"},  # type: ignore[arg-type]
+        programme={"outbox_dir": str(tmp_path / "outbox")},  # type: ignore[arg-type]
+    )
     services = Services(settings, clock=clock)
     users = UserStore(services.journal, clock, CHEAP_HASHER)
     for name, role in ROLES.items():
@@ -91,3 +96,13 @@ def world(tmp_path: Path) -> Iterator[ConsoleWorld]:
     world = make_world(tmp_path)
     yield world
     world.services.close()
+
+
+@pytest.fixture
+def tenant_world(tmp_path: Path) -> Iterator[tuple[ConsoleWorld, RunningSandbox]]:
+    """A console whose CRM is a small sandbox tenant (for the pages that act through the executor)."""
+    with start(build_state(scale="small", seed=4, anchor=T0.date())) as sandbox:
+        sandbox.state.fixed_now = T0
+        world = make_world(tmp_path, sandbox_settings(Settings(), sandbox, tmp_path))
+        yield world, sandbox
+        world.services.close()

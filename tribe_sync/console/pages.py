@@ -6,6 +6,7 @@ from typing import Any
 
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
+from tribe_sync.console.processor_pages import register_processor
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.store.users import Role
 
@@ -15,6 +16,7 @@ RUNS_SHOWN = 200
 
 
 def register(console: Console) -> None:
+    register_processor(console)
     journal = console.services.journal
     sets = console.services.schema.sets
     kinds = {
