@@ -25,7 +25,6 @@ from tribe_sync.console.app import Console
 from tribe_sync.demo import sandbox_settings
 from tribe_sync.http_server import serve_in_thread
 from tribe_sync.jobs.registry import JOBS
-from tribe_sync.jobs.runner import run_job
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.users import Role, UserStore
 
@@ -91,7 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             users = UserStore(services.journal, services.clock, CHEAP_HASHER)
             for name, role in ACCOUNTS.items():
                 users.add(name, role, PASSWORD)
-            run_job(JOBS["close-delivery-months"], services, TODAY)
+            services.executor().run_job(JOBS["close-delivery-months"], TODAY)
             console = Console(services, users)
             server = serve_in_thread(console.app(), name="console-under-test")
             try:

@@ -9,19 +9,18 @@ from pathlib import Path
 
 from tests.console.conftest import ConsoleWorld, login
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.jobs.snapshot import load_snapshot
 from tribe_sync.sandbox.server import RunningSandbox
 
 
 def at_processor(world: ConsoleWorld) -> list[str]:
     services = world.services
-    snapshot = load_snapshot(services.client, services.schema, {"requests"})
+    snapshot = services.crm.snapshot({"requests"})
     return sorted(str(r.number) for r in snapshot.requests if r.status is RequestStatus.AT_PROCESSOR)
 
 
 def confirmed_on(world: ConsoleWorld, number: str) -> dt.date | None:
     services = world.services
-    snapshot = load_snapshot(services.client, services.schema, {"requests"})
+    snapshot = services.crm.snapshot({"requests"})
     (request,) = [r for r in snapshot.requests if str(r.number) == number]
     return request.processor_confirmed_on
 

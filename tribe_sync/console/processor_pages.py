@@ -14,13 +14,9 @@ from typing import Any
 from starlette.responses import FileResponse, Response
 
 from tribe_sync.console.app import Console, Ctx, Page
-from tribe_sync.errors import CRMError
-from tribe_sync.jobs.staff import (
-    apply_staff_changes,
-    parse_confirmations,
-    plan_confirmations,
-    requests_by_number,
-)
+from tribe_sync.errors import CRMError, LockHeldError
+from tribe_sync.jobs.plan import Plan
+from tribe_sync.jobs.staff import PROGRESS_JOB, parse_confirmations, plan_confirmations
 from tribe_sync.store.users import Role
 
 __all__ = ["register_processor"]
@@ -60,14 +56,14 @@ def register_processor(console: Console) -> None:
             status=status,
         )
 
-    def checked(ctx: Ctx, text: str, source: str) -> tuple[list[dict[str, Any]], list[str], list[Any]]:
-        """Every line of the file checked: rows to show, errors, and the planned changes."""
+    def checked(ctx: Ctx, text: str, source: str) -> tuple[list[dict[str, Any]], list[str], Plan | None]:
+        """Every line of the file checked against the CRM: rows to show, errors, and the plan."""
         rows, errors = parse_confirmations(text)
-        changes: list[Any] = []
+        plan: Plan | None = None
         if not errors:
-            found = requests_by_number(services, [r.order_number for r in rows])
-            plan = plan_confirmations(rows, found, services, source)
-            errors, changes = plan.errors, plan.changes
+            found = services.crm.requests_by_number([r.order_number for r in rows])
+            confirmed = plan_confirmations(rows, found, services.today(), source)
+            errors, plan = confirmed.errors, confirmed.plan
         shown = [
             {
                 "line": r.line,
@@ -78,7 +74,7 @@ def register_processor(console: Console) -> None:
             }
             for r in rows
         ]
-        return shown, errors, changes
+        return shown, errors, plan
 
     @console.page("/verwerker")
     def processor(ctx: Ctx) -> Page:
@@ -104,13 +100,14 @@ def register_processor(console: Console) -> None:
         except UnicodeDecodeError:
             return page(ctx, 400, error="Het bestand is geen UTF-8-tekst (CSV).")
         try:
-            rows, errors, changes = checked(ctx, text, name)
+            rows, errors, plan = checked(ctx, text, name)
         except CRMError:
             return page(ctx, 503, error="De CRM is nu niet bereikbaar; probeer het later opnieuw.")
+        changes = len(plan.changes) if plan is not None else 0
         return page(
             ctx,
             200 if not errors else 400,
-            preview={"name": name, "rows": rows, "errors": errors, "text": text, "changes": len(changes)},
+            preview={"name": name, "rows": rows, "errors": errors, "text": text, "changes": changes},
         )
 
     @console.action("/verwerker/bevestigen", Role.APPROVER)
@@ -120,18 +117,28 @@ def register_processor(console: Console) -> None:
         if not text.strip():
             return page(ctx, 400, error="Er is geen bestand om te bevestigen; laad het opnieuw.")
         try:
-            rows, errors, changes = checked(ctx, text, name)
-            if errors:
+            rows, errors, plan = checked(ctx, text, name)
+            if errors or plan is None:
                 return page(
                     ctx,
                     409,
                     error="Het bestand klopt niet meer met de CRM; er is niets vastgelegd.",
                     preview={"name": name, "rows": rows, "errors": errors, "text": text, "changes": 0},
                 )
-            run_id, outcomes, _ = apply_staff_changes(
-                services, "processor import", changes, f"staff:{ctx.user.name}"
+            # Under the claim of the job that writes the same records, as `processor import` does.
+            report = services.executor().apply(
+                plan, actor=f"staff:{ctx.user.name}", claim=f"job:{PROGRESS_JOB}"
+            )
+        except LockHeldError:
+            return page(
+                ctx, 409, error="De statustaak draait nu; er is niets vastgelegd. Probeer het zo opnieuw."
             )
         except CRMError:
             return page(ctx, 503, error="De CRM is nu niet bereikbaar; er is mogelijk niets vastgelegd.")
-        done = [{"label": o.change.label, "outcome": OUTCOMES.get(o.status, o.status)} for o in outcomes]
-        return page(ctx, notice=f"Bevestigingen verwerkt in run {run_id}.", done=done, run_id=run_id)
+        done = [
+            {"label": o.change.label, "outcome": OUTCOMES.get(str(o.status), str(o.status))}
+            for o in report.outcomes
+        ]
+        return page(
+            ctx, notice=f"Bevestigingen verwerkt in run {report.run_id}.", done=done, run_id=report.run_id
+        )
