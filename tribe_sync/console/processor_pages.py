@@ -14,14 +14,26 @@ from typing import Any
 from starlette.responses import FileResponse, Response
 
 from tribe_sync.console.app import Console, Ctx, Page
+from tribe_sync.domain.confirmations import (
+    Verdict,
+    check_confirmations,
+    decode,
+    order_numbers,
+    read_confirmation_file,
+)
 from tribe_sync.errors import CRMError, LockHeldError
 from tribe_sync.jobs.plan import Plan
-from tribe_sync.jobs.staff import PROGRESS_JOB, parse_confirmations, plan_confirmations
+from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
 from tribe_sync.store.users import Role
 
 __all__ = ["register_processor"]
 
 MAX_UPLOAD = 1024 * 1024
+VERDICTS = {
+    Verdict.RECORD: "wordt vastgelegd",
+    Verdict.UNCHANGED: "staat er al zo",
+    Verdict.OLDER: "Tribe heeft een nieuwere bevestiging; blijft staan",
+}
 OUTCOMES = {
     "applied": "vastgelegd",
     "done-already": "stond er al",
@@ -56,24 +68,29 @@ def register_processor(console: Console) -> None:
             status=status,
         )
 
-    def checked(ctx: Ctx, text: str, source: str) -> tuple[list[dict[str, Any]], list[str], Plan | None]:
-        """Every line of the file checked against the CRM: rows to show, errors, and the plan."""
-        rows, errors = parse_confirmations(text)
-        plan: Plan | None = None
-        if not errors:
-            found = services.crm.requests_by_number([r.order_number for r in rows])
-            confirmed = plan_confirmations(rows, found, services.today(), source)
-            errors, plan = confirmed.errors, confirmed.plan
+    def checked(data: bytes, source: str) -> tuple[list[dict[str, Any]], list[str], Plan | None]:
+        """Every line of the file checked against the CRM: rows to show, errors, and the plan (None
+        when a line is wrong: then nothing may be written)."""
+        parsed = read_confirmation_file(data)
+        found = services.crm.requests_by_number(order_numbers(parsed.lines)) if parsed.lines else {}
+        result = check_confirmations(parsed, found)
+        errors_by_line: dict[int | None, list[str]] = {}
+        for error in result.errors:
+            errors_by_line.setdefault(error.line, []).append(error.message)
+        verdicts = {d.line.line: d.verdict for d in result.decisions}
         shown = [
             {
-                "line": r.line,
-                "order": r.order_number,
-                "confirmed": r.confirmed_on,
-                "delivery": r.delivery_date,
-                "error": next((e for e in errors if e.startswith(f"line {r.line}:")), ""),
+                "line": line.line,
+                "order": line.order_number,
+                "confirmed": line.confirmed_on,
+                "delivery": line.delivery_date,
+                "error": "; ".join(errors_by_line.get(line.line, [])),
+                "verdict": VERDICTS.get(verdicts[line.line], "") if line.line in verdicts else "",
             }
-            for r in rows
+            for line in parsed.lines
         ]
+        errors = [str(e) for e in result.errors]
+        plan = confirmation_plan(result, services.today(), source) if result.ok else None
         return shown, errors, plan
 
     @console.page("/verwerker")
@@ -96,18 +113,20 @@ def register_processor(console: Console) -> None:
         if len(content) > MAX_UPLOAD:
             return page(ctx, 400, error="Het bestand is groter dan 1 MB.")
         try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return page(ctx, 400, error="Het bestand is geen UTF-8-tekst (CSV).")
-        try:
-            rows, errors, plan = checked(ctx, text, name)
+            rows, errors, plan = checked(content, name)
         except CRMError:
             return page(ctx, 503, error="De CRM is nu niet bereikbaar; probeer het later opnieuw.")
         changes = len(plan.changes) if plan is not None else 0
         return page(
             ctx,
             200 if not errors else 400,
-            preview={"name": name, "rows": rows, "errors": errors, "text": text, "changes": changes},
+            preview={
+                "name": name,
+                "rows": rows,
+                "errors": errors,
+                "text": _text(content),
+                "changes": changes,
+            },
         )
 
     @console.action("/verwerker/bevestigen", Role.APPROVER)
@@ -117,7 +136,7 @@ def register_processor(console: Console) -> None:
         if not text.strip():
             return page(ctx, 400, error="Er is geen bestand om te bevestigen; laad het opnieuw.")
         try:
-            rows, errors, plan = checked(ctx, text, name)
+            rows, errors, plan = checked(text.encode("utf-8"), name)
             if errors or plan is None:
                 return page(
                     ctx,
@@ -142,3 +161,9 @@ def register_processor(console: Console) -> None:
         return page(
             ctx, notice=f"Bevestigingen verwerkt in run {report.run_id}.", done=done, run_id=report.run_id
         )
+
+
+def _text(data: bytes) -> str:
+    """The file as text for the confirm step (sent back as UTF-8, read again the same way)."""
+    decoded = decode(data)
+    return decoded[0] if isinstance(decoded, tuple) else ""
