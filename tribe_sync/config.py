@@ -75,6 +75,8 @@ class CRMSettings(_Section):
     request_count: Literal["auto", "on", "off"] = "auto"
     max_in_flight: int = Field(default=8, ge=1, le=64)
     verify_tls: bool = True
+    # Where a person opens a record in Tribe's web app; `{id}` becomes the record's ID. Empty: no links.
+    record_url: str = ""
 
     @field_validator("request_count", mode="before")
     @classmethod
@@ -82,6 +84,19 @@ class CRMSettings(_Section):
         # Before `auto` existed this was a boolean; a file that still says true/false means on/off.
         if isinstance(value, bool):
             return "on" if value else "off"
+        return value
+
+    def record_link(self, record_id: str | None) -> str | None:
+        """The link to `record_id` in Tribe's web app, or None without `record_url` or an ID."""
+        if not self.record_url or not record_id:
+            return None
+        return self.record_url.replace("{id}", record_id)
+
+    @field_validator("record_url")
+    @classmethod
+    def _record_url(cls, value: str) -> str:
+        if value and (not value.startswith(("http://", "https://")) or "{id}" not in value):
+            raise ValueError("must be an http(s) URL with {id} where the record's ID goes")
         return value
 
     @property

@@ -206,3 +206,24 @@ def test_with_json_a_run_that_cannot_be_done_still_prints_one_document_and_exits
     assert (document["job"], document["today"], document["changes"]) == ("audit", "2026-12-01", [])
     assert document["problems"][0]["code"] == "run_failed"
     assert "127.0.0.1:9" in document["error"]
+
+
+def test_problems_are_named_as_staff_find_them_in_tribe_with_a_link(
+    cli: Cli, tenant: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_CRM__RECORD_URL", "https://app.tribecrm.nl/entity/{id}")
+    result = cli("jobs", "run", "audit", "--today", "2026-12-01", "--dry-run", "--json")
+    assert result.code == 0, result.err
+    problems = json.loads(result.out)["problems"]
+    assert problems
+    for found in problems:
+        assert found["url"] == f"https://app.tribecrm.nl/entity/{found['record_id']}"
+    requests = [p for p in problems if p["entity"] == "request"]
+    assert requests
+    assert all(p["label"].startswith("AD") for p in requests if p["code"] != "invalid_order_number")
+    late = [p for p in problems if p["code"] == "late_forecast"]
+    assert late
+    assert all(p["label"].endswith(p["quarter"]) and p["label"] != p["quarter"] for p in late)
+    human = cli("jobs", "run", "audit", "--today", "2026-12-01", "--dry-run")
+    assert "https://app.tribecrm.nl/entity/" in human.out
+    assert "None" not in human.out

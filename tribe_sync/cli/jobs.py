@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -21,6 +21,8 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.config import Settings
+from tribe_sync.domain.problems import Problem
 from tribe_sync.errors import ConfigError, TribeSyncError
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.plan import Plan
@@ -94,7 +96,7 @@ def run(
                 raise
             report = Report(name, day, dry_run, None, error=str(exc))
     if as_json:
-        emit_json(report.as_json())
+        emit_json(with_links(report.as_json(), context.settings))
     else:
         show(context, report)
     raise typer.Exit(report.exit_code(strict=strict))
@@ -131,7 +133,17 @@ def only_plan_in_future(
     return dry_run
 
 
+def with_links(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Each problem of a `--json` document with the link to its record in Tribe (`crm.record_url`)."""
+    for found in document.get("problems", []):
+        found["url"] = settings.crm.record_link(found.get("record_id"))
+    return document
+
+
 def show(context: AppContext, report: Report) -> None:
+    def link(found: Problem) -> str | None:
+        return context.settings.crm.record_link(found.record_id)
+
     plan = report.plan
     steps = plan.steps if plan else ()
     for step in steps:
@@ -158,8 +170,11 @@ def show(context: AppContext, report: Report) -> None:
         table(
             context,
             f"Problems ({len(report.problems)})",
-            ["problem", "record", "what is wrong"],
-            [(p.code, f"{p.entity} {p.record_id or ''}".strip(), p.message) for p in report.problems],
+            ["problem", "record", "what is wrong", "in Tribe"],
+            [
+                (p.code, p.label or f"{p.entity} {p.record_id or ''}".strip(), p.message, link(p) or "")
+                for p in report.problems
+            ],
         )
     summary = report.summary()
     mode = "dry run, nothing written" if report.dry_run else f"run {report.run_id}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["MESSAGES", "Problem", "ProblemCode", "problem"]
+__all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
 
 
 class ProblemCode(StrEnum):
@@ -167,18 +167,44 @@ class Problem:
     message_nl: str
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def label(self) -> str | None:
+        """What staff can find the record by in Tribe: an order number, an organisation's name (with
+        the quarter for a forecast), a month; None when the record says nothing usable."""
+        context = self.context
+        for key in ("order_number", "month"):
+            if context.get(key):
+                return str(context[key])
+        if context.get("organisation"):
+            quarter = context.get("quarter")
+            return f"{context['organisation']}, {quarter}" if quarter else str(context["organisation"])
+        return None
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "entity": self.entity,
             "record_id": self.record_id,
+            "label": self.label,
             "message": self.message,
             "message_nl": self.message_nl,
             **self.context,
         }
 
     def __str__(self) -> str:
-        return f"{self.entity} {self.record_id or '?'}: {self.message}"
+        what = ENTITY_WORDS.get(self.entity, self.entity)
+        return f"{what} {self.label or self.record_id or '?'}: {self.message}"
+
+
+# How each kind of record is called in what people read.
+ENTITY_WORDS: dict[str, str] = {
+    "request": "request",
+    "organisation": "organisation",
+    "customer": "organisation",
+    "forecast": "forecast of",
+    "accountability": "accountability report for",
+    "delivery_month": "delivery month",
+}
 
 
 def problem(code: ProblemCode | str, entity: str, record_id: str | None, **params: Any) -> Problem:

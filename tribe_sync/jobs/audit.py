@@ -31,8 +31,12 @@ def findings(snapshot: Snapshot, settings: Settings) -> list[Problem]:
         found += validate_request(request, catalogue)
     _, stock_problems = stock_per_request(snapshot.requests, snapshot.reports)
     found += stock_problems
+    names = {o.id: o.name for o in snapshot.organisations.values()}
     for forecast in snapshot.forecasts:
         if not forecast.on_time:
+            named = (
+                {"organisation": names[forecast.organisation_id]} if forecast.organisation_id in names else {}
+            )
             found.append(
                 problem(
                     ProblemCode.LATE_FORECAST,
@@ -41,9 +45,16 @@ def findings(snapshot: Snapshot, settings: Settings) -> list[Problem]:
                     detail=forecast.submitted_on,
                     deadline=forecast.quarter.forecast_deadline,
                     quarter=str(forecast.quarter),
+                    **named,
                 )
             )
     return found
+
+
+def _line(found: Problem, link: str | None) -> str:
+    """One problem for staff, in Dutch: what to look for in Tribe, what is wrong, and the link."""
+    text = f"{found.label or found.record_id or '?'}: {found.message_nl} ({found.code})"
+    return f"{text} {link}" if link else text
 
 
 class Audit:
@@ -66,7 +77,7 @@ class Audit:
         key = keys.audit_task(today, new)
         if key in snapshot.tasks:
             return plan
-        lines = [f"{p.code}: {p.entity} {p.record_id or ''} ({p.message_nl})" for p in new.values()]
+        lines = [_line(p, settings.crm.record_link(p.record_id)) for p in new.values()]
         plan.changes.append(
             task_change(
                 key=key,

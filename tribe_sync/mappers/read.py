@@ -50,8 +50,24 @@ def map_all(
         try:
             mapped.append(mapper(record, schema))
         except Unmappable as bad:
-            problems.append(problem(bad.code, entity, record.id, **bad.params))
+            problems.append(problem(bad.code, entity, record.id, **_naming(record, entity), **bad.params))
     return mapped, problems
+
+
+def _naming(record: Record, entity: str) -> dict[str, str]:
+    """What a person would look the record up by, when the record holds it in a usable shape. Never a
+    contact's name (personal data): only an order number, an organisation's name or a month's code."""
+    value: Any = None
+    if entity == "request":
+        key, value = "order_number", record.get("Number")
+    elif entity == "organisation":
+        organisation = record.get("Organization")
+        key, value = "organisation", organisation.get("Name") if isinstance(organisation, dict) else None
+    elif entity == "delivery_month":
+        key, value = "month", record.get("Code")
+    else:
+        return {}
+    return {key: value.strip()} if isinstance(value, str) and value.strip() else {}
 
 
 def map_requests(
