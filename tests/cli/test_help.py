@@ -36,6 +36,7 @@ def test_shell_completion_can_be_installed(cli: Cli) -> None:
     assert "--show-completion" in result.out
 
 
+@pytest.mark.sandbox
 def test_very_verbose_shows_our_steps_but_not_the_http_library_until_asked(
     cli: Cli, crm_env: RunningSandbox
 ) -> None:

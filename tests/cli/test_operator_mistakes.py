@@ -82,6 +82,7 @@ def test_a_daemon_whose_port_is_taken_says_so_before_running_anything(
     assert not (tmp_path / "journal.db").exists(), "nothing ran before the port was checked"
 
 
+@pytest.mark.sandbox
 def test_a_wrong_token_url_is_named_at_once_not_after_half_a_minute_of_retries(
     cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch, taken_port: int
 ) -> None:
@@ -98,6 +99,7 @@ def test_a_wrong_token_url_is_named_at_once_not_after_half_a_minute_of_retries(
     assert_one_message(result.err)
 
 
+@pytest.mark.sandbox
 def test_a_token_url_that_is_not_a_token_endpoint_is_named(
     cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
