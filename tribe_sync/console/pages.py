@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from apscheduler.triggers.cron import CronTrigger
+
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
 from tribe_sync.console.processor_pages import register_processor
@@ -40,18 +42,28 @@ def register(console: Console) -> None:
             "counts": counts,
         }
 
+    triggers = {
+        name: CronTrigger.from_crontab(console.settings.schedule.cron(name), timezone=console.tz)
+        for name in JOBS
+    }
+
     @console.page("/")
     def overview(ctx: Ctx) -> Page:
         runs = [run_row(r) for r in journal.runs(limit=10)]
         last_per_job: dict[str, dict[str, Any]] = {}
         for row in (run_row(r) for r in journal.runs(limit=RUNS_SHOWN)):
             last_per_job.setdefault(row["job"], row)
+        now = console.services.clock().astimezone(console.tz)
+        next_runs = {name: trigger.get_next_fire_time(None, now) for name, trigger in triggers.items()}
         return Page(
             "overview.html",
             "Overzicht",
             {
                 "runs": runs,
-                "last_per_job": [last_per_job.get(job) or {"job_label": job_label(job)} for job in JOBS],
+                "last_per_job": [
+                    {**(last_per_job.get(job) or {"job_label": job_label(job)}), "next_run": next_runs[job]}
+                    for job in JOBS
+                ],
             },
         )
 
