@@ -13,6 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.console.conftest import ACCOUNT, ConsoleWorld, login, make_world
+from tribe_sync.config import Settings
+from tribe_sync.demo import sandbox_settings
+from tribe_sync.sandbox.server import build_state, start
 from tribe_sync.store.users import Role
 
 T = dt.datetime(2027, 1, 4, 7, 0, tzinfo=dt.UTC)
@@ -20,7 +23,15 @@ T = dt.datetime(2027, 1, 4, 7, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ConsoleWorld, dict[str, str]]]:
-    world = make_world(Path(tmp_path_factory.mktemp("routes")))
+    """A console on a small sandbox tenant, with a run, a hand-off file and a request to show."""
+    folder = Path(tmp_path_factory.mktemp("routes"))
+    with start(build_state(scale="small", seed=5, anchor=T.date())) as sandbox:
+        sandbox.state.fixed_now = T
+        world = make_world(folder, sandbox_settings(Settings(), sandbox, folder))
+        yield from _seed(world)
+
+
+def _seed(world: ConsoleWorld) -> Iterator[tuple[ConsoleWorld, dict[str, str]]]:
     journal = world.services.journal
     run_id = journal.start_run("close-delivery-months", T.date(), T)
     journal.finish_run(run_id, T + dt.timedelta(seconds=3), "ok", {"changes": 0, "problems": 0})
