@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tests.factories import SCHEMA, make_forecast, make_month, make_request, make_snapshot
 from tribe_sync.config import Settings
+from tribe_sync.domain.allocation import HoldReason
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.parties import Processor
 from tribe_sync.domain.statuses import RequestStatus as S
 from tribe_sync.jobs.keys import NOTIFY_PREFIX
 from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus
-from tribe_sync.jobs.progress import ProgressStatuses
+from tribe_sync.jobs.progress import ProgressStatuses, _why_held
 
 JOB = ProgressStatuses()
 DEC = Month(2026, 12)
@@ -140,3 +143,19 @@ def test_the_delivery_date_task_comes_before_the_closing_that_takes_its_request_
     assert isinstance(task, CreateTask)
     assert isinstance(close, MoveStatus)
     assert close.depends_on == (task.key,), "no closing without the contact person's task"
+
+
+@pytest.mark.parametrize(
+    ("reason", "left", "expected"),
+    [
+        (HoldReason.CAP, -15, "none of the organisation's quarterly forecast left, 11 asked"),
+        (HoldReason.CAPACITY, 4, "only 4 of the month's capacity left, 11 asked"),
+        (HoldReason.NO_FORECAST, None, "no valid forecast for the quarter"),
+    ],
+)
+def test_a_held_request_says_why_in_words_never_a_negative_count(
+    reason: HoldReason, left: int | None, expected: str
+) -> None:
+    text = _why_held(reason, left, 11)
+    assert text.startswith(expected)
+    assert "-" not in text

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tribe_sync.config import Settings
-from tribe_sync.domain.allocation import NoForecastPolicy, allocate
+from tribe_sync.domain.allocation import HoldReason, NoForecastPolicy, allocate
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.forecasts import effective_forecasts
 from tribe_sync.domain.months import DeliveryMonth
@@ -131,14 +131,13 @@ class _Draft:
             self.move(request, S.PROCESSING, Step.ALLOCATION, reason, month=record if carried else None)
         held = self.plan.held
         for item in result.held:
-            left = "" if item.left is None else f" ({item.left} left, {item.needed} asked)"
             held.append(
                 Notice(
                     item.reason.value,
                     Step.ALLOCATION,
                     item.request.id,
                     str(item.request.number),
-                    f"round {item.round}: stays waiting: {item.reason.value}{left}",
+                    f"round {item.round}: stays waiting: {_why_held(item.reason, item.left, item.needed)}",
                 )
             )
         for item in result.not_chosen:
@@ -293,3 +292,13 @@ class _Draft:
     def name_of(self, organisation_id: str) -> str:
         organisation = self.snapshot.organisations.get(organisation_id)
         return organisation.name if organisation else organisation_id
+
+
+def _why_held(reason: HoldReason, left: int | None, needed: int) -> str:
+    """Why a request stays waiting, in words: never a negative count, never an enum's name."""
+    room = "none" if left is None or left <= 0 else f"only {left}"
+    if reason is HoldReason.CAPACITY:
+        return f"{room} of the month's capacity left, {needed} asked"
+    if reason is HoldReason.CAP:
+        return f"{room} of the organisation's quarterly forecast left, {needed} asked"
+    return "no valid forecast for the quarter, and programme.no_forecast_policy is hold"
