@@ -2,7 +2,7 @@
 
 Read once, at the composition root (the CLI callback or the daemon's start), and passed down; library
 code never looks at the environment. Every default here is the *embedded default*: the local sandbox
-CRM, a SQLite journal in `.tribe_sync/`, and the tenant mapping of TENANT.md, so that a tenant with
+CRM, a SQLite journal in `.tribe_sync/`, and the tenant mapping of docs/tenant.md, so that a tenant with
 those names works without any `[tenant]` section. `config.example.toml` documents every key; a test
 keeps the two equal.
 """
@@ -230,7 +230,7 @@ class TaskPhaseCodes(_Section):
 
 
 class TenantSettings(_Section):
-    """The default mapping of TENANT.md; every name can be replaced for another environment."""
+    """The default mapping of docs/tenant.md; every name can be replaced for another environment."""
 
     sets: SetNames = SetNames()
     request: RequestFields = RequestFields()
@@ -258,7 +258,7 @@ HolidayRule = Literal[
 
 
 class ProgrammeSettings(_Section):
-    """The programme's decisions (DOMAIN.md): every number a default, none buried in code."""
+    """The programme's decisions (docs/programme.md): every number a default, none buried in code."""
 
     timezone: str = "Europe/Amsterdam"
     default_capacity: int | None = Field(default=500, ge=0)

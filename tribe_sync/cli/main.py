@@ -1,6 +1,6 @@
 """`tribe-sync`: composes the command groups; maps errors to exit codes at the edge only.
 
-Exit codes (ARCHITECTURE.md): 0 done (known bad records are reported, not failures; `--strict` makes
+Exit codes (docs/design.md): 0 done (known bad records are reported, not failures; `--strict` makes
 them 1), 1 a change failed or the run could not be done, 2 usage or configuration error, 3 a plan was
 refused. The rule for a run lives in one place, `jobs.executor.Report.exit_code`.
 """

@@ -85,7 +85,7 @@ def list_months(ctx: typer.Context, as_json: Json = False) -> None:
 def _closed_by_names(services: Services, rows: list[MonthRow]) -> dict[Month, str]:
     """Who closed each staff-closed month, by the name given to `months close --by`.
 
-    The CRM's closed-by field says only `staff` (the portal and the closing job read it, TENANT.md);
+    The CRM's closed-by field says only `staff` (the portal and the closing job read it, docs/tenant.md);
     the name lives in the journal's audit trail, under the change key of the staff close."""
     journal = services.existing_journal()
     if journal is None:

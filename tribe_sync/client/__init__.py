@@ -1,4 +1,4 @@
-"""Tribe CRM's OData API, as Tribe behaves (TENANT.md section 1).
+"""Tribe CRM's OData API, as Tribe behaves (docs/tenant.md section 1).
 
 The query builder and wire types are pure and imported eagerly; `TribeClient` (httpx) only on first
 use, so that the pure layers (`mappers/`) can use the former without loading any I/O machinery.

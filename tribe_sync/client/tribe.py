@@ -1,6 +1,6 @@
 """The typed Tribe CRM client: read across pages, read one, count, create, update, `$metadata`.
 
-Deliberately absent: delete. `tribe_sync` never deletes programme data (TENANT.md section 3).
+Deliberately absent: delete. `tribe_sync` never deletes programme data (docs/tenant.md section 3).
 """
 
 from __future__ import annotations

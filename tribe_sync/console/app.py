@@ -46,7 +46,7 @@ __all__ = ["NAVIGATION", "Console", "Ctx", "Page", "create_app"]
 
 log = logging.getLogger("tribe_sync.console")
 
-# (path, label): the navigation of ARCHITECTURE.md, in its order, plus the processor's page.
+# (path, label): the navigation staff know (README, The staff console), in order, plus the Verwerker page.
 NAVIGATION = (
     ("/", "Overzicht"),
     ("/leveringsmaanden", "Leveringsmaanden"),

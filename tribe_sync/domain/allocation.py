@@ -1,4 +1,4 @@
-"""Allocation in fair rounds (DOMAIN.md section 3, "Decision (allocation, fairness)").
+"""Allocation in fair rounds (docs/programme.md section 3, "Decision (allocation, fairness)").
 
 A pure function of the data: the rounds always start from the month's full capacity and include the
 requests already allocated in the month as if none were, so that an interrupted run, rerun, ends

@@ -42,7 +42,7 @@ class CloseReason(StrEnum):
 def close_reason(
     month: Month, capacity: int | None, requested: int, today: dt.date, *, threshold: float, lead_days: int
 ) -> CloseReason | None:
-    """Why an open month should close today, or None (DOMAIN.md section 4)."""
+    """Why an open month should close today, or None (docs/programme.md section 4)."""
     if month.last_day < today:
         return CloseReason.PAST
     if month.first_day <= today:

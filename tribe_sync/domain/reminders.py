@@ -1,4 +1,4 @@
-"""Which reminders are due (DOMAIN.md sections 5-6): pure functions of the data and the date.
+"""Which reminders are due (docs/programme.md sections 5-6): pure functions of the data and the date.
 
 Level-triggered: each answers "what should exist by today", so a run that was missed is made up for
 by the next one, and keys (organisation, quarter, kind) keep each reminder to one.

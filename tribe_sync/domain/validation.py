@@ -1,4 +1,4 @@
-"""Request validation (DOMAIN.md section 2). Every failure is a `Problem`; nothing raises."""
+"""Request validation (docs/programme.md section 2). Every failure is a `Problem`; nothing raises."""
 
 from __future__ import annotations
 

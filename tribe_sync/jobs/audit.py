@@ -24,7 +24,7 @@ __all__ = ["Audit", "findings"]
 
 
 def findings(snapshot: Snapshot, settings: Settings) -> list[Problem]:
-    """Everything wrong with the data: what does not map, and what breaks a rule of DOMAIN.md."""
+    """Everything wrong with the data: what does not map, and what breaks a rule of docs/programme.md."""
     found = list(snapshot.problems)
     catalogue = snapshot.catalogue(settings.tenant.adult_age_groups)
     for request in snapshot.requests:

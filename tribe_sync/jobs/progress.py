@@ -1,4 +1,4 @@
-"""`progress-statuses`: allocation, hand-off, confirmation, delivery (DOMAIN.md section 3).
+"""`progress-statuses`: allocation, hand-off, confirmation, delivery (docs/programme.md section 3).
 
 Four steps, planned in order from one snapshot. Each step sees the statuses the steps before it will
 write, so a request allocated today is handed off in the same run; no status is ever skipped.

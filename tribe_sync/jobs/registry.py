@@ -1,4 +1,4 @@
-"""Every job by its public name (ARCHITECTURE.md: the names are part of the CLI contract)."""
+"""Every job by its public name (the names are part of the CLI contract: README, docs/programme.md)."""
 
 from __future__ import annotations
 

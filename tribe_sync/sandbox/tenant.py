@@ -1,6 +1,6 @@
 """The foundation's Tribe tenant as the sandbox holds it: sets, properties and navigations.
 
-Written out from TENANT.md, deliberately not derived from `tribe_sync.config`.
+Written out from docs/tenant.md, deliberately not derived from `tribe_sync.config`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["COMMON", "SETS", "EntitySet", "Nav", "csdl"]
 
-# Custom types and fields, by UUID (TENANT.md sections 2-3).
+# Custom types and fields, by UUID (docs/tenant.md sections 2-3).
 MONTH = "_03c472ca__4495__48b4__b8d8__89d2b47a5c1d"
 AGE_GROUP = "ac9130f4__547c__47d3__8e3a__655f20731ab2"
 TARGET_GROUP = "ca3ab343__ac33__4b68__be9b__f77c6519a9d5"
