@@ -84,3 +84,52 @@ def test_width_one_is_plain_order() -> None:
         2,
     ]
     assert seen == [3, 1, 2]
+
+
+def test_an_item_waits_for_the_items_of_other_lanes_it_names_however_slow() -> None:
+    done: list[str] = []
+    lock = threading.Lock()
+    # (key, lane, waits for): the hand-off file first, then the statuses that depend on it
+    items = [("file", "file", ()), ("r1", "r1", ("file",)), ("r2", "r2", ("file",)), ("r3", "r3", ())]
+
+    def work(item: tuple[str, str, tuple[str, ...]]) -> str:
+        if item[0] == "file":
+            time.sleep(0.05)
+        with lock:
+            done.append(item[0])
+        return item[0]
+
+    results = run_in_lanes(
+        items,
+        lambda item: item[1],
+        work,
+        width=4,
+        key_of=lambda item: item[0],
+        waits_for=lambda item: item[2],
+    )
+
+    assert results == ["file", "r1", "r2", "r3"]
+    assert done.index("file") < done.index("r1")
+    assert done.index("file") < done.index("r2")
+    assert done[0] == "r3", "what waits for nothing went ahead"
+
+
+def test_what_waits_for_a_failed_item_never_starts() -> None:
+    started: list[str] = []
+
+    def work(item: str) -> str:
+        started.append(item)
+        if item == "effect":
+            raise RuntimeError("crashed")
+        return item
+
+    with pytest.raises(RuntimeError):
+        run_in_lanes(
+            ["effect", "transition"],
+            lambda item: item,
+            work,
+            width=4,
+            key_of=lambda item: item,
+            waits_for=lambda item: ("effect",) if item == "transition" else (),
+        )
+    assert started == ["effect"]

@@ -1,19 +1,20 @@
-"""Independent work side by side, dependent work in order: lanes.
+"""Independent work side by side, dependent work in order: lanes, and waits across them.
 
 Each item names its lane; the items of one lane run one after another in the order given, and
-different lanes run at the same time, at most `width` at once. The executor uses it for writes: a
-record's own writes (and an effect before the transition that depends on it) share a lane, so they
-keep their order, while writes to different records are in flight together.
+different lanes run at the same time, at most `width` at once. An item may also wait for items of
+other lanes (`waits_for`, by key): it starts only once those, if they are in the batch and come
+before it, have ended. The executor uses it for writes: a record's own writes share a lane, and a
+transition waits for the effect it depends on (a task, a hand-off file), while writes to different
+records are in flight together. With `width` 1 it is plain order.
 
-Stopping is checked before each item starts: once `stop()` says so, nothing new starts, what is under
-way ends, and `stopped` is raised. An exception from an item (other than the ones `work` turns into
-results itself) ends the run the same way: nothing new starts and it is raised once the others end.
+Stopping is checked before each item starts: once `stop()` names a reason, nothing new starts, what
+is under way ends, and the reason is raised. An exception from an item ends the run the same way.
+Results come back in the order of the items, whatever order they finished in.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
@@ -30,47 +31,75 @@ def run_in_lanes(
     *,
     width: int,
     stop: Callable[[], BaseException | None] = lambda: None,
+    key_of: Callable[[T], Hashable] | None = None,
+    waits_for: Callable[[T], Collection[Hashable]] = lambda _item: (),
 ) -> list[R]:
-    """`work(item)` for every item, lanes side by side; the results in the order of `items`.
-
-    `stop()` returns the exception to end the run with (e.g. `InterruptedRun`) or None to go on.
-    """
+    """`work(item)` for every item; see the module docstring. `stop()` returns the exception to end
+    the run with (e.g. `InterruptedRun`), or None to go on."""
     if width <= 1:
-        results = []
+        in_order = []
         for item in items:
             if (reason := stop()) is not None:
                 raise reason
-            results.append(work(item))
-        return results
-    lanes: dict[Hashable, list[int]] = {}
+            in_order.append(work(item))
+        return in_order
+    waiting = _predecessors(items, lane_of, key_of, waits_for)
+    followers: dict[int, list[int]] = {}
+    for index, before in enumerate(waiting):
+        for earlier in before:
+            followers.setdefault(earlier, []).append(index)
+    ready = [index for index, before in enumerate(waiting) if not before]
+    results: dict[int, R] = {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(width, thread_name_prefix="tribe-write") as pool:
+        running: dict[Future[R], int] = {}
+        while ready or running:
+            while ready and len(running) < width and failure is None:
+                if (reason := stop()) is not None:
+                    failure = reason
+                    break
+                index = ready.pop(0)
+                running[pool.submit(work, items[index])] = index
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=running.__getitem__):
+                index = running.pop(future)
+                error = future.exception()
+                if error is not None:
+                    failure = failure or error
+                    continue
+                results[index] = future.result()
+                for follower in followers.get(index, ()):
+                    waiting[follower].discard(index)
+                    if not waiting[follower]:
+                        ready.append(follower)
+            ready.sort()
+    if failure is not None:
+        raise failure
+    return [results[index] for index in range(len(items))]
+
+
+def _predecessors(
+    items: Sequence[T],
+    lane_of: Callable[[T], Hashable],
+    key_of: Callable[[T], Hashable] | None,
+    waits_for: Callable[[T], Collection[Hashable]],
+) -> list[set[int]]:
+    """For each item, the earlier items it must wait for: its lane's previous one and its waits."""
+    last_in_lane: dict[Hashable, int] = {}
+    index_of_key: dict[Hashable, int] = {}
+    waiting: list[set[int]] = []
     for index, item in enumerate(items):
-        lanes.setdefault(lane_of(item), []).append(index)
-    results_by_index: dict[int, R] = {}
-    failure: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run_lane(indexes: list[int]) -> None:
-        for index in indexes:
-            with lock:
-                if failure:
-                    return
-                reason = stop()
-                if reason is not None:
-                    failure.append(reason)
-                    return
-            try:
-                result = work(items[index])
-            except BaseException as exc:
-                with lock:
-                    failure.append(exc)
-                return
-            with lock:
-                results_by_index[index] = result
-
-    with ThreadPoolExecutor(min(width, len(lanes)) or 1, thread_name_prefix="tribe-write") as pool:
-        pending: set[Future[None]] = {pool.submit(run_lane, indexes) for indexes in lanes.values()}
-        while pending:
-            _done, pending = wait(pending, return_when=FIRST_COMPLETED)
-    if failure:
-        raise failure[0]
-    return [results_by_index[index] for index in range(len(items))]
+        before: set[int] = set()
+        lane = lane_of(item)
+        if lane in last_in_lane:
+            before.add(last_in_lane[lane])
+        last_in_lane[lane] = index
+        for key in waits_for(item):
+            if key in index_of_key:
+                before.add(index_of_key[key])
+        if key_of is not None:
+            index_of_key[key_of(item)] = index
+        waiting.append(before)
+    return waiting
