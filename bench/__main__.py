@@ -33,6 +33,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tribe_sync.store.journal import open_journal
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 EXE = Path(sys.executable).parent / "tribe-sync"
@@ -234,6 +236,9 @@ def shared(scales: list[str], latency_ms: int, rate_limit: int) -> list[dict[str
                 if store is None:
                     print("shared: skipped, it needs PostgreSQL")
                     return rows
+                open_journal(store).close()  # the schema made once, not raced for by the pair
+                for job in ("snapshot", "audit"):
+                    (Path(folder) / job).mkdir()
                 started = time.perf_counter()
                 pair = [
                     subprocess.Popen(
