@@ -121,6 +121,7 @@ class TribeClient:
         self.count_support = count_support or CountSupport(request_count)
         self._pool: ThreadPoolExecutor | None = None  # page fetches: leaves that never wait on others
         self._readers: ThreadPoolExecutor | None = None  # whole reads, which wait on page fetches
+        self._ahead = threading.BoundedSemaphore(2 * self.max_in_flight)  # pages fetched, not yet read
         self._pool_lock = threading.Lock()
 
     @property
@@ -274,13 +275,25 @@ class TribeClient:
 
         A page shorter than asked for (Tribe may cap pages) before the end means the pages planned
         after it start at the wrong place: they are dropped and planned again from where it ended.
+        Pages fetched ahead hold a place in `_ahead`, shared by every read of the client, so that
+        reads side by side never hold more than twice `max_in_flight` pages between them.
         """
         depth = self.max_in_flight if known_total else min(2, self.max_in_flight)
         pending: deque[tuple[int, int, Future[dict[str, Any]]]] = deque()
         planned = skip
+
+        def drop_pending() -> None:
+            for _at, _want, dropped in pending:
+                dropped.cancel()
+                self._ahead.release()
+            pending.clear()
+
         try:
             while True:
                 while len(pending) < depth and (end is None or planned < end):
+                    # The next page to read is always fetched; pages beyond it only while places last.
+                    if not self._ahead.acquire(blocking=not pending):
+                        break
                     want = self.page_size if end is None else min(self.page_size, end - planned)
                     url = self._url(entity_set, query.with_(top=want, skip=planned))
                     pending.append((planned, want, self._submit(url, entity_set)))
@@ -288,7 +301,10 @@ class TribeClient:
                 if not pending:
                     return
                 at, want, future = pending.popleft()
-                body = future.result()
+                try:
+                    body = future.result()
+                finally:
+                    self._ahead.release()
                 rows = _rows(body, entity_set, "")
                 if end is not None:
                     rows = rows[: end - at]  # a server that ignores `$top` gives no more than asked
@@ -298,13 +314,10 @@ class TribeClient:
                 if not rows or (end is not None and reached >= end):
                     return
                 if len(rows) < want:
-                    for _at, _want, dropped in pending:
-                        dropped.cancel()
-                    pending.clear()
+                    drop_pending()
                     planned = reached
         finally:
-            for _at, _want, left in pending:
-                left.cancel()
+            drop_pending()
 
     def side_by_side(self, readers: Mapping[str, Callable[[], T]]) -> dict[str, T]:
         """Run independent reads (each consuming `iter_records`) at once, on threads kept for that.
