@@ -9,6 +9,10 @@ per change, interruption, and the exit code.
   and the months it changes are read again; a task's `ImportId` is looked up in the CRM right before
   it is created. Something a person changed meanwhile is skipped and reported, never forced.
 - **Dependencies.** A change runs only if every change it `depends_on` was applied or done already.
+- **Side by side.** Up to `crm.max_in_flight` writes of a step are in flight together
+  (`tribe_sync.lanes`): a record's own changes stay in plan order, a change waits for those it
+  depends on (an effect before the transition, the hand-off file before its statuses), and the
+  journal takes one writer at a time. The report lists outcomes in plan order all the same.
 - **Hand-offs.** Stage the file (synced), journal its rows, publish it (rename), journal them done.
   A rerun finishes what it finds: a journalled staged file is published, an unjournalled one removed.
 - **Failures.** A failed write is an outcome (exit 1), the rest of the run goes on. Whatever a planner
@@ -48,6 +52,7 @@ from tribe_sync.jobs.plan import (
 )
 from tribe_sync.jobs.ports import CRM, JournalPort, Outbox
 from tribe_sync.jobs.snapshot import Snapshot
+from tribe_sync.lanes import run_in_lanes
 from tribe_sync.mappers.schema import TenantSchema
 
 __all__ = ["ChangeOutcome", "ClaimKeeper", "ClaimLost", "Executor", "Job", "Report", "RunOutcome"]
@@ -392,6 +397,9 @@ class _Apply:
     months: dict[Month, DeliveryMonth] = field(default_factory=dict)
     tasks_checked: dict[str, bool] = field(default_factory=dict)
     done: dict[str, Outcome] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _local: threading.local = field(default_factory=threading.local)
+    _held: dict[int, list[ChangeOutcome | Problem]] = field(default_factory=dict)
 
     def run(self) -> None:
         plan = self.report.plan
@@ -415,6 +423,9 @@ class _Apply:
         self.keeper.check()
 
     def step(self, step: Step, changes: list[Change]) -> None:
+        """One step's changes, up to `crm.max_in_flight` writes in flight: a record's own changes in
+        plan order (one lane per record), and a change only once those it `depends_on` have ended.
+        Outcomes and problems are reported in plan order whatever order the writes end in."""
         self.checkpoint()
         ids = [c.request_id for c in changes if isinstance(c, MoveStatus | RecordConfirmation)]
         ids += [row.request_id for c in changes if isinstance(c, HandOff) for row in c.rows]
@@ -422,18 +433,48 @@ class _Apply:
         if any(isinstance(c, CreateMonth | SetMonth) for c in changes):
             self.months = self.ex.crm.current_months()
         pending_tasks = [c.key for c in changes if isinstance(c, CreateTask)]
-        for change in changes:
+        width = self.ex.settings.crm.max_in_flight
+        if width > 1:
+            # Writes overlap below, so every task of the step is looked up first (the same reads).
+            for start in range(0, len(pending_tasks), _TASK_CHECK_CHUNK):
+                self.check_tasks(pending_tasks[start:])
+        position = {id(change): n for n, change in enumerate(changes)}
+
+        def one(change: Change) -> None:
+            self._local.position = position[id(change)]
+            try:
+                waiting = [k for k in change.depends_on if self.done.get(k) not in _SUCCEEDED]
+                if waiting:
+                    self.outcome(
+                        change, Outcome.SKIPPED, f"waits for {', '.join(waiting)}, which did not succeed"
+                    )
+                else:
+                    if isinstance(change, CreateTask) and change.key not in self.tasks_checked:
+                        self.check_tasks(pending_tasks[pending_tasks.index(change.key) :])
+                    self.apply(change)
+                self.progress(1)
+            finally:
+                self._local.position = None
+
+        try:
+            run_in_lanes(
+                changes,
+                _lane,
+                one,
+                width=width,
+                stop=self.stop_reason,
+                key_of=lambda change: change.key,
+                waits_for=lambda change: change.depends_on,
+            )
+        finally:
+            self.flush()
+
+    def stop_reason(self) -> InterruptedRun | None:
+        try:
             self.checkpoint()
-            waiting = [k for k in change.depends_on if self.done.get(k) not in _SUCCEEDED]
-            if waiting:
-                self.outcome(
-                    change, Outcome.SKIPPED, f"waits for {', '.join(waiting)}, which did not succeed"
-                )
-            else:
-                if isinstance(change, CreateTask) and change.key not in self.tasks_checked:
-                    self.check_tasks(pending_tasks[pending_tasks.index(change.key) :])
-                self.apply(change)
-            self.progress(1)
+        except InterruptedRun as reason:
+            return reason
+        return None
 
     def check_tasks(self, upcoming: list[str]) -> None:
         chunk = [k for k in upcoming if k not in self.tasks_checked][:_TASK_CHECK_CHUNK]
@@ -442,10 +483,32 @@ class _Apply:
 
     def outcome(self, change: Change, status: Outcome, detail: str = "") -> None:
         self.done[change.key] = status
-        self.report.outcomes.append(ChangeOutcome(change, status, detail))
+        self.report_later(ChangeOutcome(change, status, detail))
 
     def problem(self, found: Problem) -> None:
-        self.report.problems.append(found)
+        self.report_later(found)
+
+    def report_later(self, entry: ChangeOutcome | Problem) -> None:
+        """Kept per change while a step's writes are under way, so the report follows the plan."""
+        position = getattr(self._local, "position", None)
+        if position is None:
+            self._add(entry)
+            return
+        with self._lock:
+            self._held.setdefault(position, []).append(entry)
+
+    def flush(self) -> None:
+        with self._lock:
+            held, self._held = self._held, {}
+        for position in sorted(held):
+            for entry in held[position]:
+                self._add(entry)
+
+    def _add(self, entry: ChangeOutcome | Problem) -> None:
+        if isinstance(entry, ChangeOutcome):
+            self.report.outcomes.append(entry)
+        else:
+            self.report.problems.append(entry)
 
     def apply(self, change: Change) -> None:
         try:
@@ -460,7 +523,8 @@ class _Apply:
             elif isinstance(change, CreateTask):
                 self.create_task(change)
             else:
-                self.hand_off(change)
+                with self._lock:  # the outbox and the journal's hand-off keys: one file at a time
+                    self.hand_off(change)
         except CRMError as exc:
             self.problem(
                 problem(
@@ -548,7 +612,8 @@ class _Apply:
         self.outcome(change, Outcome.APPLIED)
 
     def create_task(self, change: CreateTask) -> None:
-        state = self.journal.state_of(change.key)
+        with self._lock:
+            state = self.journal.state_of(change.key)
         if state is not None and state[0] == "done":
             self.outcome(change, Outcome.DONE_ALREADY, "created by an earlier run")
             return
@@ -619,6 +684,10 @@ class _Apply:
 
     def record(self, change: Change, *, target_id: str | None = None, note: str = "") -> None:
         """Journal the change key and its audit line (who, what, before, after, why)."""
+        with self._lock:  # one writer at a time: the journal is one connection (SQLite) or one pool
+            self._record(change, target_id=target_id, note=note)
+
+    def _record(self, change: Change, *, target_id: str | None, note: str) -> None:
         at = self.ex.clock()
         self.journal.mark(self.run_id, change.key, at)
         if isinstance(change, CreateTask) and change.marks:
@@ -638,6 +707,17 @@ class _Apply:
 
 
 _SUCCEEDED = (Outcome.APPLIED, Outcome.DONE_ALREADY)
+
+
+def _lane(change: Change) -> tuple[str, object]:
+    """Changes to one record share a lane (kept in plan order); other lanes run side by side."""
+    if isinstance(change, MoveStatus | RecordConfirmation):
+        return ("request", change.request_id)
+    if isinstance(change, CreateMonth | SetMonth):
+        return ("month", change.month)
+    if isinstance(change, HandOff):
+        return ("hand-off", "")
+    return ("task", change.key)
 
 
 def _target(change: Change) -> str | None:
