@@ -88,18 +88,78 @@ def section(document: dict[str, Any]) -> str:
     growth = document.get("scaling") or []
     if growth:
         lines += [
-            "Growth with the data (a full snapshot read, 30 ms latency, no rate limit):",
+            "Growth with the data (a full snapshot read, 30 ms latency, no rate limit; CPU is the "
+            "process's, every thread counted):",
             "",
-            "| data | records | calls | seconds | seconds per 1000 records |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| data | records | calls | seconds | seconds per 1000 records | CPU ms per 1000 records "
+            "| peak RSS |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         lines += [
             f"| {g['factor']}x | {g['records_read']:,} | {g['calls']:,} | {g['wall_s']:.0f} "
-            f"| {g['seconds_per_1000_records']:.2f} |"
+            f"| {g['seconds_per_1000_records']:.2f} | {_cpu(g)} | {g['peak_rss_mb']:.0f} MB |"
             for g in growth
         ]
         lines.append("")
+    lines += _latency(document.get("latency") or [])
+    lines += _shared(document.get("shared") or [])
     return "\n".join(lines)
+
+
+def _cpu(row: dict[str, Any]) -> str:
+    value = row.get("cpu_ms_per_1000_records")
+    return f"{value:.0f}" if isinstance(value, int | float) else "-"
+
+
+def _latency(rows: list[dict[str, Any]]) -> list[str]:
+    """Wall time against the floor at 250 ms a call: before (one call at a time) and after."""
+    if not rows:
+        return []
+    by_job: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        by_job.setdefault(row["job"], {})[row.get("variant", "after")] = row
+    latency = rows[0]["latency_ms"]
+    lines = [
+        f"At {latency} ms a call (realistic scale; the floor is the calls' summed latency divided by the "
+        "calls in flight, plus the CPU time the run spends):",
+        "",
+        "| job | calls before | wall before | calls after | in flight | floor after | wall after "
+        "| wall / floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for job, variants in by_job.items():
+        before, after = variants.get("before"), variants.get("after")
+        lines.append(
+            f"| {job} | {_field(before, 'calls')} | {_seconds(before, 'wall_s')} "
+            f"| {_field(after, 'calls')} | {_field(after, 'max_in_flight')} | {_seconds(after, 'floor_s')} "
+            f"| {_seconds(after, 'wall_s')} | {_field(after, 'wall_to_floor')} |"
+        )
+    return [*lines, ""]
+
+
+def _field(row: dict[str, Any] | None, name: str) -> str:
+    return "-" if row is None else str(row[name])
+
+
+def _seconds(row: dict[str, Any] | None, name: str) -> str:
+    return "-" if row is None else f"{row[name]:.1f} s"
+
+
+def _shared(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    lines = [
+        "Two processes at once on one budget through PostgreSQL, Tribe's 1000 calls a minute enforced by "
+        "the sandbox (a 429 is one we caused):",
+        "",
+        "| scale | run | calls | 429s | seconds |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {r['scale']} | {r['job']} | {r['calls']:,} | {r['status_429']} | {r['wall_s']:.0f} |"
+        for r in rows
+    ]
+    return [*lines, ""]
 
 
 def main() -> None:
