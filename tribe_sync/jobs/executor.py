@@ -434,10 +434,10 @@ class _Apply:
             self.months = self.ex.crm.current_months()
         pending_tasks = [c.key for c in changes if isinstance(c, CreateTask)]
         width = self.ex.settings.crm.max_in_flight
-        if width > 1:
+        if width > 1 and pending_tasks:
             # Writes overlap below, so every task of the step is looked up first (the same reads).
-            for start in range(0, len(pending_tasks), _TASK_CHECK_CHUNK):
-                self.check_tasks(pending_tasks[start:])
+            existing = self.ex.crm.existing_tasks(pending_tasks)
+            self.tasks_checked.update({k: k in existing for k in pending_tasks})
         position = {id(change): n for n, change in enumerate(changes)}
 
         def one(change: Change) -> None:
@@ -471,7 +471,8 @@ class _Apply:
 
     def stop_reason(self) -> InterruptedRun | None:
         try:
-            self.checkpoint()
+            with self._lock:  # renewing the claim writes to the journal, as the writers do
+                self.checkpoint()
         except InterruptedRun as reason:
             return reason
         return None
