@@ -13,13 +13,14 @@ from pathlib import Path
 
 from tests.fakes import NOW, CrashSwitch, InMemoryCRM, memory_journal, tenant_snapshot
 from tribe_sync.config import Settings
+from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_confirmations
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.jobs.executor import Executor, Report
 from tribe_sync.jobs.handoff import DirectoryOutbox
 from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus, Plan, RecordConfirmation, Step
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.snapshot import Snapshot
-from tribe_sync.jobs.staff import PROGRESS_JOB, Confirmation, plan_confirmations
+from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal
 
@@ -88,15 +89,16 @@ def run(crm: SlowCRM, outbox: Path, width: int) -> list[Report]:
     journal = memory_journal()
     apply = executor(crm, outbox, width, journal)
     held = sorted(
-        (r for r in crm.requests.values() if r.status.name == "AT_PROCESSOR"), key=lambda r: r.number
+        (r for r in crm.requests.values() if r.status is RequestStatus.AT_PROCESSOR), key=lambda r: r.number
     )[:6]
-    rows = [
-        Confirmation(n, str(r.number), TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=1))
+    rows = tuple(
+        ConfirmationLine(n, str(r.number), TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=1))
         for n, r in enumerate(held, start=2)
-    ]
-    confirm = plan_confirmations(rows, crm.requests_by_number([r.order_number for r in rows]), TODAY, "c.csv")
+    )
+    found = crm.requests_by_number([row.order_number for row in rows])
+    confirm = confirmation_plan(check_confirmations(ParsedFile("utf-8", ";", rows), found), TODAY, "c.csv")
     reports = [
-        apply.apply(confirm.plan, actor="processor-import:c.csv", claim=f"job:{PROGRESS_JOB}"),
+        apply.apply(confirm, actor="processor-import:c.csv", claim=f"job:{PROGRESS_JOB}"),
         apply.run_job(JOBS["progress-statuses"], TODAY),
     ]
     journal.close()
