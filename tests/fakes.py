@@ -25,6 +25,7 @@ import httpx
 
 from tribe_sync.client.tribe import TribeClient
 from tribe_sync.config import Settings
+from tribe_sync.domain.accountability import AccountabilityReport
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import ClosedBy, DeliveryMonth
 from tribe_sync.domain.requests import Request
@@ -91,6 +92,7 @@ class InMemoryCRM:
         self.months: dict[Month, DeliveryMonth] = dict(seed.months)
         self.tasks: dict[str, CreateTask] = {}  # by ImportId
         self.task_ids: dict[str, str] = dict(seed.tasks)
+        self.reports: list[AccountabilityReport] = list(seed.reports)
         self.switch = switch or CrashSwitch()
         self.writes: list[str] = []
         self.created: Counter[str] = Counter()
@@ -103,6 +105,7 @@ class InMemoryCRM:
         twin = InMemoryCRM(self.seed)
         twin.requests, twin.months = dict(self.requests), dict(self.months)
         twin.tasks, twin.task_ids, twin.created = dict(self.tasks), dict(self.task_ids), Counter(self.created)
+        twin.reports = list(self.reports)
         twin._next_id = self._next_id
         return twin
 
@@ -123,7 +126,7 @@ class InMemoryCRM:
         if "forecasts" in parts:
             snap.forecasts = list(seed.forecasts)
         if "reports" in parts:
-            snap.reports = list(seed.reports)
+            snap.reports = list(self.reports)
         if "reference" in parts:
             snap.products, snap.processors = dict(seed.products), dict(seed.processors)
             snap.phase_ids, snap.task_phase_ids = dict(seed.phase_ids), dict(seed.task_phase_ids)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -41,45 +40,6 @@ def report(env: Env, org: str, on: dt.date) -> None:
         {t.A_REQUEST: {"ID": request["ID"]}, t.A_HANDED_OUT: 1},
         dt.datetime.combine(on, dt.time(9), dt.UTC),
     )
-
-
-def test_every_day_of_a_quarter_gives_one_reminder_one_follow_up_and_one_staff_task_per_silent_organisation(
-    tmp_path: Path,
-) -> None:
-    for env in make_env(tmp_path, seed=8):
-        day = QUARTER_START
-        reporter = None
-        while day <= QUARTER_END:
-            env.sandbox.state.fixed_now = dt.datetime.combine(day, dt.time(7), dt.UTC)
-            services = Services(
-                env.services.settings, clock=lambda d=day: dt.datetime.combine(d, dt.time(7), dt.UTC)
-            )
-            services.executor().run_job(REMINDERS, day)
-            services.close()
-            if day == dt.date(2027, 1, 4):
-                first = our_tasks(env, "reminder/accountability/2027-Q1/first/")
-                reporter = first[0]["Relationship"]
-                report(env, reporter, dt.date(2027, 1, 6))  # this one answers within the first week
-            if day == dt.date(2027, 2, 15):
-                Path(
-                    env.services.settings.store.url.removeprefix("sqlite:///")
-                ).unlink()  # the journal is lost
-            day += dt.timedelta(days=1)
-
-        kinds = Counter(
-            str(r["ImportId"]).split("/")[3] for r in our_tasks(env, "reminder/accountability/2027-Q1/")
-        )
-        per_org = Counter(
-            (str(r["ImportId"]).split("/")[3], r["Relationship"])
-            for r in our_tasks(env, "reminder/accountability/2027-Q1/")
-        )
-        assert set(per_org.values()) == {1}, "never two tasks of one kind for one organisation"
-        assert kinds["first"] > 1
-        assert kinds["followup"] == kinds["staff"] == kinds["first"] - 1, (
-            "all silent but the one that reported"
-        )
-        assert ("followup", reporter) not in per_org
-        assert ("first", reporter) in per_org
 
 
 def test_tasks_carry_the_organisation_the_contact_and_for_staff_the_assignee(tmp_path: Path) -> None:
