@@ -6,6 +6,7 @@ given by the caller (time is injected); the journal never reads the clock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
@@ -58,12 +59,15 @@ class Journal:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._lock = threading.Lock()
+        # An in-memory journal is one connection shared by every thread (a run and its claim keeper):
+        # its transactions take turns.
+        self._one_at_a_time = threading.RLock() if isinstance(engine.pool, StaticPool) else None
 
     @contextmanager
     def _tx(self, conflict: type[StoreError] = StoreError) -> Iterator[Connection]:
         """One transaction; a unique-key conflict becomes `conflict`, any other failure StoreError."""
         try:
-            with self.engine.begin() as connection:
+            with self._one_at_a_time or contextlib.nullcontext(), self.engine.begin() as connection:
                 yield connection
         except IntegrityError as exc:
             raise conflict(f"the journal refused a duplicate: {_reason(exc)}") from exc
