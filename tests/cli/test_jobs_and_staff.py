@@ -9,6 +9,7 @@ import pytest
 
 from tests.cli.conftest import Cli
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+from tribe_sync.store.journal import open_journal
 
 pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
@@ -227,3 +228,19 @@ def test_problems_are_named_as_staff_find_them_in_tribe_with_a_link(
     human = cli("jobs", "run", "audit", "--today", "2026-12-01", "--dry-run")
     assert "https://app.tribecrm.nl/entity/" in human.out
     assert "None" not in human.out
+
+
+def test_a_staff_command_while_the_job_runs_is_refused_and_writes_nothing(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    journal = open_journal(f"sqlite:///{tmp_path / 'journal.db'}")
+    now = dt.datetime.now(dt.UTC)
+    journal.claim("job:close-delivery-months", "elsewhere:1:x", now, dt.timedelta(hours=1))
+    result = cli("months", "open", "2026-12", "--reason", "nalevering", "--by", "anna")
+    assert result.code == 1
+    assert "close-delivery-months is running" in result.err
+    assert "nothing was written" in result.err
+    assert [c for c in tenant.state.calls() if c.method != "GET"] == []
+    journal.release("job:close-delivery-months", "elsewhere:1:x")
+    assert cli("months", "open", "2026-12", "--reason", "nalevering", "--by", "anna").code == 0
+    journal.close()

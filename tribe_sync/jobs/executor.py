@@ -34,7 +34,14 @@ from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import DeliveryMonth
 from tribe_sync.domain.problems import Problem, ProblemCode, problem
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.errors import CRMError, HandoffError, InterruptedRun, LockHeldError, TribeSyncError
+from tribe_sync.errors import (
+    ConfigError,
+    CRMError,
+    HandoffError,
+    InterruptedRun,
+    LockHeldError,
+    TribeSyncError,
+)
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.handoff import file_name
 from tribe_sync.jobs.plan import (
@@ -306,7 +313,9 @@ class Executor:
         if dry_run:
             try:
                 plan = self._plan(job, today)
-            except Exception as exc:
+            except ConfigError:
+                raise
+            except Exception as exc:  # a failed dry run, never a crash
                 return Report(job.name, today, True, None, error=_reason(exc))
             if on_plan is not None:
                 on_plan(plan)
@@ -372,7 +381,10 @@ class Executor:
                 _Apply(self, journal, report, run_id, actor, keeper, progress or (lambda _n: None)).run()
             except InterruptedRun as exc:
                 report.interrupted, report.error = True, str(exc)
-            except Exception as exc:
+            except ConfigError as exc:  # settings that cannot work: the operator's to fix (exit 2)
+                journal.finish_run(run_id, self.clock(), RunOutcome.FAILED, report.summary(), error=str(exc))
+                raise
+            except Exception as exc:  # whatever a planner or the CRM raises: a failed run, never a crash
                 report.error = _reason(exc)
                 log.error("%s: the run failed: %s", name, report.error)
                 log.debug("%s: the run failed", name, exc_info=True)
