@@ -312,7 +312,7 @@ class Executor:
         run writes nothing anywhere. Raises only LockHeldError (a live run holds the claim)."""
         if dry_run:
             try:
-                plan = self._plan(job, today)
+                plan = self.plan(job, today)
             except ConfigError:
                 raise
             except Exception as exc:  # a failed dry run, never a crash
@@ -322,7 +322,7 @@ class Executor:
             return Report.planned(plan)
 
         def make_plan() -> Plan:
-            plan = self._plan(job, today)
+            plan = self.plan(job, today)
             if on_plan is not None:
                 on_plan(plan)
             return plan
@@ -351,7 +351,9 @@ class Executor:
             raise TribeSyncError("this run needs the journal, and there is none")
         return self.journal
 
-    def _plan(self, job: Job, today: dt.date) -> Plan:
+    def plan(self, job: Job, today: dt.date) -> Plan:
+        """The job's plan from a fresh snapshot, writing nothing (what a dry run shows, and what
+        `jobs apply` compares a saved plan with)."""
         snapshot = self.crm.snapshot(job.parts, job.task_prefixes)
         for prefix in job.journal_prefixes:
             snapshot.journal_keys |= set(self.journal.keys_with_prefix(prefix)) if self.journal else set()
