@@ -414,10 +414,12 @@ class _Apply:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _local: threading.local = field(default_factory=threading.local)
     _held: dict[int, list[ChangeOutcome | Problem]] = field(default_factory=dict)
+    by_key: dict[str, Change] = field(default_factory=dict)
 
     def run(self) -> None:
         plan = self.report.plan
         assert plan is not None
+        self.by_key = {c.key: c for c in plan.changes}
         order = list(dict.fromkeys([*plan.steps, *(c.step for c in plan.changes)]))
         try:
             for step in order:
@@ -459,9 +461,9 @@ class _Apply:
             try:
                 waiting = [k for k in change.depends_on if self.done.get(k) not in _SUCCEEDED]
                 if waiting:
-                    self.outcome(
-                        change, Outcome.SKIPPED, f"waits for {', '.join(waiting)}, which did not succeed"
-                    )
+                    first = self.by_key.get(waiting[0])
+                    what = f"{first.label} ({first.describe()})" if first else "a change not in this plan"
+                    self.outcome(change, Outcome.SKIPPED, f"waits for {what}, which did not succeed")
                 else:
                     if isinstance(change, CreateTask) and change.key not in self.tasks_checked:
                         self.check_tasks(pending_tasks[pending_tasks.index(change.key) :])
