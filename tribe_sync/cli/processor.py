@@ -84,10 +84,16 @@ def _document(file: Path, checked: CheckedFile, plan: Plan, report: Report | Non
     document["file"] = file.name
     document["encoding"] = checked.parsed.encoding
     document["problems"] = [
-        {"code": "confirmation_file", "entity": "file", **e.as_dict()} for e in checked.errors
+        {"code": "confirmation_file", "entity": "file", "label": e.order_number, **e.as_dict()}
+        for e in checked.errors
     ] + document["problems"]
     document["held"] = [n.as_dict() for n in plan.held]
-    document["summary"] = {**document["summary"], **checked.summary(), "written": report is not None}
+    document["summary"] = {
+        **document["summary"],
+        **checked.summary(),
+        "problems": len(document["problems"]),
+        "written": report is not None,
+    }
     if report is None or report.dry_run:
         document["summary"]["written"] = False
     return document
@@ -96,7 +102,7 @@ def _document(file: Path, checked: CheckedFile, plan: Plan, report: Report | Non
 def _print(context: AppContext, file: Path, checked: CheckedFile, report: Report | None) -> None:
     err = context.err
     for error in checked.errors:
-        err.print(f"{file.name}: {error}", highlight=False, markup=False)
+        err.print(f"{file.name}: {error}", highlight=False, markup=False, soft_wrap=True)
     if report is None:
         err.print(f"{len(checked.errors)} error(s) in {file.name}; nothing was written.", highlight=False)
         return
