@@ -139,3 +139,17 @@ def test_a_missing_settings_file_says_what_to_do(cli: Cli, tmp_path: Path) -> No
     assert result.code == 2
     assert "no such configuration file" in result.err
     assert "copy config.example.toml" in result.err
+
+
+def test_a_store_that_cannot_be_reached_names_store_url_and_where_it_was_set(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"postgresql://sync@127.0.0.1:{port}/tribe")
+        result = cli("store", "status")
+    assert result.code == 1
+    assert "Connection refused" in result.err
+    assert "Check store.url (set by TRIBE_SYNC_STORE__URL)." in result.err
+    assert_one_message(result.err)
