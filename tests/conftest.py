@@ -38,8 +38,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def _no_settings_from_the_developers_shell(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see the embedded defaults unless they set a variable themselves."""
+def _no_settings_from_the_developers_shell(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see the embedded defaults unless they set a variable themselves, and a state folder of
+    their own (the default journal and outbox live in `$XDG_STATE_HOME/tribe-sync`)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     for key in list(os.environ):
         if key.startswith("TRIBE_SYNC_") and not key.startswith(("TRIBE_SYNC_TEST_", "TRIBE_SYNC_REQUIRE_")):
             monkeypatch.delenv(key)

@@ -18,6 +18,9 @@ COMMENTED = {
     "programme.default_processor_id",
     "daemon.webhook_secret",
     "console.secret_key",
+    "store.state_dir",
+    "store.url",
+    "programme.outbox_dir",
 }
 
 
@@ -144,3 +147,28 @@ def test_a_template_may_use_double_dollars_and_braces(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[templates.forecast_reminder]\nsubject = "${quarter}: $$0"\nbody = "$organisation"\n')
     assert load_settings(path).templates.forecast_reminder.subject == "${quarter}: $$0"
+
+
+def test_the_default_journal_and_outbox_live_in_the_state_folder_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None)
+    assert settings.store.url == f"sqlite:///{tmp_path / 'state' / 'tribe-sync' / 'journal.db'}"
+    assert settings.programme.outbox_dir == str(tmp_path / "state" / "tribe-sync" / "outbox")
+
+
+def test_store_state_dir_moves_journal_and_outbox_but_not_what_is_set_explicitly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_STORE__STATE_DIR", "/srv/ts")
+    assert load_settings(None).store.url == "sqlite:////srv/ts/journal.db"
+    assert load_settings(None).programme.outbox_dir == "/srv/ts/outbox"
+    monkeypatch.setenv("TRIBE_SYNC_PROGRAMME__OUTBOX_DIR", "/mnt/share/out")
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", "postgresql+psycopg://ts@db/ts")
+    settings = load_settings(None)
+    assert (settings.store.url, settings.programme.outbox_dir) == (
+        "postgresql+psycopg://ts@db/ts",
+        "/mnt/share/out",
+    )

@@ -2,9 +2,9 @@
 
 Read once, at the composition root (the CLI callback or the daemon's start), and passed down; library
 code never looks at the environment. Every default here is the *embedded default*: the local sandbox
-CRM, a SQLite journal in `.tribe_sync/`, and the tenant mapping of docs/tenant.md, so that a tenant with
-those names works without any `[tenant]` section. `config.example.toml` documents every key; a test
-keeps the two equal.
+CRM, a SQLite journal and an outbox in the per-installation state folder, and the tenant mapping of
+docs/tenant.md, so that a tenant with those names works without any `[tenant]` section.
+`config.example.toml` documents every key; a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal
 
+import platformdirs
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -42,6 +43,7 @@ __all__ = [
     "Settings",
     "StoreSettings",
     "TenantSettings",
+    "default_state_dir",
     "env_name",
     "load_settings",
 ]
@@ -124,9 +126,16 @@ _POSTGRES_DRIVER = "postgresql+psycopg://"
 
 
 class StoreSettings(_Section):
-    """Where the journal lives: a SQLite file, or PostgreSQL (through psycopg 3, the `postgres` extra)."""
+    """Where tribe_sync keeps its own state (a SQLite file, or PostgreSQL through psycopg 3, the
+    `postgres` extra), never in the working directory: processes started from
+    different folders (cron, a shell, the daemon) must share one journal and one outbox.
 
-    url: str = "sqlite:///.tribe_sync/journal.db"
+    `state_dir` defaults to the operating system's per-user state folder (platformdirs; on Linux
+    `$XDG_STATE_HOME/tribe-sync`, i.e. `~/.local/state/tribe-sync`). An empty `url` means the SQLite
+    journal `journal.db` in it; Settings fills it in, so `url` is always a full URL after loading."""
+
+    state_dir: str | None = None
+    url: str = ""
 
     @field_validator("url")
     @classmethod
@@ -282,7 +291,7 @@ class ProgrammeSettings(_Section):
     extra_holidays: tuple[dt.date, ...] = ()
     staff_employee_id: str | None = None
     default_processor_id: str | None = None
-    outbox_dir: str = ".tribe_sync/outbox"
+    outbox_dir: str = ""  # empty: `outbox` in the state folder (see StoreSettings)
 
 
 _ACCOUNTABILITY = frozenset({"organisation", "contact_name", "quarter", "requests", "in_stock", "due_date"})
@@ -506,6 +515,23 @@ class Settings(BaseSettings):
         """Where the dotted `key` was set: an environment variable, the file, or the default."""
         return self._origins.of(key)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _state_folder(cls, data: Any) -> Any:
+        """Put the journal and outbox that are not set elsewhere into the one state folder."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        store, programme = (_as_dict(data.get(name)) for name in ("store", "programme"))
+        if store is None or programme is None:
+            return data
+        folder = Path(store.get("state_dir") or default_state_dir()).expanduser()
+        if not store.get("url"):
+            data["store"] = {**store, "url": f"sqlite:///{folder / 'journal.db'}"}
+        if not programme.get("outbox_dir"):
+            data["programme"] = {**programme, "outbox_dir": str(folder / "outbox")}
+        return data
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -517,6 +543,19 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's contents arrive as init kwargs; the environment must override them.
         return env_settings, init_settings
+
+
+def default_state_dir() -> Path:
+    """The per-installation (per service user) state folder, whatever the working directory."""
+    return Path(platformdirs.user_state_dir("tribe-sync", appauthor=False))
+
+
+def _as_dict(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return {}
+    if isinstance(value, BaseModel):
+        return dict(value)
+    return dict(value) if isinstance(value, Mapping) else None
 
 
 def load_settings(path: Path | None = None) -> Settings:

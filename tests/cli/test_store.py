@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +58,25 @@ def test_store_upgrade_adopts_an_old_store_once_and_then_says_it_is_current(
     assert (again.code, "already at" in again.err) == (0, True)
     status = cli("store", "status", "--json")
     assert (status.code, json.loads(status.out)["state"]) == (0, "current")
+
+
+def test_two_processes_started_from_different_folders_share_one_journal_by_default(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "tribe-sync"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIBE_SYNC_")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+
+    made = subprocess.run(
+        [exe, "store", "upgrade", "--json"], cwd=first, env=env, capture_output=True, text=True, check=True
+    )
+    seen = subprocess.run(
+        [exe, "store", "status", "--json"], cwd=second, env=env, capture_output=True, text=True, check=True
+    )
+
+    store = json.loads(made.stdout)["store"]
+    assert store == json.loads(seen.stdout)["store"]
+    assert json.loads(seen.stdout)["state"] == "current"  # the second process found the first's store
+    assert store == f"sqlite:///{tmp_path / 'state' / 'tribe-sync' / 'journal.db'}"
+    assert list(first.iterdir()) == list(second.iterdir()) == []
