@@ -1,6 +1,10 @@
-"""The journal's tables (SQLAlchemy Core): the same schema on SQLite and PostgreSQL."""
+"""The store's tables (SQLAlchemy Core): the same schema on SQLite and PostgreSQL.
+
+Always equal to the head of `migrations/versions/` (a test compares them): change both together."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +26,14 @@ __all__ = [
     "claims",
     "console_secrets",
     "metadata",
+    "mirror_forecasts",
+    "mirror_months",
+    "mirror_organisations",
+    "mirror_problems",
+    "mirror_reports",
+    "mirror_requests",
+    "mirror_sets",
+    "mirror_tasks",
     "rate_calls",
     "runs",
     "users",
@@ -104,4 +116,105 @@ console_secrets = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", String(255), nullable=False),
+)
+
+# -- the read model (issue 15): the programme's non-personal fields, refreshed from the CRM ---------
+# Disposable: `mirror refresh --full` rebuilds it. Never a person's name, e-mail address or phone
+# number, nor a request's delivery-contact fields or free texts. `mutated_at` is the CRM's
+# LastMutationDate, `synced_at` the start of the refresh that last wrote the row (a full refresh
+# removes the rows it did not see: deletions in the CRM).
+
+
+def _mirrored(name: str, *columns: Column[Any]) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", String(64), primary_key=True),
+        *columns,
+        Column("mutated_at", DateTime(timezone=True)),
+        Column("synced_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+mirror_sets = Table(
+    "tribe_sync_mirror_sets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("cursor", DateTime(timezone=True)),  # the newest LastMutationDate seen
+    Column("last_delta_at", DateTime(timezone=True)),
+    Column("last_full_at", DateTime(timezone=True)),
+    Column("stale_since", DateTime(timezone=True)),  # a webhook said it changed
+    Column("records", Integer, nullable=False, default=0),
+    Column("problems", Integer, nullable=False, default=0),
+)
+
+mirror_organisations = _mirrored(
+    "tribe_sync_mirror_organisations",
+    Column("name", String(255), nullable=False),
+    Column("approved", Boolean, nullable=False),
+)
+
+mirror_requests = _mirrored(
+    "tribe_sync_mirror_requests",
+    Column("number", String(32), nullable=False, index=True),
+    Column("organisation_id", String(64), nullable=False, index=True),
+    Column("status", String(32), nullable=False, index=True),
+    Column("quantity", Integer, nullable=False),
+    Column("product", String(64), nullable=False),
+    Column("month", String(7), nullable=False, index=True),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("delivery_date", Date),
+    Column("reference", String(255)),
+    Column("processor_id", String(64)),
+    Column("processor_confirmed_on", Date),
+    Column("delivered_quantity", Integer),
+)
+
+mirror_months = _mirrored(
+    "tribe_sync_mirror_months",
+    Column("month", String(7), nullable=False, index=True),
+    Column("is_open", Boolean, nullable=False),
+    Column("capacity", Integer),
+    Column("closed_by", String(16)),
+    Column("closed_reason", Text),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+mirror_forecasts = _mirrored(
+    "tribe_sync_mirror_forecasts",
+    Column("organisation_id", String(64), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("quarter", Integer, nullable=False),
+    Column("product", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_on", Date, nullable=False),
+)
+
+mirror_reports = _mirrored(
+    "tribe_sync_mirror_reports",
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("handed_out", Integer, nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("reported_on", Date, nullable=False),
+)
+
+mirror_tasks = _mirrored(
+    "tribe_sync_mirror_tasks",
+    Column("key", String(255), nullable=False, index=True),  # the task's ImportId: our change key
+    Column("status", String(64)),  # the task's phase code
+)
+
+# Records of the mirrored sets that do not map: shown by every list as problems.
+mirror_problems = Table(
+    "tribe_sync_mirror_problems",
+    metadata,
+    Column("set_name", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("number", String(64)),  # the request's order number, as the CRM holds it
+    Column("code", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("message_nl", Text, nullable=False),
+    Column("synced_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,450 @@
+"""Keeping the read model fresh: per set, a delta by `LastMutationDate`, or a full re-read.
+
+A delta asks each set for `LastMutationDate ge` its cursor minus `overlap` (clock skew between Tribe's
+servers, records committed late), ordered and paged like every read, and upserts by ID: with nothing
+changed that is one GET per set. It cannot see deletions, nor a change to a nested record that does
+not move its parent's `LastMutationDate` (a request's product-line quantity, an organisation's
+name): the full refresh re-reads everything, replaces what it read and removes the rows it did not
+see. The daemon runs it nightly; `mirror refresh --full` any time.
+
+What is stored never includes a person's name, e-mail address or phone number, nor a request's
+delivery contact, address or explanation: those fields are not even asked of the CRM here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, Table, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from tribe_sync.client.odata import Expand, F, Query
+from tribe_sync.client.wire import Record, parse_moment
+from tribe_sync.domain.problems import problem
+from tribe_sync.errors import StoreError
+from tribe_sync.mappers import queries
+from tribe_sync.mappers.errors import Unmappable
+from tribe_sync.mappers.read import to_forecast, to_month, to_organisation, to_report, to_request
+from tribe_sync.mappers.schema import TenantSchema
+from tribe_sync.store.tables import (
+    mirror_forecasts,
+    mirror_months,
+    mirror_organisations,
+    mirror_problems,
+    mirror_reports,
+    mirror_requests,
+    mirror_sets,
+    mirror_tasks,
+)
+
+__all__ = ["Mirror", "MirrorSet", "RecordReader", "RefreshMode", "SetRefresh"]
+
+BATCH = 500  # rows upserted per statement; pages arrive 100 at a time
+
+
+class MirrorSet(StrEnum):
+    ORGANISATIONS = "organisations"
+    REQUESTS = "requests"
+    MONTHS = "months"
+    FORECASTS = "forecasts"
+    REPORTS = "reports"
+    TASKS = "tasks"
+
+
+class RefreshMode(StrEnum):
+    DELTA = "delta"
+    FULL = "full"
+
+
+class RecordReader(Protocol):
+    """What the refresh needs of the CRM client: one paged, ordered read."""
+
+    def iter_records(self, entity_set: str, query: Query | None = None) -> Iterator[Record]: ...
+
+
+@dataclass(frozen=True)
+class SetRefresh:
+    """What one refresh of one set did."""
+
+    name: MirrorSet
+    mode: RefreshMode
+    read: int
+    problems: int
+    removed: int
+    cursor: dt.datetime | None
+
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    table: Table
+    entity_set: Callable[[TenantSchema], str]
+    query: Callable[[TenantSchema, Collection[str]], Query]
+    row: Callable[[Record, TenantSchema], Row]
+    entity: str  # the Problem's entity name, as jobs report it
+
+
+def _organisation_row(record: Record, schema: TenantSchema) -> Row:
+    o = to_organisation(record, schema)
+    return {"id": o.id, "name": o.name, "approved": o.approved}
+
+
+def _request_row(record: Record, schema: TenantSchema) -> Row:
+    r = to_request(record, schema)
+    return {
+        "id": r.id,
+        "number": str(r.number),
+        "organisation_id": r.organisation_id,
+        "status": r.status.name,
+        "quantity": r.quantity,
+        "product": r.product_code,
+        "month": r.month.code,
+        "requested_at": r.requested_at,
+        "requested_on": r.requested_on,
+        "delivery_date": r.delivery_date,
+        "reference": r.reference,
+        "processor_id": r.processor_id,
+        "processor_confirmed_on": r.processor_confirmed_on,
+        "delivered_quantity": r.delivered_quantity,
+    }
+
+
+def _month_row(record: Record, schema: TenantSchema) -> Row:
+    m = to_month(record, schema)
+    return {
+        "id": m.id,
+        "month": m.month.code,
+        "is_open": m.is_open,
+        "capacity": m.capacity,
+        "closed_by": m.closed_by.value if m.closed_by else None,
+        "closed_reason": m.closed_reason,
+        "closed_at": m.closed_at,
+    }
+
+
+def _forecast_row(record: Record, schema: TenantSchema) -> Row:
+    f = to_forecast(record, schema)
+    return {
+        "id": f.id,
+        "organisation_id": f.organisation_id,
+        "year": f.quarter.year,
+        "quarter": f.quarter.number,
+        "product": f.product_code,
+        "quantity": f.quantity,
+        "submitted_at": f.submitted_at,
+        "submitted_on": f.submitted_on,
+    }
+
+
+def _report_row(record: Record, schema: TenantSchema) -> Row:
+    r = to_report(record, schema)
+    return {
+        "id": r.id,
+        "request_id": r.request_id,
+        "handed_out": r.handed_out,
+        "reported_at": r.reported_at,
+        "reported_on": r.reported_on,
+    }
+
+
+def _task_row(record: Record, schema: TenantSchema) -> Row:
+    key = record.get("ImportId")
+    if not isinstance(key, str) or not key:
+        raise Unmappable("missing_field", field="ImportId")
+    phase = record.get("Phase")
+    return {"id": record.id, "key": key, "status": phase.get("Code") if isinstance(phase, dict) else None}
+
+
+def _request_query(schema: TenantSchema, _prefixes: Collection[str]) -> Query:
+    """The jobs' request read without a single personal or free-text field."""
+    f = schema.tenant.request
+    full = queries.requests(schema)
+    personal = {f.explanation, f.street, f.house_number, f.postcode, f.city, f.contact_name, f.phone, f.email}
+    return full.with_(
+        select=[name for name in full.select if name not in personal],
+        expand=[e for e in full.expand if e.nav not in ("Contact", f.age_groups, f.target_groups)],
+    )
+
+
+def _report_query(schema: TenantSchema, _prefixes: Collection[str]) -> Query:
+    full = queries.accountability(schema)
+    return full.with_(select=[name for name in full.select if name != schema.tenant.accountability.note])
+
+
+def _task_query(schema: TenantSchema, prefixes: Collection[str]) -> Query:
+    terms = [F("ImportId").startswith(prefix) for prefix in sorted(prefixes)]
+    where = terms[0]
+    for term in terms[1:]:
+        where = where | term
+    return Query(select=["ImportId"], filter=where, expand=[Expand("Phase", select=("Code",))])
+
+
+SPECS: dict[MirrorSet, _Spec] = {
+    MirrorSet.ORGANISATIONS: _Spec(
+        mirror_organisations,
+        lambda s: s.sets.customer,
+        lambda s, _: queries.organisations(s),
+        _organisation_row,
+        "organisation",
+    ),
+    MirrorSet.REQUESTS: _Spec(
+        mirror_requests, lambda s: s.sets.request, _request_query, _request_row, "request"
+    ),
+    MirrorSet.MONTHS: _Spec(
+        mirror_months,
+        lambda s: s.sets.delivery_month,
+        lambda s, _: queries.months(s),
+        _month_row,
+        "delivery_month",
+    ),
+    MirrorSet.FORECASTS: _Spec(
+        mirror_forecasts,
+        lambda s: s.sets.forecast,
+        lambda s, _: queries.forecasts(s),
+        _forecast_row,
+        "forecast",
+    ),
+    MirrorSet.REPORTS: _Spec(
+        mirror_reports, lambda s: s.sets.accountability, _report_query, _report_row, "accountability"
+    ),
+    MirrorSet.TASKS: _Spec(mirror_tasks, lambda s: s.sets.task, _task_query, _task_row, "task"),
+}
+
+
+@dataclass
+class Mirror:
+    """The read model on `engine`, refreshed through `reader` (the CRM client).
+
+    `task_prefixes` are the `ImportId` prefixes of the tasks our jobs create (the composition root
+    passes them: the store knows no job). One refresh at a time per process; across processes a
+    second refresh merely repeats idempotent upserts."""
+
+    engine: Engine
+    reader: RecordReader
+    schema: TenantSchema
+    clock: Callable[[], dt.datetime]
+    overlap: dt.timedelta = dt.timedelta(minutes=2)
+    task_prefixes: Collection[str] = ()
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def sets(self) -> tuple[MirrorSet, ...]:
+        return tuple(s for s in MirrorSet if s is not MirrorSet.TASKS or self.task_prefixes)
+
+    # -- refreshing ----------------------------------------------------------------------------
+
+    def refresh(self, sets: Iterable[MirrorSet] | None = None, *, full: bool = False) -> list[SetRefresh]:
+        """Refresh `sets` (default all): a delta, or a full re-read for `full` or a set never read."""
+        chosen = [s for s in self.sets() if sets is None or s in set(sets)]
+        with self._lock:
+            return [self._refresh_one(name, full=full) for name in chosen]
+
+    def _refresh_one(self, name: MirrorSet, *, full: bool) -> SetRefresh:
+        spec = SPECS[name]
+        started = self.clock()
+        state = self._state(name)
+        cursor: dt.datetime | None = state["cursor"] if state else None
+        mode = (
+            RefreshMode.FULL if full or state is None or state["last_full_at"] is None else RefreshMode.DELTA
+        )
+        query = spec.query(self.schema, self.task_prefixes)
+        query = query.with_(
+            select=[*query.select, "LastMutationDate"]
+            if "LastMutationDate" not in query.select
+            else query.select,
+            orderby=["LastMutationDate", "ID"],
+        )
+        if mode is RefreshMode.DELTA and cursor is not None:
+            since = F("LastMutationDate").ge(_utc(cursor) - self.overlap)
+            query = query.with_(filter=since if query.filter is None else query.filter & since)
+        read = bad = 0
+        newest = cursor
+        try:
+            for batch in _batches(self.reader.iter_records(spec.entity_set(self.schema), query), BATCH):
+                newest, problems = self._store(name, batch, started, newest)
+                read += len(batch)
+                bad += problems
+            with self.engine.begin() as tx:
+                removed = 0
+                if mode is RefreshMode.FULL:
+                    removed = tx.execute(delete(spec.table).where(spec.table.c.synced_at < started)).rowcount
+                    tx.execute(
+                        delete(mirror_problems).where(
+                            mirror_problems.c.set_name == name.value, mirror_problems.c.synced_at < started
+                        )
+                    )
+                records = tx.execute(select(func.count()).select_from(spec.table)).scalar_one()
+                problem_count = tx.execute(
+                    select(func.count())
+                    .select_from(mirror_problems)
+                    .where(mirror_problems.c.set_name == name.value)
+                ).scalar_one()
+                done = self.clock()
+                values: Row = {
+                    "cursor": newest,
+                    "records": records,
+                    "problems": problem_count,
+                    "last_delta_at": done,
+                }
+                if mode is RefreshMode.FULL:
+                    values["last_full_at"] = done
+                stale = state["stale_since"] if state else None
+                if stale is not None and _utc(stale) <= started:
+                    values["stale_since"] = None
+                if state is None:
+                    tx.execute(mirror_sets.insert().values(name=name.value, **values))
+                else:
+                    tx.execute(update(mirror_sets).where(mirror_sets.c.name == name.value).values(**values))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the read model could not be refreshed ({name}): {_reason(exc)}") from exc
+        return SetRefresh(name, mode, read, bad, removed, newest)
+
+    def _store(
+        self, name: MirrorSet, batch: list[Record], started: dt.datetime, newest: dt.datetime | None
+    ) -> tuple[dt.datetime | None, int]:
+        """Upsert one batch: rows that map, problems for those that do not; returns the newest
+        `LastMutationDate` so far and the number of problems."""
+        spec = SPECS[name]
+        rows, problems, good_ids, bad_ids = [], [], [], []
+        for record in batch:
+            mutated = _moment(record)
+            if mutated is not None and (newest is None or mutated > _utc(newest)):
+                newest = mutated
+            try:
+                row = spec.row(record, self.schema)
+            except Unmappable as exc:
+                found = problem(exc.code, spec.entity, record.id, **exc.params)
+                number = record.get("Number") if name is MirrorSet.REQUESTS else None
+                problems.append(
+                    {
+                        "set_name": name.value,
+                        "record_id": record.id,
+                        "number": number if isinstance(number, str) else None,
+                        "code": found.code,
+                        "message": found.message,
+                        "message_nl": found.message_nl,
+                        "synced_at": started,
+                    }
+                )
+                bad_ids.append(record.id)
+                continue
+            rows.append({**row, "mutated_at": mutated, "synced_at": started})
+            good_ids.append(record.id)
+        with self.engine.begin() as tx:
+            _upsert(tx, spec.table, rows, ["id"])
+            _upsert(tx, mirror_problems, problems, ["set_name", "record_id"])
+            if bad_ids:
+                tx.execute(delete(spec.table).where(spec.table.c.id.in_(bad_ids)))
+            if good_ids:
+                tx.execute(
+                    delete(mirror_problems).where(
+                        mirror_problems.c.set_name == name.value, mirror_problems.c.record_id.in_(good_ids)
+                    )
+                )
+        return newest, len(problems)
+
+    def mark_stale(self, sets: Iterable[MirrorSet], at: dt.datetime) -> None:
+        """A webhook said these sets changed: the next reader refreshes them whatever their age."""
+        try:
+            with self.engine.begin() as tx:
+                for name in sets:
+                    tx.execute(
+                        update(mirror_sets)
+                        .where(mirror_sets.c.name == name.value, mirror_sets.c.stale_since.is_(None))
+                        .values(stale_since=at)
+                    )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the read model could not be marked stale: {_reason(exc)}") from exc
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def _state(self, name: MirrorSet) -> Mapping[str, Any] | None:
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(select(mirror_sets).where(mirror_sets.c.name == name.value)).first()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the read model's state: {_reason(exc)}") from exc
+        return dict(row._mapping) if row is not None else None
+
+    def status(self) -> list[Mapping[str, Any]]:
+        """Per set: cursor, last delta and full refresh, records, problems, stale since."""
+        found: dict[str, Mapping[str, Any]] = {}
+        try:
+            with self.engine.connect() as connection:
+                for row in connection.execute(select(mirror_sets)):
+                    found[row.name] = dict(row._mapping)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the read model's state: {_reason(exc)}") from exc
+        return [found.get(name.value, {"name": name.value}) for name in self.sets()]
+
+    def as_of(self, sets: Iterable[MirrorSet]) -> dt.datetime | None:
+        """When the oldest of `sets` was last refreshed; None if one never was."""
+        wanted = {name.value for name in sets}
+        moments = [row.get("last_delta_at") for row in self.status() if row["name"] in wanted]
+        if not moments or any(m is None for m in moments):
+            return None
+        return min(_utc(m) for m in moments if m is not None)
+
+    def ensure_fresh(self, sets: Collection[MirrorSet], max_age: dt.timedelta) -> dt.datetime:
+        """Refresh (by delta; a set never read fully is read fully) the sets that are older than
+        `max_age` or marked stale; returns how fresh the oldest of them now is."""
+        now = self.clock()
+        due = []
+        for row in self.status():
+            if row["name"] not in {s.value for s in sets}:
+                continue
+            last = row.get("last_delta_at")
+            if last is None or row.get("stale_since") is not None or now - _utc(last) > max_age:
+                due.append(MirrorSet(row["name"]))
+        if due:
+            self.refresh(due)
+        as_of = self.as_of(sets)
+        assert as_of is not None, "every set was just refreshed"
+        return as_of
+
+
+def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _upsert(tx: Connection, table: Table, rows: list[Row], keys: list[str]) -> None:
+    if not rows:
+        return
+    dialect = sqlite if tx.dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+    tx.execute(statement, rows)
+
+
+def _moment(record: Record) -> dt.datetime | None:
+    try:
+        return parse_moment(record.get("LastMutationDate"))
+    except ValueError:
+        return None
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite gives naive datetimes back; everything stored is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None)
+    return str(original or exc).splitlines()[0]
