@@ -1,0 +1,154 @@
+"""The read model is the CRM's non-personal fields: a full refresh reads them all, a delta only what
+changed since the cursor (minus the overlap), and the full refresh also removes deletions and
+catches the nested changes a delta cannot see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.databases import DATABASES, database_url
+from tests.store.readmodel.conftest import Tenant, make_mirror
+from tribe_sync.sandbox import tenant as t
+from tribe_sync.sandbox.server import build_state, start
+from tribe_sync.store.readmodel.queries import ReadModel
+from tribe_sync.store.readmodel.refresh import MirrorSet, RefreshMode
+
+pytestmark = pytest.mark.sandbox
+
+REQUESTS = "Activity_SalesOrder"
+
+
+def crm_requests(tenant: Tenant) -> list[dict[str, object]]:
+    return tenant.sandbox.state.store.all(REQUESTS)
+
+
+def test_a_full_refresh_holds_every_request_and_each_one_that_does_not_map_as_a_problem(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    listed = {r.id for r in tenant.model.requests()}
+    problems = {p.record_id: p for p in tenant.model.problems({"requests"})}
+    assert listed | set(problems) == {str(r["ID"]) for r in crm_requests(tenant)}
+    assert not listed & set(problems)
+    assert problems, "the sandbox seeds broken requests"
+    numbers = {str(r["ID"]): r.get("Number") for r in crm_requests(tenant)}
+    for found in problems.values():
+        assert found.order_number == numbers[found.record_id]
+        assert found.message
+        assert found.message_nl
+
+
+def test_a_delta_picks_up_an_edited_request_and_only_the_full_refresh_removes_a_deleted_one(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    first, second = next(iter(tenant.model.requests())), list(tenant.model.requests())[1]
+    tenant.edit(REQUESTS, first.id, **{t.R_REFERENCE: "PO-4711"})
+    tenant.sandbox.state.store.delete(REQUESTS, second.id)
+
+    [delta] = tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert delta.mode is RefreshMode.DELTA
+    assert delta.read < len(crm_requests(tenant)) / 2, "a delta reads what changed, not everything"
+    assert next(tenant.model.requests(number=first.order_number)).reference == "PO-4711"
+    assert list(tenant.model.requests(number=second.order_number)), "a delta cannot see a deletion"
+
+    [full] = tenant.mirror.refresh([MirrorSet.REQUESTS], full=True)
+    assert (full.mode, full.removed) == (RefreshMode.FULL, 1)
+    assert list(tenant.model.requests(number=second.order_number)) == []
+
+
+def test_a_product_line_quantity_change_is_missed_by_the_delta_and_caught_by_the_full_refresh(
+    tenant: Tenant,
+) -> None:
+    """The sandbox models Tribe's nested records: a product line is a record of its own, and changing
+    its quantity moves its own LastMutationDate, not its request's."""
+    tenant.mirror.refresh(full=True)
+    row = next(r for r in tenant.model.requests() if r.quantity < 50)
+    record = tenant.sandbox.state.store.get(REQUESTS, row.id)
+    assert record is not None
+    [line_id] = record["ProductLines"]
+    tenant.edit("ProductLine", str(line_id), Quantity=row.quantity + 7)
+
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert next(tenant.model.requests(number=row.order_number)).quantity == row.quantity
+    tenant.mirror.refresh([MirrorSet.REQUESTS], full=True)
+    assert next(tenant.model.requests(number=row.order_number)).quantity == row.quantity + 7
+
+
+def test_a_record_that_stops_mapping_becomes_a_problem_and_leaves_the_list_and_comes_back_when_fixed(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    row = next(iter(tenant.model.requests()))
+    tenant.edit(REQUESTS, row.id, ProductLines=[])
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert list(tenant.model.requests(number=row.order_number)) == []
+    [found] = [p for p in tenant.model.problems({"requests"}) if p.record_id == row.id]
+    assert (found.order_number, found.code) == (row.order_number, "no_product_line")
+
+
+def test_a_webhook_marks_a_set_stale_and_the_next_reader_refreshes_it_whatever_its_age(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    row = next(iter(tenant.model.requests()))
+    tenant.edit(REQUESTS, row.id, **{t.R_REFERENCE: "PO-stale"})
+    hour = dt.timedelta(hours=1)
+    tenant.mirror.ensure_fresh([MirrorSet.REQUESTS], hour)
+    assert next(tenant.model.requests(number=row.order_number)).reference != "PO-stale"
+    tenant.mirror.mark_stale([MirrorSet.REQUESTS], dt.datetime.now(dt.UTC))
+    tenant.mirror.ensure_fresh([MirrorSet.REQUESTS], hour)
+    assert next(tenant.model.requests(number=row.order_number)).reference == "PO-stale"
+    assert all(s.get("stale_since") is None for s in tenant.mirror.status())
+
+
+EMAIL = re.compile(rb"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def test_no_person_s_name_e_mail_address_or_phone_number_is_in_the_store_file(tenant: Tenant) -> None:
+    tenant.mirror.refresh(full=True)
+    tenant.mirror.engine.dispose()
+    assert tenant.store_file is not None
+    stored = b"".join(
+        p.read_bytes() for p in tenant.store_file.parent.iterdir() if p.name.startswith("journal.db")
+    )
+    store = tenant.sandbox.state.store
+    private: set[str] = set()
+    for person in store.all("Relation_Person"):
+        parts = [person.get(k) for k in ("FirstName", "MiddleName", "LastName")]
+        private.add(" ".join(p for p in parts if isinstance(p, str) and p))
+        private |= {p for p in (person.get("FirstName"), person.get("LastName")) if isinstance(p, str)}
+    for contact in store.all("Relationship_Person_Contact_Standard"):
+        private |= {contact.get("EmailAddress"), contact.get("PhoneNumber"), contact.get("MobilePhoneNumber")}
+    for request in store.all(REQUESTS):
+        private |= {
+            request.get(k) for k in (t.R_CONTACT_NAME, t.R_EMAIL, t.R_PHONE, t.R_STREET, t.R_POSTCODE)
+        }
+    values = {v for v in private if isinstance(v, str) and len(v) > 3}
+    assert values, "the seeded tenant has personal data to look for"
+    leaked = sorted(v for v in values if v.encode() in stored)
+    assert leaked == []
+    assert EMAIL.search(stored) is None
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_the_read_model_refreshes_the_same_on_sqlite_and_postgresql(kind: str, tmp_path: Path) -> None:
+    with start(build_state(scale="small", seed=5)) as sandbox, database_url(kind, tmp_path) as url:
+        mirror, client = make_mirror(url, sandbox)
+        try:
+            mirror.refresh(full=True)
+            mirror.refresh()
+            model = ReadModel(mirror.engine)
+            assert len(list(model.requests())) + len(list(model.problems({"requests"}))) == len(
+                sandbox.state.store.all(REQUESTS)
+            )
+            assert model.months()
+            assert model.stock()
+            assert model.forecasts()
+        finally:
+            client.close()
+            mirror.engine.dispose()

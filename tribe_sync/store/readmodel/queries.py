@@ -1,0 +1,438 @@
+"""What staff lists, reports and the console read: typed rows from the read model, streamed.
+
+Rows come from the database a few hundred at a time (`yield_per`), so a list of the whole programme
+at large scale never holds it all in memory. Sums that need the programme's rules (stock, which
+forecast counts) rebuild the few domain objects they need and use `domain/`, so a view and a job
+never disagree about a rule. Nothing here calls the CRM; `Mirror.ensure_fresh` does that first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from tribe_sync.domain.accountability import AccountabilityReport, stock_per_organisation, stock_per_request
+from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.domain.forecasts import Forecast, ForecastState, classify_forecasts
+from tribe_sync.domain.orders import OrderNumber
+from tribe_sync.domain.requests import Request
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.errors import StoreError
+from tribe_sync.store.tables import (
+    mirror_forecasts,
+    mirror_months,
+    mirror_organisations,
+    mirror_problems,
+    mirror_reports,
+    mirror_requests,
+)
+
+__all__ = [
+    "ForecastRow",
+    "MonthRow",
+    "OrganisationRow",
+    "ProblemRow",
+    "ReadModel",
+    "RequestRow",
+    "StockRow",
+]
+
+YIELD_PER = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    id: str
+    order_number: str
+    organisation_id: str
+    organisation: str  # the name; the ID if the organisation is unknown to the read model
+    status: RequestStatus
+    quantity: int
+    product: str
+    month: str  # YYYY-MM
+    requested_at: dt.datetime
+    requested_on: dt.date
+    delivery_date: dt.date | None
+    reference: str | None
+    processor_id: str | None
+    processor_confirmed_on: dt.date | None
+    delivered_quantity: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "order_number": self.order_number,
+            "id": self.id,
+            "organisation": self.organisation,
+            "organisation_id": self.organisation_id,
+            "status": self.status.name,
+            "status_label": self.status.label,
+            "quantity": self.quantity,
+            "product": self.product,
+            "month": self.month,
+            "requested_on": self.requested_on.isoformat(),
+            "delivery_date": _iso(self.delivery_date),
+            "reference": self.reference,
+            "processor_id": self.processor_id,
+            "processor_confirmed_on": _iso(self.processor_confirmed_on),
+            "delivered_quantity": self.delivered_quantity,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemRow:
+    """A record that does not map: its set, ID, the order number if it is a request, and why."""
+
+    set_name: str
+    record_id: str
+    order_number: str | None
+    code: str
+    message: str
+    message_nl: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "set": self.set_name,
+            "record_id": self.record_id,
+            "order_number": self.order_number,
+            "code": self.code,
+            "message": self.message,
+            "message_nl": self.message_nl,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRow:
+    id: str
+    month: str  # YYYY-MM
+    label: str
+    is_open: bool
+    capacity: int | None
+    requests: int
+    requested: int  # devices requested for it (every status, as the closing job counts)
+    closed_by: str | None
+    closed_reason: str | None
+
+    @property
+    def fill(self) -> float | None:
+        """Requested as a fraction of capacity; None without a limit."""
+        return self.requested / self.capacity if self.capacity else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "label": self.label,
+            "open": self.is_open,
+            "capacity": self.capacity,
+            "requests": self.requests,
+            "requested": self.requested,
+            "closed_by": self.closed_by,
+            "closed_reason": self.closed_reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRow:
+    id: str
+    name: str
+    approved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    """Per organisation: received (delivered requests), handed out, in stock, and how old the stock is."""
+
+    organisation_id: str
+    organisation: str
+    received: int
+    handed_out: int
+    in_stock: int
+    oldest_undistributed_delivery: dt.date | None
+    last_report: dt.date | None
+
+    def stock_age_days(self, today: dt.date) -> int | None:
+        oldest = self.oldest_undistributed_delivery
+        return (today - oldest).days if oldest is not None else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "organisation": self.organisation,
+            "organisation_id": self.organisation_id,
+            "received": self.received,
+            "handed_out": self.handed_out,
+            "in_stock": self.in_stock,
+            "oldest_undistributed_delivery": _iso(self.oldest_undistributed_delivery),
+            "last_report": _iso(self.last_report),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRow:
+    id: str
+    organisation_id: str
+    organisation: str
+    quarter: Quarter
+    product: str
+    quantity: int
+    submitted_on: dt.date
+    state: ForecastState
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "organisation": self.organisation,
+            "organisation_id": self.organisation_id,
+            "quarter": str(self.quarter),
+            "product": self.product,
+            "quantity": self.quantity,
+            "submitted_on": self.submitted_on.isoformat(),
+            "deadline": self.quarter.forecast_deadline.isoformat(),
+            "state": self.state.value,
+        }
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """Queries over the read model on `engine`. Every method reads only the store."""
+
+    engine: Engine
+
+    # -- organisations -----------------------------------------------------------------------
+
+    def organisations(self, needle: str | None = None) -> list[OrganisationRow]:
+        """Organisations by name; `needle` is an ID or part of a name (any case)."""
+        o = mirror_organisations
+        query = select(o.c.id, o.c.name, o.c.approved).order_by(o.c.name, o.c.id)
+        if needle:
+            query = query.where(or_(o.c.id == needle, func.lower(o.c.name).contains(needle.casefold())))
+        return [OrganisationRow(r.id, r.name, bool(r.approved)) for r in self._rows(query)]
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def requests(
+        self,
+        *,
+        status: RequestStatus | None = None,
+        organisation_ids: Collection[str] | None = None,
+        month: Month | None = None,
+        number: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[RequestRow]:
+        """Requests in queue order (oldest first, then order number), or newest first; streamed."""
+        r, o = mirror_requests, mirror_organisations
+        query = select(r, o.c.name.label("organisation_name")).select_from(
+            r.outerjoin(o, o.c.id == r.c.organisation_id)
+        )
+        if status is not None:
+            query = query.where(r.c.status == status.name)
+        if organisation_ids is not None:
+            query = query.where(r.c.organisation_id.in_(list(organisation_ids)))
+        if month is not None:
+            query = query.where(r.c.month == month.code)
+        if number is not None:
+            query = query.where(r.c.number == number)
+        order = [r.c.requested_at, r.c.number, r.c.id]
+        query = query.order_by(*(c.desc() for c in order) if newest_first else order)
+        if limit is not None:
+            query = query.limit(limit)
+        for row in self._rows(query):
+            yield RequestRow(
+                id=row.id,
+                order_number=row.number,
+                organisation_id=row.organisation_id,
+                organisation=row.organisation_name or row.organisation_id,
+                status=RequestStatus[row.status],
+                quantity=row.quantity,
+                product=row.product,
+                month=row.month,
+                requested_at=_utc(row.requested_at),
+                requested_on=row.requested_on,
+                delivery_date=row.delivery_date,
+                reference=row.reference,
+                processor_id=row.processor_id,
+                processor_confirmed_on=row.processor_confirmed_on,
+                delivered_quantity=row.delivered_quantity,
+            )
+
+    def request_counts(self) -> dict[RequestStatus, int]:
+        r = mirror_requests
+        query = select(r.c.status, func.count()).group_by(r.c.status)
+        return {RequestStatus[status]: count for status, count in self._rows(query)}
+
+    # -- months ------------------------------------------------------------------------------
+
+    def months(self) -> list[MonthRow]:
+        """Every delivery month with how full it is (requests and devices requested for it)."""
+        m, r = mirror_months, mirror_requests
+        totals = (
+            select(
+                r.c.month,
+                func.count().label("requests"),
+                func.coalesce(func.sum(r.c.quantity), 0).label("requested"),
+            )
+            .group_by(r.c.month)
+            .subquery()
+        )
+        query = (
+            select(m, totals.c.requests, totals.c.requested)
+            .select_from(m.outerjoin(totals, totals.c.month == m.c.month))
+            .order_by(m.c.month, m.c.id)
+        )
+        return [
+            MonthRow(
+                id=row.id,
+                month=row.month,
+                label=Month.parse(row.month).label,
+                is_open=bool(row.is_open),
+                capacity=row.capacity,
+                requests=row.requests or 0,
+                requested=int(row.requested or 0),
+                closed_by=row.closed_by,
+                closed_reason=row.closed_reason,
+            )
+            for row in self._rows(query)
+        ]
+
+    # -- stock (accountability) ----------------------------------------------------------------
+
+    def stock(self, as_of: Quarter | None = None) -> list[StockRow]:
+        """Per organisation with delivered requests: received, handed out, in stock; as it stood at
+        the end of `as_of` if given. Most stock first."""
+        r, a = mirror_requests, mirror_reports
+        delivered = select(r).where(r.c.status == RequestStatus.CLOSED.name)
+        reports = select(a)
+        if as_of is not None:
+            end = as_of.last_day
+            delivered = delivered.where(or_(r.c.delivery_date.is_(None), r.c.delivery_date <= end))
+            reports = reports.where(a.c.reported_on <= end)
+        requests = [_request(row) for row in self._rows(delivered)]
+        found = [
+            AccountabilityReport(
+                row.id, row.request_id, row.handed_out, None, _utc(row.reported_at), row.reported_on
+            )
+            for row in self._rows(reports)
+        ]
+        stocks, _ = stock_per_request(requests, found)
+        names = {o.id: o.name for o in self.organisations()}
+        rows = [
+            StockRow(
+                organisation_id=s.organisation_id,
+                organisation=names.get(s.organisation_id, s.organisation_id),
+                received=s.received,
+                handed_out=s.handed_out,
+                in_stock=s.in_stock,
+                oldest_undistributed_delivery=s.oldest_undistributed_delivery,
+                last_report=s.last_report_on,
+            )
+            for s in stock_per_organisation(stocks.values()).values()
+        ]
+        return sorted(rows, key=lambda s: (-s.in_stock, s.organisation_id))
+
+    # -- forecasts ---------------------------------------------------------------------------
+
+    def forecasts(
+        self,
+        *,
+        year: int | None = None,
+        quarter: int | None = None,
+        organisation_ids: Collection[str] | None = None,
+        state: ForecastState | None = None,
+    ) -> list[ForecastRow]:
+        """Forecasts with their state (decided over all forecasts of their key, then filtered)."""
+        f = mirror_forecasts
+        query = select(f)
+        if year is not None:
+            query = query.where(f.c.year == year)
+        if organisation_ids is not None:
+            query = query.where(f.c.organisation_id.in_(list(organisation_ids)))
+        # The state of one forecast depends on the others of its organisation, quarter and product;
+        # quarter filters narrow the set without splitting a key, so they are safe to push down.
+        if quarter is not None:
+            query = query.where(f.c.quarter == quarter)
+        forecasts = [
+            Forecast(
+                row.id,
+                row.organisation_id,
+                Quarter(row.year, row.quarter),
+                row.product,
+                row.quantity,
+                _utc(row.submitted_at),
+                row.submitted_on,
+            )
+            for row in self._rows(query)
+        ]
+        states = classify_forecasts(forecasts)
+        names = {o.id: o.name for o in self.organisations()}
+        chosen = sorted(
+            (x for x in forecasts if state is None or states[x.id] is state),
+            key=lambda x: (x.organisation_id, x.quarter, x.product_code, x.submitted_at),
+        )
+        return [
+            ForecastRow(
+                x.id,
+                x.organisation_id,
+                names.get(x.organisation_id, x.organisation_id),
+                x.quarter,
+                x.product_code,
+                x.quantity,
+                x.submitted_on,
+                states[x.id],
+            )
+            for x in chosen
+        ]
+
+    # -- problems ----------------------------------------------------------------------------
+
+    def problems(self, sets: Collection[str] | None = None) -> Iterator[ProblemRow]:
+        """Records of `sets` (default all) that do not map, by set and order number."""
+        p = mirror_problems
+        query = select(p).order_by(p.c.set_name, p.c.number, p.c.record_id)
+        if sets is not None:
+            query = query.where(p.c.set_name.in_(list(sets)))
+        for row in self._rows(query):
+            yield ProblemRow(row.set_name, row.record_id, row.number, row.code, row.message, row.message_nl)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _rows(self, query: Select[Any]) -> Iterator[Any]:
+        try:
+            with self.engine.connect() as connection:
+                yield from connection.execution_options(yield_per=YIELD_PER).execute(query)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"cannot read the read model: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
+            ) from exc
+
+
+def _request(row: Any) -> Request:
+    """A domain request from a read-model row: enough for the programme's sums, no personal fields."""
+    return Request(
+        id=row.id,
+        number=OrderNumber.parse(row.number),
+        organisation_id=row.organisation_id,
+        contact_id=None,
+        status=RequestStatus[row.status],
+        requested_at=_utc(row.requested_at),
+        requested_on=row.requested_on,
+        month=Month.parse(row.month),
+        product_code=row.product,
+        quantity=row.quantity,
+        reference=row.reference,
+        delivery_date=row.delivery_date,
+        processor_id=row.processor_id,
+        processor_confirmed_on=row.processor_confirmed_on,
+        delivered_quantity=row.delivered_quantity,
+    )
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
