@@ -18,9 +18,12 @@ from tribe_sync.client.tribe import TribeClient, count_support_for
 from tribe_sync.config import Settings
 from tribe_sync.jobs.executor import Executor
 from tribe_sync.jobs.handoff import DirectoryOutbox
+from tribe_sync.jobs.registry import JOBS
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal, open_journal
 from tribe_sync.store.ratelimit import SharedRateLimiter
+from tribe_sync.store.readmodel.queries import ReadModel
+from tribe_sync.store.readmodel.refresh import Mirror
 from tribe_sync.tribe_crm import TribeCRM
 
 __all__ = ["Services", "utc_now"]
@@ -78,6 +81,22 @@ class Services:
     @cached_property
     def journal(self) -> Journal:
         return open_journal(self.settings.store.url)
+
+    @cached_property
+    def mirror(self) -> Mirror:
+        """The read model's refresher (staff views and the console; jobs never read it)."""
+        return Mirror(
+            self.journal.engine,
+            self.client,
+            self.schema,
+            clock=self.clock,
+            overlap=dt.timedelta(seconds=self.settings.mirror.overlap_s),
+            task_prefixes=sorted({prefix for job in JOBS.values() for prefix in job.task_prefixes}),
+        )
+
+    @cached_property
+    def read_model(self) -> ReadModel:
+        return ReadModel(self.journal.engine)
 
     @cached_property
     def schema(self) -> TenantSchema:

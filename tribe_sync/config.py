@@ -37,6 +37,7 @@ __all__ = [
     "ENV_PREFIX",
     "CRMSettings",
     "ConsoleSettings",
+    "MirrorSettings",
     "Origins",
     "ProgrammeSettings",
     "ScheduleSettings",
@@ -462,6 +463,16 @@ class ConsoleSettings(_Section):
     login_window_s: int = Field(default=900, ge=1)
 
 
+class MirrorSettings(_Section):
+    """The read model: how old staff views may be, and how the daemon keeps it fresh."""
+
+    max_age_s: float = Field(default=300.0, ge=0)
+    overlap_s: float = Field(default=120.0, ge=0)
+    webhook_debounce_s: float = Field(default=5.0, ge=0)
+    full_refresh: str = "30 2 * * *"
+    delta_refresh: str = "*/15 7-19 * * mon-fri"
+
+
 @dataclass(frozen=True)
 class Origins:
     """Where each setting came from, so that a message can send a person to the right place."""
@@ -501,6 +512,7 @@ class Settings(BaseSettings):
     programme: ProgrammeSettings = ProgrammeSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     daemon: DaemonSettings = DaemonSettings()
+    mirror: MirrorSettings = MirrorSettings()
     templates: TemplateSettings = TemplateSettings()
     console: ConsoleSettings = ConsoleSettings()
     _origins: Origins = PrivateAttr(default_factory=Origins)

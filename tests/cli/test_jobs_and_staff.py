@@ -91,7 +91,7 @@ def test_staff_close_and_reopen_a_month_and_the_job_respects_the_reopening(
     cli: Cli, tenant: RunningSandbox
 ) -> None:
     assert cli("months", "close", "2027-02", "--reason", "vol genoeg", "--by", "anna").code == 0
-    listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)}
+    listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)["months"]}
     assert (listed["2027-02"]["open"], listed["2027-02"]["closed_by"]) == (False, "staff")
     assert listed["2027-02"]["closed_by_name"] == "anna", "the name given, not just `staff`"
     assert "medewerker (anna)" in cli("months", "list").out

@@ -10,29 +10,83 @@ from tribe_sync.sandbox.server import RunningSandbox
 pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
 
-def test_requests_list_filters_and_prints_json(cli: Cli, crm_env: RunningSandbox) -> None:
-    everything = json.loads(cli("requests", "list", "--json").out)
-    waiting = json.loads(cli("requests", "list", "--status", "wacht op toekenning", "--json").out)
+def test_requests_list_filters_and_prints_one_document_with_problems_and_its_age(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    document = json.loads(cli("requests", "list", "--json").out)
+    assert set(document) == {"requests", "problems", "as_of"}
+    everything = document["requests"]
+    waiting = json.loads(cli("requests", "list", "--status", "wacht op toekenning", "--json").out)["requests"]
     assert 0 < len(waiting) < len(everything)
     assert {r["status"] for r in waiting} == {"WAITING"}
     month = waiting[0]["month"]
-    assert {r["month"] for r in json.loads(cli("requests", "list", "--month", month, "--json").out)} == {
-        month
-    }
+    by_month = json.loads(cli("requests", "list", "--month", month, "--json").out)["requests"]
+    assert {r["month"] for r in by_month} == {month}
     assert cli("requests", "list", "--status", "lost").code == 2
     assert cli("requests", "list", "--month", "januari").code == 2
 
 
+def test_requests_list_shows_every_request_that_does_not_map_as_a_problem_with_its_order_number(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    crm = crm_env.state.store.all("Activity_SalesOrder")
+    document = json.loads(cli("requests", "list", "--json").out)
+    listed = {r["order_number"] for r in document["requests"]}
+    problems = {p["order_number"]: p for p in document["problems"] if p["set"] == "requests"}
+    assert problems, "the sandbox seeds requests that do not map"
+    assert listed | set(problems) == {r["Number"] for r in crm}
+    table = cli("requests", "list")
+    assert "Problems (" in table.out
+    for number, found in problems.items():
+        assert number in table.out
+        assert found["message_nl"]
+    assert "s old" in table.err
+
+
+def test_requests_list_by_organisation_and_a_name_that_matches_none_says_so(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    first = json.loads(cli("requests", "list", "--json", "--limit", "1").out)["requests"][0]
+    mine = json.loads(cli("requests", "list", "--org", first["organisation"], "--json").out)["requests"]
+    assert mine
+    assert {r["organisation_id"] for r in mine} == {first["organisation_id"]}
+    none = cli("requests", "list", "--org", "Stichting Bestaat Niet")
+    assert none.code == 2
+    assert "no organisation matches" in none.err
+    newest = json.loads(cli("requests", "list", "--newest-first", "--limit", "3", "--json").out)["requests"]
+    assert len(newest) == 3
+    assert newest[0]["requested_on"] >= newest[-1]["requested_on"]
+
+
+def test_after_one_refresh_the_staff_lists_make_no_crm_call(cli: Cli, crm_env: RunningSandbox) -> None:
+    assert cli("mirror", "refresh", "--json").code == 0
+    before = len(crm_env.state.calls())
+    for command in (
+        ("requests", "list"),
+        ("months", "list"),
+        ("forecasts", "list"),
+        ("accountability", "report"),
+    ):
+        assert cli(*command, "--json").code == 0, command
+    assert len(crm_env.state.calls()) == before
+
+
 def test_forecasts_list_tells_effective_superseded_and_late_apart(cli: Cli, crm_env: RunningSandbox) -> None:
-    rows = json.loads(cli("forecasts", "list", "--json").out)
-    assert {r["state"] for r in rows} == {"effective", "superseded", "late"}
+    document = json.loads(cli("forecasts", "list", "--json").out)
+    assert set(document) == {"forecasts", "problems", "as_of"}
+    assert {r["state"] for r in document["forecasts"]} == {"effective", "superseded", "late"}
+    late = json.loads(cli("forecasts", "list", "--state", "late", "--json").out)["forecasts"]
+    assert late
+    assert {r["state"] for r in late} == {"late"}
     assert cli("forecasts", "list", "--quarter", "5").code == 2
 
 
 def test_the_accountability_report_as_table_json_and_csv(cli: Cli, crm_env: RunningSandbox) -> None:
-    rows = json.loads(cli("accountability", "report", "--json").out)
+    document = json.loads(cli("accountability", "report", "--json").out)
+    rows = document["organisations"]
     assert rows
     assert all(r["in_stock"] == r["received"] - r["handed_out"] for r in rows)
+    assert document["totals"]["in_stock"] == sum(r["in_stock"] for r in rows)
     csv_lines = cli("accountability", "report", "--csv").out.splitlines()
     assert csv_lines[0].startswith("organisation;organisation_id;received;handed_out;in_stock")
     assert len(csv_lines) == len(rows) + 1
@@ -40,3 +94,16 @@ def test_the_accountability_report_as_table_json_and_csv(cli: Cli, crm_env: Runn
         "Accountability at the end of 2026-Q3" in cli("accountability", "report", "--quarter", "2026-Q3").out
     )
     assert cli("accountability", "report", "--quarter", "Q3").code == 2
+
+
+def test_mirror_status_says_per_set_how_old_it_is_and_a_full_refresh_what_it_removed(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    full = json.loads(cli("mirror", "refresh", "--full", "--json").out)["sets"]
+    assert {s["mode"] for s in full} == {"full"}
+    status = json.loads(cli("mirror", "status", "--json").out)
+    by_set = {s["set"]: s for s in status["sets"]}
+    assert {"organisations", "requests", "months", "forecasts", "reports", "tasks"} <= set(by_set)
+    assert by_set["requests"]["records"] > 0
+    assert by_set["requests"]["age_s"] is not None
+    assert by_set["requests"]["last_full_at"]

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from tribe_sync.cli import crm, jobs, processor, reports, sandbox, staff, store
+from tribe_sync.cli import crm, jobs, mirror, processor, reports, sandbox, staff, store
 from tribe_sync.cli.console import console, users
 from tribe_sync.cli.context import AppContext, configure_logging, current_context
 from tribe_sync.cli.daemon import daemon
@@ -80,6 +80,7 @@ app.add_typer(reports.forecasts, name="forecasts")
 app.add_typer(reports.accountability, name="accountability")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(store.app, name="store")
+app.add_typer(mirror.app, name="mirror")
 
 
 def run() -> None:

@@ -1,4 +1,9 @@
-"""`tribe-sync requests list`, `forecasts list`, `accountability report`: what staff look at."""
+"""`tribe-sync requests list`, `forecasts list`, `accountability report`: what staff look at.
+
+They read the read model (a delta refresh first when it is older than `mirror.max_age_s`; `--fresh`
+re-reads the CRM), say how old their data is, and show every record: one that does not map is listed
+as a problem with its order number, in a section of its own (`problems` in `--json`).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,13 @@ import typer
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
 from tribe_sync.cli.options import parse_month
-from tribe_sync.cli.output import emit_json, table
+from tribe_sync.cli.output import table
+from tribe_sync.cli.views import Fresh, Limit, emit_list, problems_table, read_model_as_of
 from tribe_sync.domain.calendar import Quarter
-from tribe_sync.reports import accountability_rows, forecast_rows, parse_status, select_requests
+from tribe_sync.domain.forecasts import ForecastState
+from tribe_sync.reports import parse_status
+from tribe_sync.store.readmodel.queries import ReadModel
+from tribe_sync.store.readmodel.refresh import MirrorSet
 
 requests = typer.Typer(help="Requests (aanvragen).", no_args_is_help=True)
 forecasts = typer.Typer(help="Forecasts (prognoses).", no_args_is_help=True)
@@ -22,6 +31,23 @@ accountability = typer.Typer(
 )
 
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+Org = Annotated[str | None, typer.Option(help="Organisation: its ID or part of its name.")]
+
+REQUEST_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS)
+FORECAST_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.FORECASTS)
+STOCK_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS)
+
+
+def organisation_ids(model: ReadModel, org: str | None) -> list[str] | None:
+    """The organisations `--org` names (an ID or part of a name); a usage error if none does."""
+    if org is None:
+        return None
+    found = model.organisations(org)
+    if not found:
+        raise typer.BadParameter(
+            f"no organisation matches {org!r} (an organisation's ID or part of its name)", param_hint="--org"
+        )
+    return [o.id for o in found]
 
 
 @requests.command("list")
@@ -30,11 +56,15 @@ def list_requests(
     status: Annotated[
         str | None, typer.Option(help="WAITING, PROCESSING, ... (or the CRM code or Dutch label).")
     ] = None,
-    org: Annotated[str | None, typer.Option(help="Organisation: its ID or part of its name.")] = None,
+    org: Org = None,
     month: Annotated[str | None, typer.Option(help="Delivery month, YYYY-MM.")] = None,
+    newest_first: Annotated[bool, typer.Option("--newest-first", help="Newest request first.")] = False,
+    limit: Limit = None,
+    fresh: Fresh = False,
     as_json: Json = False,
 ) -> None:
-    """Requests, oldest first, filtered by status, organisation and delivery month."""
+    """Requests, oldest first (an organisation's queue order), filtered by status, organisation and
+    delivery month; requests that do not map are listed as problems."""
     context = app_context(ctx)
     with Services(context.settings) as services:
         try:
@@ -42,45 +72,38 @@ def list_requests(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--status") from None
         target = parse_month(month, "--month") if month else None
-        snapshot = services.crm.snapshot({"organisations", "requests"})
-    chosen = select_requests(snapshot, status=wanted, organisation=org, month=target)
-    names = {o.id: o.name for o in snapshot.organisations.values()}
-    rows = [
-        {
-            "order_number": str(r.number),
-            "id": r.id,
-            "organisation": names.get(r.organisation_id, r.organisation_id),
-            "status": r.status.name,
-            "status_label": r.status.label,
-            "quantity": r.quantity,
-            "product": r.product_code,
-            "month": r.month.code,
-            "requested_on": r.requested_on.isoformat(),
-            "delivery_date": r.delivery_date.isoformat() if r.delivery_date else None,
-            "reference": r.reference,
-        }
-        for r in chosen
-    ]
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        context,
-        f"Requests ({len(rows)})",
-        ["order", "organisation", "status", "qty", "month", "requested", "delivery"],
-        [
-            (
-                r["order_number"],
-                r["organisation"],
-                r["status_label"],
-                r["quantity"],
-                r["month"],
-                r["requested_on"],
-                r["delivery_date"],
-            )
-            for r in rows
-        ],
-    )
+        as_of = read_model_as_of(context, services, REQUEST_SETS, fresh=fresh)
+        model = services.read_model
+        rows = model.requests(
+            status=wanted,
+            organisation_ids=organisation_ids(model, org),
+            month=target,
+            newest_first=newest_first,
+            limit=limit,
+        )
+        problems = model.problems([s.value for s in REQUEST_SETS])
+        if as_json:
+            emit_list("requests", (r.as_dict() for r in rows), problems, as_of)
+            return
+        listed = list(rows)
+        table(
+            context,
+            f"Requests ({len(listed)})",
+            ["order", "organisation", "status", "qty", "month", "requested", "delivery"],
+            [
+                (
+                    r.order_number,
+                    r.organisation,
+                    r.status.label,
+                    r.quantity,
+                    r.month,
+                    r.requested_on,
+                    r.delivery_date,
+                )
+                for r in listed
+            ],
+        )
+        problems_table(context, problems)
 
 
 @forecasts.command("list")
@@ -88,28 +111,25 @@ def list_forecasts(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Only this year.")] = None,
     quarter: Annotated[int | None, typer.Option(min=1, max=4, help="Only this quarter (1-4).")] = None,
+    org: Org = None,
+    state: Annotated[
+        ForecastState | None, typer.Option(help="Only effective, superseded or late forecasts.")
+    ] = None,
+    limit: Limit = None,
+    fresh: Fresh = False,
     as_json: Json = False,
 ) -> None:
     """Forecasts: which one counts (effective), which were replaced (superseded), which came late."""
     context = app_context(ctx)
     with Services(context.settings) as services:
-        snapshot = services.crm.snapshot({"organisations", "forecasts"})
-    names = {o.id: o.name for o in snapshot.organisations.values()}
-    rows = [
-        {
-            "id": r.forecast.id,
-            "organisation": names.get(r.forecast.organisation_id, r.forecast.organisation_id),
-            "quarter": str(r.forecast.quarter),
-            "product": r.forecast.product_code,
-            "quantity": r.forecast.quantity,
-            "submitted_on": r.forecast.submitted_on.isoformat(),
-            "deadline": r.forecast.quarter.forecast_deadline.isoformat(),
-            "state": r.state.value,
-        }
-        for r in forecast_rows(snapshot.forecasts, year=year, quarter=quarter)
-    ]
+        as_of = read_model_as_of(context, services, FORECAST_SETS, fresh=fresh)
+        model = services.read_model
+        rows = model.forecasts(
+            year=year, quarter=quarter, organisation_ids=organisation_ids(model, org), state=state
+        )[:limit]
+        problems = list(model.problems([s.value for s in FORECAST_SETS]))
     if as_json:
-        emit_json(rows)
+        emit_list("forecasts", (r.as_dict() for r in rows), problems, as_of)
         return
     table(
         context,
@@ -117,17 +137,18 @@ def list_forecasts(
         ["organisation", "quarter", "product", "qty", "submitted", "deadline", "state"],
         [
             (
-                r["organisation"],
-                r["quarter"],
-                r["product"],
-                r["quantity"],
-                r["submitted_on"],
-                r["deadline"],
-                r["state"],
+                r.organisation,
+                r.quarter,
+                r.product,
+                r.quantity,
+                r.submitted_on,
+                r.quarter.forecast_deadline,
+                r.state.value,
             )
             for r in rows
         ],
     )
+    problems_table(context, problems)
 
 
 @accountability.command("report")
@@ -136,6 +157,7 @@ def report(
     quarter: Annotated[
         str | None, typer.Option(help="As it stood at the end of this quarter (YYYY-Qn).")
     ] = None,
+    fresh: Fresh = False,
     as_json: Json = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (for a spreadsheet).")] = False,
 ) -> None:
@@ -144,50 +166,48 @@ def report(
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--csv")
     try:
-        as_of = Quarter.parse(quarter) if quarter else None
+        as_of_quarter = Quarter.parse(quarter) if quarter else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--quarter") from None
     with Services(context.settings) as services:
-        snapshot = services.crm.snapshot({"organisations", "requests", "reports"})
-    names = {o.id: o.name for o in snapshot.organisations.values()}
-    rows = [
-        {
-            "organisation": names.get(s.organisation_id, s.organisation_id),
-            "organisation_id": s.organisation_id,
-            "received": s.received,
-            "handed_out": s.handed_out,
-            "in_stock": s.in_stock,
-            "oldest_undistributed_delivery": _iso(s.oldest_undistributed_delivery),
-            "last_report": _iso(s.last_report_on),
-        }
-        for s in accountability_rows(snapshot, as_of)
-    ]
+        as_of = read_model_as_of(context, services, STOCK_SETS, fresh=fresh)
+        model = services.read_model
+        stock = model.stock(as_of_quarter)
+        problems = list(model.problems([s.value for s in STOCK_SETS]))
+    rows = [s.as_dict() for s in stock]
+    totals = {
+        "received": sum(s.received for s in stock),
+        "handed_out": sum(s.handed_out for s in stock),
+        "in_stock": sum(s.in_stock for s in stock),
+    }
     if as_json:
-        emit_json(rows)
+        quarter_text = str(as_of_quarter) if as_of_quarter else None
+        emit_list("organisations", rows, problems, as_of, quarter=quarter_text, totals=totals)
     elif as_csv:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["organisation"], delimiter=";")
+        fields = list(rows[0]) if rows else ["organisation"]
+        writer = csv.DictWriter(buffer, fieldnames=fields, delimiter=";")
         writer.writeheader()
         writer.writerows(rows)
         typer.echo(buffer.getvalue(), nl=False)
     else:
         table(
             context,
-            "Accountability" + (f" at the end of {as_of}" if as_of else ""),
+            "Accountability" + (f" at the end of {as_of_quarter}" if as_of_quarter else ""),
             ["organisation", "received", "handed out", "in stock", "oldest undistributed", "last report"],
             [
-                (
-                    r["organisation"],
-                    r["received"],
-                    r["handed_out"],
-                    r["in_stock"],
-                    r["oldest_undistributed_delivery"],
-                    r["last_report"],
-                )
-                for r in rows
+                *(
+                    (
+                        r["organisation"],
+                        r["received"],
+                        r["handed_out"],
+                        r["in_stock"],
+                        r["oldest_undistributed_delivery"],
+                        r["last_report"],
+                    )
+                    for r in rows
+                ),
+                ("total", totals["received"], totals["handed_out"], totals["in_stock"], None, None),
             ],
         )
-
-
-def _iso(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+        problems_table(context, problems)

@@ -11,6 +11,7 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_month
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.cli.views import Fresh, emit_list, problems_table, read_model_as_of
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.errors import LockHeldError
@@ -19,11 +20,12 @@ from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.staff import (
     CLOSING_JOB,
-    MONTH_PARTS,
-    MonthRow,
     month_plan,
-    month_rows,
 )
+from tribe_sync.store.readmodel.queries import MonthRow
+from tribe_sync.store.readmodel.refresh import MirrorSet
+
+MONTH_SETS = (MirrorSet.MONTHS, MirrorSet.REQUESTS)
 
 months = typer.Typer(
     help="Delivery months: list them; close or reopen one on staff's word.", no_args_is_help=True
@@ -39,28 +41,20 @@ Who = Annotated[
 
 
 @months.command("list")
-def list_months(ctx: typer.Context, as_json: Json = False) -> None:
+def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False) -> None:
     """Every delivery month: open or closed, capacity, requested so far, and who closed it why."""
     context = app_context(ctx)
     with Services(context.settings) as services:
-        rows = month_rows(services.crm.snapshot(MONTH_PARTS))
+        as_of = read_model_as_of(context, services, MONTH_SETS, fresh=fresh)
+        rows = services.read_model.months()
         names = _closed_by_names(services, rows)
+        problems = list(services.read_model.problems([s.value for s in MONTH_SETS]))
     if as_json:
-        emit_json(
-            [
-                {
-                    "month": r.month.month.code,
-                    "label": r.month.month.label,
-                    "open": r.month.is_open,
-                    "capacity": r.month.capacity,
-                    "requests": r.requests,
-                    "requested": r.requested,
-                    "closed_by": r.month.closed_by,
-                    "closed_by_name": names.get(r.month.month),
-                    "closed_reason": r.month.closed_reason,
-                }
-                for r in rows
-            ]
+        emit_list(
+            "months",
+            ({**r.as_dict(), "closed_by_name": names.get(r.month)} for r in rows),
+            problems,
+            as_of,
         )
         return
     table(
@@ -69,20 +63,21 @@ def list_months(ctx: typer.Context, as_json: Json = False) -> None:
         ["month", "open", "capacity", "requests", "requested", "closed by", "reason"],
         [
             (
-                r.month.month.label,
-                "yes" if r.month.is_open else "no",
-                r.month.capacity if r.month.capacity is not None else "no limit",
+                r.label,
+                "yes" if r.is_open else "no",
+                r.capacity if r.capacity is not None else "no limit",
                 r.requests,
                 r.requested,
-                _closed_by_text(r.month.closed_by, names.get(r.month.month)),
-                r.month.closed_reason,
+                _closed_by_text(r.closed_by, names.get(r.month)),
+                r.closed_reason,
             )
             for r in rows
         ],
     )
+    problems_table(context, problems)
 
 
-def _closed_by_names(services: Services, rows: list[MonthRow]) -> dict[Month, str]:
+def _closed_by_names(services: Services, rows: list[MonthRow]) -> dict[str, str]:
     """Who closed each staff-closed month, by the name given to `months close --by`.
 
     The CRM's closed-by field says only `staff` (the portal and the closing job read it, docs/tenant.md);
@@ -90,17 +85,17 @@ def _closed_by_names(services: Services, rows: list[MonthRow]) -> dict[Month, st
     journal = services.existing_journal()
     if journal is None:
         return {}
-    names: dict[Month, str] = {}
+    names: dict[str, str] = {}
     for row in rows:
-        if row.month.is_open or row.month.closed_by is not ClosedBy.STAFF:
+        if row.is_open or row.closed_by != ClosedBy.STAFF:
             continue
-        trail = journal.audit_trail(key=keys.month_staff(row.month.month, open_=False))
+        trail = journal.audit_trail(key=keys.month_staff(Month.parse(row.month), open_=False))
         if trail:
-            names[row.month.month] = str(trail[-1]["actor"]).removeprefix("staff:")
+            names[row.month] = str(trail[-1]["actor"]).removeprefix("staff:")
     return names
 
 
-def _closed_by_text(closed_by: ClosedBy | None, name: str | None) -> str:
+def _closed_by_text(closed_by: str | None, name: str | None) -> str:
     if closed_by is ClosedBy.STAFF:
         return f"medewerker ({name})" if name else "medewerker"
     return "automatisch" if closed_by is ClosedBy.JOB else ""
@@ -131,11 +126,14 @@ def apply_staff_plan(services: Services, plan: Plan, actor: str, job: str, dry_r
     if dry_run or not plan.changes:
         return Report.planned(plan)
     try:
-        return services.executor().apply(plan, actor=actor, claim=f"job:{job}")
+        report = services.executor().apply(plan, actor=actor, claim=f"job:{job}")
     except LockHeldError as exc:
         raise LockHeldError(
             f"{job} is running ({exc}); nothing was written, try again when it is done"
         ) from None
+    # Staff expect the next list to show what they just did, however young the read model is.
+    services.mirror.mark_stale((MirrorSet.MONTHS, MirrorSet.REQUESTS), services.clock())
+    return report
 
 
 @months.command("close")

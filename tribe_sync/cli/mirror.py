@@ -1,0 +1,105 @@
+"""`tribe-sync mirror refresh|status`: the read model that staff lists, reports and the console read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import typer
+
+from tribe_sync.bootstrap import Services
+from tribe_sync.cli.context import app_context
+from tribe_sync.cli.output import emit_json, table
+
+app = typer.Typer(
+    help="The read model: the programme's non-personal fields, kept fresh from the CRM.", no_args_is_help=True
+)
+
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+@app.command("refresh")
+def refresh(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read everything; removes what the CRM no longer has.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Read what changed in the CRM since the last refresh (a set never read is read whole)."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        done = services.mirror.refresh(full=full)
+    rows = [
+        {
+            "set": r.name.value,
+            "mode": r.mode.value,
+            "read": r.read,
+            "problems": r.problems,
+            "removed": r.removed,
+            "cursor": _iso(r.cursor),
+        }
+        for r in done
+    ]
+    if as_json:
+        emit_json({"sets": rows})
+        return
+    table(
+        context,
+        "Read model refreshed",
+        ["set", "mode", "read", "problems", "removed", "cursor"],
+        [tuple(r.values()) for r in rows],
+    )
+
+
+@app.command("status")
+def status(ctx: typer.Context, as_json: Json = False) -> None:
+    """Per set: last delta and full refresh, records, problems, cursor, age, and whether it is stale."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        now = services.clock()
+        rows = [_status_row(row, now) for row in services.mirror.status()]
+    if as_json:
+        emit_json({"sets": rows, "max_age_s": context.settings.mirror.max_age_s})
+        return
+    table(
+        context,
+        "Read model",
+        ["set", "records", "problems", "age (s)", "last delta", "last full", "cursor", "stale since"],
+        [
+            (
+                r["set"],
+                r["records"],
+                r["problems"],
+                r["age_s"],
+                r["last_delta_at"],
+                r["last_full_at"],
+                r["cursor"],
+                r["stale_since"],
+            )
+            for r in rows
+        ],
+    )
+
+
+def _status_row(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    last = _aware(row.get("last_delta_at"))
+    return {
+        "set": row["name"],
+        "records": row.get("records", 0),
+        "problems": row.get("problems", 0),
+        "last_delta_at": _iso(last),
+        "last_full_at": _iso(_aware(row.get("last_full_at"))),
+        "cursor": _iso(_aware(row.get("cursor"))),
+        "stale_since": _iso(_aware(row.get("stale_since"))),
+        "age_s": round((now - last).total_seconds()) if last else None,
+    }
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

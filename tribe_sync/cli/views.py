@@ -1,0 +1,82 @@
+"""What every staff list and report shares: a read model fresh enough, its age said out loud, every
+record shown (the ones that do not map as problems), and `--json` as one document streamed out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection, Iterable
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from tribe_sync.bootstrap import Services
+from tribe_sync.cli.context import AppContext
+from tribe_sync.cli.output import table
+from tribe_sync.store.readmodel.queries import ProblemRow
+from tribe_sync.store.readmodel.refresh import MirrorSet
+
+__all__ = ["Fresh", "Limit", "emit_list", "problems_table", "read_model_as_of"]
+
+Fresh = Annotated[
+    bool,
+    typer.Option("--fresh", help="Re-read these sets from the CRM now instead of the read model's copy."),
+]
+Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many rows.")]
+
+
+def read_model_as_of(
+    context: AppContext, services: Services, sets: Collection[MirrorSet], *, fresh: bool
+) -> dt.datetime:
+    """Make the read model fresh enough for a view of `sets` and say on stderr how old it is.
+
+    `--fresh` re-reads the sets whole from the CRM (a full refresh of just those sets); otherwise a
+    delta refresh runs first when they are older than `mirror.max_age_s` or a webhook marked them."""
+    mirror = services.mirror
+    if fresh:
+        mirror.refresh(sets, full=True)
+        as_of = mirror.as_of(sets)
+        assert as_of is not None, "just refreshed"
+    else:
+        as_of = mirror.ensure_fresh(sets, dt.timedelta(seconds=context.settings.mirror.max_age_s))
+    age = max(0, round((services.clock() - as_of).total_seconds()))
+    local = as_of.astimezone(services.schema.timezone)
+    context.err.print(
+        f"data as of {local:%Y-%m-%d %H:%M:%S} ({age} s old; --fresh reads the CRM)", highlight=False
+    )
+    return as_of
+
+
+def emit_list(
+    name: str,
+    rows: Iterable[dict[str, Any]],
+    problems: Iterable[ProblemRow],
+    as_of: dt.datetime,
+    **extra: Any,
+) -> None:
+    """`{"<name>": [...], "problems": [...], "as_of": ..., ...}` on stdout, written row by row so that
+    a list of the whole programme is never held in memory at once."""
+    write = typer.echo
+    write(f"{{{json.dumps(name)}: [", nl=False)
+    for index, row in enumerate(rows):
+        write(("," if index else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=str), nl=False)
+    write('\n], "problems": [', nl=False)
+    for index, found in enumerate(problems):
+        write(("," if index else "") + "\n  " + json.dumps(found.as_dict(), ensure_ascii=False), nl=False)
+    tail = {"as_of": as_of.isoformat(), **extra}
+    write("\n], " + json.dumps(tail, ensure_ascii=False, default=str)[1:])
+
+
+def problems_table(context: AppContext, problems: Iterable[ProblemRow]) -> None:
+    """Records that do not map, in a section of their own: staff looking for one find it here."""
+    rows = [
+        (p.order_number or p.record_id, p.set_name, escape(p.message_nl), escape(p.message)) for p in problems
+    ]
+    if rows:
+        table(
+            context,
+            f"Problems ({len(rows)}): records that do not map and are not in the list above",
+            ["order / ID", "set", "probleem", "problem"],
+            rows,
+        )
