@@ -472,6 +472,11 @@ class MirrorSettings(_Section):
     full_refresh: str = "30 2 * * *"
     delta_refresh: str = "*/15 7-19 * * mon-fri"
 
+    @field_validator("full_refresh", "delta_refresh")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return ScheduleSettings._cron(value)
+
 
 @dataclass(frozen=True)
 class Origins:

@@ -49,6 +49,7 @@ from tribe_sync.http_server import ServerThread, check_can_listen, serve_in_thre
 from tribe_sync.jobs.executor import Job, Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.metrics import Metrics
+from tribe_sync.store.readmodel.refresh import MirrorSet
 
 __all__ = ["LEADER", "Daemon", "verify_signature"]
 
@@ -227,7 +228,11 @@ class Daemon:
         self.services.journal  # noqa: B018 - open (and create) the store before the first tick
         scheduler = BackgroundScheduler(
             timezone=self.tz,
-            executors={"default": ThreadPoolExecutor(1), "heartbeat": ThreadPoolExecutor(1)},
+            executors={
+                "default": ThreadPoolExecutor(1),
+                "heartbeat": ThreadPoolExecutor(1),
+                "mirror": ThreadPoolExecutor(1),  # read-model refreshes never wait behind a job
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": daemon.misfire_grace_s},
         )
         for name, trigger in self.triggers.items():
@@ -241,6 +246,15 @@ class Daemon:
             next_run_time=dt.datetime.now(self.tz),
         )
         scheduler.add_job(self._catch_up, "date", id="catch-up", run_date=dt.datetime.now(self.tz))
+        mirror = self.settings.mirror
+        for mode, cron in (("full", mirror.full_refresh), ("delta", mirror.delta_refresh)):
+            scheduler.add_job(
+                self.refresh_mirror,
+                CronTrigger.from_crontab(cron, timezone=self.tz),
+                kwargs={"full": mode == "full"},
+                id=f"mirror:{mode}",
+                executor="mirror",
+            )
         if serve_http:
             self._http = serve_in_thread(self.app(), daemon.host, daemon.port, name="tribe-sync-http")
             log.info("health, metrics and webhooks on %s", self._http.url)
@@ -348,6 +362,45 @@ class Daemon:
             )
         return True
 
+    # -- the read model --------------------------------------------------------------------------
+
+    def refresh_mirror(self, *, full: bool = False) -> None:
+        """Refresh the read model (the leader does; the others read what it keeps)."""
+        if not self.is_leader:
+            return
+        try:
+            done = self.services.mirror.refresh(full=full)
+            log.info(
+                "read model: %s refresh, %d record(s) read",
+                "full" if full else "delta",
+                sum(r.read for r in done),
+            )
+        except Exception:  # the read model is a convenience: never let it stop the daemon
+            log.exception("read model: the %s refresh failed", "full" if full else "delta")
+
+    def mirror_changed(self, sets: set[MirrorSet]) -> bool:
+        """A verified webhook said these sets changed: mark them stale (every reader then refreshes
+        them first) and refresh them by delta once the burst is over. False if this daemon cannot."""
+        if not sets:
+            return False
+        try:
+            self.services.mirror.mark_stale(sets, self.services.clock())
+        except StoreError as exc:
+            log.warning("read model: cannot mark %s stale: %s", sorted(sets), exc)
+        scheduler = self._scheduler
+        if scheduler is None or not self.is_leader:
+            return False
+        if scheduler.get_job("mirror:webhook") is None:
+            scheduler.add_job(
+                self.refresh_mirror,
+                "date",
+                id="mirror:webhook",
+                executor="mirror",
+                run_date=dt.datetime.now(self.tz)
+                + dt.timedelta(seconds=self.settings.mirror.webhook_debounce_s),
+            )
+        return True
+
     def app(self) -> Starlette:
         async def healthz(_request: Request) -> Response:
             status, body = self.health()
@@ -396,6 +449,8 @@ class Daemon:
             and str(m.get("type", "")).replace(".", "_") == request_type
         ]
         triggered = [job for job in WEBHOOK_JOBS if relevant and self.trigger(job, "webhook")]
+        if self.mirror_changed(mirror_sets_of(mutations, self.settings)):
+            triggered.append("mirror")
         log.info(
             "webhook %s: %d mutation(s), %d of requests; triggered %s",
             envelope.get("webhookId"),
@@ -404,6 +459,26 @@ class Daemon:
             triggered or "nothing",
         )
         return 202, {"accepted": len(mutations), "triggered": triggered}
+
+
+def mirror_sets_of(mutations: list[dict[str, Any]], settings: Any) -> set[MirrorSet]:
+    """The read-model sets that Tribe's mutations touch. A product line belongs to its request."""
+    sets = settings.tenant.sets
+    by_type = {
+        sets.request: MirrorSet.REQUESTS,
+        "ProductLine": MirrorSet.REQUESTS,
+        sets.customer: MirrorSet.ORGANISATIONS,
+        sets.organisation: MirrorSet.ORGANISATIONS,
+        sets.delivery_month: MirrorSet.MONTHS,
+        sets.forecast: MirrorSet.FORECASTS,
+        sets.accountability: MirrorSet.REPORTS,
+        sets.task: MirrorSet.TASKS,
+    }
+    return {
+        found
+        for m in mutations
+        if (found := by_type.get(str(m.get("type", "")).replace(".", "_"))) is not None
+    }
 
 
 def _mutations(payload: Any) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import create_engine
 
 from tests.databases import postgres_url
@@ -259,3 +260,31 @@ def test_the_daemon_serves_the_console_apart_from_the_webhooks_when_enabled(
     finally:
         daemon.stop()
     assert daemon._console is None
+
+
+def test_a_signed_webhook_marks_the_read_model_stale_and_refreshes_it_once_after_the_burst(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    daemon = Daemon(Services(settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}")))
+    daemon.trigger = lambda job, reason: True  # type: ignore[method-assign]
+    daemon._scheduler = BackgroundScheduler(timezone=daemon.tz)  # not started: jobs stay pending
+    assert daemon.heartbeat()
+    daemon.refresh_mirror(full=True)
+    body = json.dumps(
+        {
+            "webhookId": "w-2",
+            "payload": [
+                {"mutation": "updated", "entityType": "Activity.SalesOrder", "entityId": "x"},
+                {"mutation": "updated", "entityType": "ProductLine", "entityId": "y"},
+            ],
+        }
+    ).encode()
+    for _ in range(3):  # a burst
+        status, answer = daemon.webhook(body, {"X-Tribe-Signature": sign(body)})
+        assert (status, "mirror" in answer["triggered"]) == (202, True)
+    assert [j.id for j in daemon._scheduler.get_jobs() if j.id.startswith("mirror:")] == ["mirror:webhook"]
+    stale = {s["name"] for s in daemon.services.mirror.status() if s.get("stale_since")}
+    assert stale == {"requests"}
+    daemon.refresh_mirror()
+    assert not any(s.get("stale_since") for s in daemon.services.mirror.status())
+    daemon.services.close()
