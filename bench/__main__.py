@@ -12,6 +12,8 @@ key with the command that measured it, so that a part can be measured again on i
 - `shared`: two processes at once, one rate budget through PostgreSQL, the sandbox enforcing 1000 calls
   a minute: any 429 is one we caused.
 - `scaling`: a full snapshot read at 1x, 3x and 10x the realistic size: CPU per 1000 records, peak RSS.
+- `mirror`: the read model (`bench/mirror.py`): refresh calls (full, delta unchanged, delta after edits),
+  staff views' wall time and peak RSS from it, next to a list read from the CRM as before.
 """
 
 from __future__ import annotations
@@ -294,7 +296,7 @@ def _print(row: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--parts", default="calls,latency,shared,scaling")
+    parser.add_argument("--parts", default="calls,latency,shared,scaling,mirror")
     parser.add_argument("--scales", default="realistic,large")
     parser.add_argument("--latency-ms", type=int, default=30)
     parser.add_argument("--slow-latency-ms", type=int, default=250, help="the latency part's")
@@ -326,6 +328,11 @@ def main() -> None:
     if "scaling" in parts:
         document["scaling"] = scaling(args.latency_ms)
         document["measured_with"]["scaling"] = command
+    if "mirror" in parts:
+        from bench import mirror  # noqa: PLC0415 - only this part needs it
+
+        document["mirror"] = mirror.run(scales, args.latency_ms, Sandbox)
+        document["measured_with"]["mirror"] = command
     document["took_s"] = round(time.time() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1) + "\n")

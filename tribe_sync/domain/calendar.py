@@ -7,6 +7,7 @@ Holidays are named rules chosen in the settings, not a library's opinion: whethe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,10 +139,16 @@ class Quarter:
     @property
     def forecast_deadline(self) -> dt.date:
         """Inclusive: 15 days before the end of the preceding quarter (Q1's is 16 December)."""
-        return (self - 1).last_day - dt.timedelta(days=15)
+        return _forecast_deadline(self.year, self.number)
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.number}"
+
+
+@functools.cache
+def _forecast_deadline(year: int, number: int) -> dt.date:
+    # Cached: every forecast of a list asks for its quarter's deadline, and there are few quarters.
+    return (Quarter(year, number) - 1).last_day - dt.timedelta(days=15)
 
 
 def easter_sunday(year: int) -> dt.date:

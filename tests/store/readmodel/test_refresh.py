@@ -152,3 +152,19 @@ def test_the_read_model_refreshes_the_same_on_sqlite_and_postgresql(kind: str, t
         finally:
             client.close()
             mirror.engine.dispose()
+
+
+def test_records_stamped_in_the_future_do_not_push_the_cursor_past_edits_made_now(tmp_path: Path) -> None:
+    future = dt.date.today() + dt.timedelta(days=40)  # the generator stamps records up to its anchor
+    with start(build_state(scale="small", seed=5, anchor=future)) as sandbox:
+        mirror, client = make_mirror(f"sqlite:///{tmp_path / 'j.db'}", sandbox)
+        try:
+            mirror.refresh(full=True)
+            model = ReadModel(mirror.engine)
+            row = next(iter(model.requests()))
+            sandbox.state.store.update(REQUESTS, row.id, {t.R_REFERENCE: "PO-now"}, sandbox.state.now())
+            mirror.refresh([MirrorSet.REQUESTS])
+            assert next(model.requests(number=row.order_number)).reference == "PO-now"
+        finally:
+            client.close()
+            mirror.engine.dispose()

@@ -287,6 +287,10 @@ class Mirror:
                     .where(mirror_problems.c.set_name == name.value)
                 ).scalar_one()
                 done = self.clock()
+                # A record stamped in our future (Tribe's clock ahead, or generated data) must not
+                # push the cursor past what we have seen happen: later edits would fall behind it.
+                if newest is not None and _utc(newest) > started:
+                    newest = started
                 values: Row = {
                     "cursor": newest,
                     "records": records,
