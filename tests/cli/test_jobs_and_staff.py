@@ -244,3 +244,21 @@ def test_a_staff_command_while_the_job_runs_is_refused_and_writes_nothing(
     journal.release("job:close-delivery-months", "elsewhere:1:x")
     assert cli("months", "open", "2026-12", "--reason", "nalevering", "--by", "anna").code == 0
     journal.close()
+
+
+def test_requests_show_tells_one_request_s_status_history_with_who_and_why(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    run = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--allow-future", "--json").out
+    )
+    moved = [c for c in run["changes"] if c.get("kind") == "move_status" and c.get("outcome") == "applied"]
+    assert moved, "allocation moves requests on the first of the month"
+    number = moved[0]["label"]
+    shown = json.loads(cli("requests", "show", number, "--json").out)
+    assert shown["request"]["order_number"] == number
+    [step, *_] = shown["history"]
+    assert step["by"] == "job:progress-statuses"
+    assert step["reason"]
+    assert set(shown) == {"request", "history", "stock", "tasks", "problems", "as_of"}
+    assert cli("requests", "show", "AD1999-99999").code == 2

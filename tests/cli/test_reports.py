@@ -107,3 +107,13 @@ def test_mirror_status_says_per_set_how_old_it_is_and_a_full_refresh_what_it_rem
     assert by_set["requests"]["records"] > 0
     assert by_set["requests"]["age_s"] is not None
     assert by_set["requests"]["last_full_at"]
+
+
+def test_requests_show_of_a_request_that_does_not_map_shows_why(cli: Cli, crm_env: RunningSandbox) -> None:
+    problems = json.loads(cli("requests", "list", "--json").out)["problems"]
+    broken = next(p for p in problems if p["set"] == "requests" and p["code"] == "no_product_line")
+    shown = json.loads(cli("requests", "show", broken["order_number"], "--json").out)
+    assert shown["request"] is None
+    assert [p["code"] for p in shown["problems"]] == ["no_product_line"]
+    table = cli("requests", "show", broken["order_number"])
+    assert (table.code, "de aanvraag heeft geen productregel" in table.out) == (0, True)

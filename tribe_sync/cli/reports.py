@@ -16,7 +16,7 @@ import typer
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
 from tribe_sync.cli.options import parse_month
-from tribe_sync.cli.output import table
+from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, Limit, emit_list, problems_table, read_model_as_of
 from tribe_sync.domain.calendar import Quarter
 from tribe_sync.domain.forecasts import ForecastState
@@ -104,6 +104,74 @@ def list_requests(
             ],
         )
         problems_table(context, problems)
+
+
+@requests.command("show")
+def show_request(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="The order number, e.g. AD2026-00351.")],
+    fresh: Fresh = False,
+    as_json: Json = False,
+) -> None:
+    """Everything about one request: its fields, its status history with who and why (the journal's
+    audit trail, allocation reasons included), its stock, and the tasks we made for it."""
+    context = app_context(ctx)
+    wanted = number.strip().upper()
+    with Services(context.settings) as services:
+        as_of = read_model_as_of(context, services, (*STOCK_SETS, MirrorSet.TASKS), fresh=fresh)
+        model = services.read_model
+        found = next(model.requests(number=wanted), None)
+        problems = [p for p in model.problems(["requests"]) if p.order_number == wanted]
+        if found is None and not problems:
+            raise typer.BadParameter(f"no request {wanted} in the CRM (as of {as_of:%Y-%m-%d %H:%M})")
+        history = services.journal.audit_trail(target_id=found.id) if found else []
+        handed_out, last_report = model.handed_out(found.id) if found else (0, None)
+        tasks = model.tasks(found.id, found.organisation_id) if found else []
+    steps = [
+        {
+            "at": entry["at"].isoformat() if entry["at"] else None,
+            "key": entry["key"],
+            "before": entry["before"],
+            "after": entry["after"],
+            "reason": entry["reason"],
+            "by": entry["actor"],
+        }
+        for entry in history
+    ]
+    stock = None
+    if found is not None:
+        received = found.delivered_quantity if found.delivered_quantity is not None else found.quantity
+        delivered = found.status.name == "CLOSED"
+        stock = {
+            "received": received if delivered else 0,
+            "handed_out": handed_out,
+            "in_stock": max(received - handed_out, 0) if delivered else 0,
+            "last_report": last_report.isoformat() if last_report else None,
+        }
+    document = {
+        "request": found.as_dict() if found else None,
+        "history": steps,
+        "stock": stock,
+        "tasks": [{"key": t.key, "status": t.status} for t in tasks],
+        "problems": [p.as_dict() for p in problems],
+        "as_of": as_of.isoformat(),
+    }
+    if as_json:
+        emit_json(document)
+        return
+    if found is not None:
+        fields = found.as_dict()
+        table(context, f"Request {wanted}", ["field", "value"], [(k, v) for k, v in fields.items()])
+        table(
+            context,
+            f"History ({len(steps)})",
+            ["at", "by", "before", "after", "reason"],
+            [(s["at"], s["by"], s["before"], s["after"], s["reason"]) for s in steps],
+        )
+        if stock is not None:
+            table(context, "Stock", ["field", "value"], list(stock.items()))
+        table(context, f"Tasks ({len(tasks)})", ["key", "status"], [(t.key, t.status) for t in tasks])
+    problems_table(context, problems)
 
 
 @forecasts.command("list")

@@ -208,8 +208,13 @@ class Journal:
                 )
             )
 
-    def audit_trail(self, *, key: str | None = None, run_id: int | None = None) -> list[AuditEntry]:
+    def audit_trail(
+        self, *, key: str | None = None, run_id: int | None = None, target_id: str | None = None
+    ) -> list[AuditEntry]:
+        """Audit rows, oldest first, of one change key, one run or one CRM record (`target_id`)."""
         query = select(audit).order_by(audit.c.id)
+        if target_id is not None:
+            query = query.where(audit.c.target_id == target_id)
         if key is not None:
             query = query.where(audit.c.key == key)
         if run_id is not None:

@@ -30,6 +30,7 @@ from tribe_sync.store.tables import (
     mirror_problems,
     mirror_reports,
     mirror_requests,
+    mirror_tasks,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ReadModel",
     "RequestRow",
     "StockRow",
+    "TaskRow",
 ]
 
 YIELD_PER = 500
@@ -133,6 +135,15 @@ class MonthRow:
             "closed_by": self.closed_by,
             "closed_reason": self.closed_reason,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """A task our jobs created: its change key (the CRM's ImportId) and its phase."""
+
+    id: str
+    key: str
+    status: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +396,25 @@ class ReadModel:
             )
             for x in chosen
         ]
+
+    # -- one request -------------------------------------------------------------------------
+
+    def handed_out(self, request_id: str) -> tuple[int, dt.date | None]:
+        """Devices of one request reported handed out, and the last report's day."""
+        a = mirror_reports
+        query = select(func.coalesce(func.sum(a.c.handed_out), 0), func.max(a.c.reported_on)).where(
+            a.c.request_id == request_id
+        )
+        total, last = next(iter(self._rows(query)))
+        return int(total), last
+
+    def tasks(self, *about: str) -> list[TaskRow]:
+        """Our tasks whose key names one of `about` (a request's or an organisation's ID)."""
+        t = mirror_tasks
+        query = select(t.c.id, t.c.key, t.c.status).order_by(t.c.key)
+        if about:
+            query = query.where(or_(*(t.c.key.contains(x, autoescape=True) for x in about)))
+        return [TaskRow(row.id, row.key, row.status) for row in self._rows(query)]
 
     # -- problems ----------------------------------------------------------------------------
 
