@@ -96,9 +96,9 @@ def _closed_by_names(services: Services, rows: list[MonthRow]) -> dict[str, str]
 
 
 def _closed_by_text(closed_by: str | None, name: str | None) -> str:
-    if closed_by is ClosedBy.STAFF:
+    if closed_by == ClosedBy.STAFF:
         return f"medewerker ({name})" if name else "medewerker"
-    return "automatisch" if closed_by is ClosedBy.JOB else ""
+    return "automatisch" if closed_by == ClosedBy.JOB else ""
 
 
 def _set_month(
