@@ -17,6 +17,7 @@ from typing import Any
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
+from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 
@@ -62,7 +63,24 @@ def main() -> None:
                 sink.write(json.dumps(found.as_dict()))
             views["requests_list"] = time.perf_counter() - t
             result["rows"] = rows
+            some_org = next(iter(model.organisations())).id
             for name, view in (
+                (
+                    "requests_list_one_org",
+                    lambda: [r.as_dict() for r in model.requests(organisation_ids=[some_org])],
+                ),
+                (
+                    "requests_list_waiting",
+                    lambda: [r.as_dict() for r in model.requests(status=RequestStatus.WAITING)],
+                ),
+                (
+                    "requests_list_newest_50",
+                    lambda: [r.as_dict() for r in model.requests(newest_first=True, limit=50)],
+                ),
+                (
+                    "forecasts_list_one_quarter",
+                    lambda: [f.as_dict() for f in model.forecasts(year=2027, quarter=1)],
+                ),
                 ("months_list", lambda: [m.as_dict() for m in model.months()]),
                 ("forecasts_list", lambda: [f.as_dict() for f in model.forecasts()]),
                 ("accountability_report", lambda: [s.as_dict() for s in model.stock()]),

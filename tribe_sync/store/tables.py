@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -171,6 +172,9 @@ mirror_requests = _mirrored(
     Column("delivered_quantity", Integer),
 )
 
+# Lists come in queue order (oldest first) or newest first, often with a limit.
+Index("ix_tribe_sync_mirror_requests_queue", mirror_requests.c.requested_at, mirror_requests.c.number)
+
 mirror_months = _mirrored(
     "tribe_sync_mirror_months",
     Column("month", String(7), nullable=False, index=True),
@@ -191,6 +195,8 @@ mirror_forecasts = _mirrored(
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("submitted_on", Date, nullable=False),
 )
+
+Index("ix_tribe_sync_mirror_forecasts_quarter", mirror_forecasts.c.year, mirror_forecasts.c.quarter)
 
 mirror_reports = _mirrored(
     "tribe_sync_mirror_reports",

@@ -128,6 +128,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_tribe_sync_mirror_tasks_key", "tribe_sync_mirror_tasks", ["key"])
 
+    op.create_index(
+        "ix_tribe_sync_mirror_requests_queue", "tribe_sync_mirror_requests", ["requested_at", "number"]
+    )
+    op.create_index(
+        "ix_tribe_sync_mirror_forecasts_quarter", "tribe_sync_mirror_forecasts", ["year", "quarter"]
+    )
+
 
 def downgrade() -> None:
     op.drop_index("ix_tribe_sync_mirror_tasks_key", table_name="tribe_sync_mirror_tasks")
