@@ -92,6 +92,7 @@ class Services:
             clock=self.clock,
             overlap=dt.timedelta(seconds=self.settings.mirror.overlap_s),
             task_prefixes=sorted({prefix for job in JOBS.values() for prefix in job.task_prefixes}),
+            holder=self.holder,
         )
 
     @cached_property

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
+from threading import Lock
 
 import pytest
 
 from tests.databases import DATABASES, database_url
 from tests.store.readmodel.conftest import Tenant, make_mirror
+from tribe_sync.errors import LockHeldError
 from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import build_state, start
+from tribe_sync.store.journal import Journal
 from tribe_sync.store.readmodel.queries import ReadModel
 from tribe_sync.store.readmodel.refresh import MirrorSet, RefreshMode
 
@@ -168,3 +172,19 @@ def test_records_stamped_in_the_future_do_not_push_the_cursor_past_edits_made_no
         finally:
             client.close()
             mirror.engine.dispose()
+
+
+def test_a_second_process_waits_for_a_refresh_under_way_and_a_reader_then_shows_what_is_there(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    journal = Journal(tenant.mirror.engine)
+    journal.claim("mirror:refresh", "other-host:1:abc", dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
+    slept: list[float] = []
+    waiting = replace(tenant.mirror, wait=dt.timedelta(0), sleep=slept.append, holder="me", _lock=Lock())
+    with pytest.raises(LockHeldError):
+        waiting.refresh([MirrorSet.REQUESTS], full=True)
+    as_of = waiting.ensure_fresh([MirrorSet.REQUESTS], dt.timedelta(0))  # due, but someone else is on it
+    assert as_of == tenant.mirror.as_of([MirrorSet.REQUESTS])
+    journal.release("mirror:refresh", "other-host:1:abc")
+    assert waiting.refresh([MirrorSet.REQUESTS])

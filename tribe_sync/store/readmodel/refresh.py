@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -27,11 +29,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from tribe_sync.client.odata import Expand, F, Query
 from tribe_sync.client.wire import Record, parse_moment
 from tribe_sync.domain.problems import problem
-from tribe_sync.errors import StoreError
+from tribe_sync.errors import LockHeldError, StoreError
 from tribe_sync.mappers import queries
 from tribe_sync.mappers.errors import Unmappable
 from tribe_sync.mappers.read import to_forecast, to_month, to_organisation, to_report, to_request
 from tribe_sync.mappers.schema import TenantSchema
+from tribe_sync.store.journal import Journal
 from tribe_sync.store.tables import (
     mirror_forecasts,
     mirror_months,
@@ -46,6 +49,8 @@ from tribe_sync.store.tables import (
 __all__ = ["Mirror", "MirrorSet", "RecordReader", "RefreshMode", "SetRefresh"]
 
 BATCH = 500  # rows upserted per statement; pages arrive 100 at a time
+REFRESH_CLAIM = "mirror:refresh"
+CLAIM_TTL = dt.timedelta(minutes=30)  # a crashed refresh's claim expires; a full one at 10x takes minutes
 
 
 class MirrorSet(StrEnum):
@@ -224,8 +229,10 @@ class Mirror:
     """The read model on `engine`, refreshed through `reader` (the CRM client).
 
     `task_prefixes` are the `ImportId` prefixes of the tasks our jobs create (the composition root
-    passes them: the store knows no job). One refresh at a time per process; across processes a
-    second refresh merely repeats idempotent upserts."""
+    passes them: the store knows no job). One refresh at a time on the whole store: a refresh holds
+    the claim `mirror:refresh` in the journal (a full refresh removes the rows it did not write
+    itself, so two at once could remove each other's), and a process that finds it taken waits for
+    it up to `wait`; a reader that still finds it taken reads what the other refresh has written."""
 
     engine: Engine
     reader: RecordReader
@@ -233,6 +240,9 @@ class Mirror:
     clock: Callable[[], dt.datetime]
     overlap: dt.timedelta = dt.timedelta(minutes=2)
     task_prefixes: Collection[str] = ()
+    holder: str = "tribe-sync"
+    wait: dt.timedelta = dt.timedelta(seconds=30)
+    sleep: Callable[[float], None] = time.sleep
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def sets(self) -> tuple[MirrorSet, ...]:
@@ -243,8 +253,26 @@ class Mirror:
     def refresh(self, sets: Iterable[MirrorSet] | None = None, *, full: bool = False) -> list[SetRefresh]:
         """Refresh `sets` (default all): a delta, or a full re-read for `full` or a set never read."""
         chosen = [s for s in self.sets() if sets is None or s in set(sets)]
-        with self._lock:
+        with self._lock, self._claimed():
             return [self._refresh_one(name, full=full) for name in chosen]
+
+    @contextmanager
+    def _claimed(self) -> Iterator[None]:
+        """Hold the store-wide refresh claim; LockHeldError if another process keeps it past `wait`."""
+        journal = Journal(self.engine)
+        deadline = time.monotonic() + self.wait.total_seconds()
+        while True:
+            try:
+                journal.claim(REFRESH_CLAIM, self.holder, self.clock(), CLAIM_TTL)
+                break
+            except LockHeldError:
+                if time.monotonic() >= deadline:
+                    raise
+                self.sleep(0.25)
+        try:
+            yield
+        finally:
+            journal.release(REFRESH_CLAIM, self.holder)
 
     def _refresh_one(self, name: MirrorSet, *, full: bool) -> SetRefresh:
         spec = SPECS[name]
@@ -408,9 +436,14 @@ class Mirror:
             if last is None or row.get("stale_since") is not None or now - _utc(last) > max_age:
                 due.append(MirrorSet(row["name"]))
         if due:
-            self.refresh(due)
+            try:
+                self.refresh(due)
+            except LockHeldError:
+                # Another process is refreshing the store (a long full refresh): show what is there.
+                if self.as_of(sets) is None:
+                    raise
         as_of = self.as_of(sets)
-        assert as_of is not None, "every set was just refreshed"
+        assert as_of is not None, "every set was refreshed at least once"
         return as_of
 
 
