@@ -37,10 +37,12 @@ class Reads:
 
         def counted(entity_set: str, query: Query | None = None) -> Iterator[Record]:
             n = 0
-            for record in original(entity_set, query):
-                n += 1
-                yield record
-            self.reads.append((entity_set, n))
+            try:
+                for record in original(entity_set, query):
+                    n += 1
+                    yield record
+            finally:  # a read its caller ends early (it has every ID it asked for) is a read too
+                self.reads.append((entity_set, n))
 
         client.iter_records = counted  # type: ignore[method-assign]
 
