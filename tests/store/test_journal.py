@@ -77,6 +77,26 @@ def test_the_audit_trail_says_who_changed_what_and_why(journal: Journal) -> None
     )
 
 
+def test_a_change_is_recorded_with_its_further_keys_and_audit_line_all_at_once(journal: Journal) -> None:
+    run_id = journal.start_run("accountability-reminders", TODAY, T0)
+    journal.mark(run_id, "reminder/x", T0, state="pending")
+    journal.record(
+        run_id,
+        ["reminder/x", "reminder-sent/x"],
+        entity_set="create_task",
+        target_id="t-1",
+        before={},
+        after={"task": "Verantwoording"},
+        reason="due",
+        actor="job:accountability-reminders",
+        at=T0,
+    )
+    assert journal.state_of("reminder/x") == ("done", None), "an earlier intent is completed"
+    assert journal.state_of("reminder-sent/x") == ("done", None)
+    (entry,) = journal.audit_trail(key="reminder/x")
+    assert (entry["target_id"], entry["after"]) == ("t-1", {"task": "Verantwoording"})
+
+
 def test_a_claim_excludes_other_holders_until_it_expires_or_is_released(journal: Journal) -> None:
     ttl = dt.timedelta(minutes=10)
     journal.claim("job:audit", "host-a", T0, ttl)

@@ -705,21 +705,18 @@ class _Apply:
             self._record(change, target_id=target_id, note=note)
 
     def _record(self, change: Change, *, target_id: str | None, note: str) -> None:
-        at = self.ex.clock()
-        self.journal.mark(self.run_id, change.key, at)
-        if isinstance(change, CreateTask) and change.marks:
-            self.journal.mark_many(self.run_id, list(change.marks), at)
+        marks = list(change.marks) if isinstance(change, CreateTask) else []
         before, after = _before_after(change)
-        self.journal.audit(
+        self.journal.record(
             self.run_id,
-            change.key,
+            [change.key, *marks],
             entity_set=change.kind,
             target_id=target_id or _target(change),
             before=before,
             after=after,
             reason=f"{change.reason} ({note})" if note else change.reason,
             actor=self.actor,
-            at=at,
+            at=self.ex.clock(),
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import DeliveryMonth
@@ -82,6 +82,22 @@ class JournalPort(Protocol):
         state: str = "done",
         detail: str | None = None,
     ) -> None: ...
+
+    def record(
+        self,
+        run_id: int,
+        keys: Sequence[str],
+        *,
+        entity_set: str | None,
+        target_id: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        reason: str,
+        actor: str,
+        at: dt.datetime,
+    ) -> None:
+        """Mark `keys` done and write the audit line of `keys[0]`, all or nothing."""
+        ...
 
     def forget(self, key: str) -> None: ...
 
