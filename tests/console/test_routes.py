@@ -38,8 +38,18 @@ def _seed(world: ConsoleWorld) -> Iterator[tuple[ConsoleWorld, dict[str, str]]]:
     outbox = Path(world.services.settings.programme.outbox_dir)
     outbox.mkdir(parents=True)
     (outbox / "handoff-noord-2027-01-04-run1.csv").write_text("ordernummer\n")
+    world.services.mirror.refresh()
+    first = next(iter(world.services.read_model.requests(limit=1)))
     world.console.app()
-    yield world, {"run_id": str(run_id), "name": "handoff-noord-2027-01-04-run1.csv"}
+    yield (
+        world,
+        {
+            "run_id": str(run_id),
+            "name": "handoff-noord-2027-01-04-run1.csv",
+            "month": "2027-02",
+            "number": first.order_number,
+        },
+    )
     world.services.close()
 
 

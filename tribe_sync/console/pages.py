@@ -9,6 +9,7 @@ from apscheduler.triggers.cron import CronTrigger
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
 from tribe_sync.console.processor_pages import register_processor
+from tribe_sync.console.readmodel_pages import overview_facts, register_read_model
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.store.users import Role
 
@@ -19,6 +20,7 @@ RUNS_SHOWN = 200
 
 def register(console: Console) -> None:
     register_processor(console)
+    register_read_model(console)
     journal = console.services.journal
     sets = console.services.schema.sets
     kinds = {
@@ -59,6 +61,7 @@ def register(console: Console) -> None:
             "overview.html",
             "Overzicht",
             {
+                **overview_facts(console),
                 "runs": runs,
                 "last_per_job": [
                     {**(last_per_job.get(job) or {"job_label": job_label(job)}), "next_run": next_runs[job]}

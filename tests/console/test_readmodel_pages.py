@@ -1,0 +1,98 @@
+"""The pages on the read model, against a small sandbox tenant: the numbers staff read are the read
+model's, closing a month goes through the executor with the person as actor."""
+
+from __future__ import annotations
+
+import re
+
+from tests.console.conftest import ConsoleWorld, login
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.sandbox.server import RunningSandbox
+
+Tenant = tuple[ConsoleWorld, RunningSandbox]
+
+
+def test_the_month_chart_and_table_show_the_read_models_numbers(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    login(client, "lees")
+    page = client.get("/leveringsmaanden").text
+    months = world.services.read_model.months()
+    assert months
+    shown = {
+        m: (int(r), c)
+        for m, r, c in re.findall(r'data-month="([\d-]+)" data-requested="(\d+)" data-capacity="(\d*)"', page)
+    }
+    for month in months:
+        if month.month in shown:
+            assert shown[month.month] == (
+                month.requested,
+                "" if month.capacity is None else str(month.capacity),
+            )
+    assert "Gegevens uit Tribe van" in page
+    assert "Sluiten" not in page, "a viewer gets no close button"
+
+
+def test_an_approver_closes_a_month_with_a_reason_through_the_executor(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    token = login(client, "beslis")
+    page = client.get("/leveringsmaanden").text
+    open_month = re.search(r'action="/leveringsmaanden/([\d-]+)/sluiten"', page)
+    assert open_month is not None
+    code = open_month.group(1)
+    assert client.post(f"/leveringsmaanden/{code}/sluiten", data={"csrf_token": token}).status_code == 400
+    done = client.post(f"/leveringsmaanden/{code}/sluiten", data={"csrf_token": token, "reden": "vol genoeg"})
+    assert done.status_code == 200
+    assert "is gesloten (run" in done.text
+    (month,) = [m for m in world.services.read_model.months() if m.month == code]
+    assert (month.is_open, month.closed_by, month.closed_reason) == (False, "staff", "vol genoeg")
+    (run,) = world.services.journal.runs(limit=1)
+    (entry,) = world.services.journal.audit_trail(run_id=int(run["id"]))
+    assert entry["actor"] == "staff:beslis"
+    reopened = client.post(
+        f"/leveringsmaanden/{code}/openen", data={"csrf_token": token, "reden": "toch ruimte"}
+    )
+    assert "is heropend" in reopened.text
+
+
+def test_requests_filter_by_status_organisation_month_and_number(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    login(client, "lees")
+    client.get("/aanvragen")
+    waiting = list(world.services.read_model.requests(status=RequestStatus.WAITING))
+    page = client.get("/aanvragen", params={"status": "WAITING"}).text
+    assert waiting[0].order_number in page or len(waiting) > 200
+    assert "Gesloten</td>" not in page
+    one = waiting[0]
+    by_number = client.get("/aanvragen", params={"ordernummer": one.order_number.lower()}).text
+    assert by_number.count('href="/aanvragen/AD') == 1
+    partial = client.get(
+        "/aanvragen", params={"organisatie": one.organisation[:6]}, headers={"HX-Request": "true"}
+    )
+    assert "<html" not in partial.text
+    assert one.organisation in partial.text
+    detail = client.get(f"/aanvragen/{one.order_number}").text
+    assert one.organisation in detail
+    assert "Wacht op toekenning" in detail
+    assert client.get("/aanvragen/AD2099-99999").status_code == 404
+
+
+def test_organisations_forecasts_and_problems_read_the_read_model(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    login(client, "lees")
+    organisations = client.get("/organisaties").text
+    stock = world.services.read_model.stock()
+    assert stock[0].organisation in organisations
+    forecasts = client.get("/prognoses").text
+    assert "Op tijd" in forecasts
+    assert "Deadline" in forecasts
+    problems = client.get("/problemen").text
+    found = list(world.services.read_model.problems())
+    assert found, "the seeded tenant has broken records"
+    for problem in found:
+        if problem.order_number:
+            assert problem.order_number in problems
+    assert "Traceback" not in problems

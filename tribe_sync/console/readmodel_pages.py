@@ -1,0 +1,451 @@
+"""The pages on the read model: Leveringsmaanden, Aanvragen, Organisaties, Prognoses, Problemen.
+
+They read the read-model engineer's query module (`tribe_sync.store.readmodel.queries`) and nothing
+else; a page first has the read model refreshed by delta when it is older than `mirror.max_age_s`.
+Closing or reopening a month is a staff plan applied by the one executor under the closing job's
+claim, exactly as `tribe-sync months close|open` does, with the person as actor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from typing import Any
+
+from tribe_sync.console.app import Console, Ctx, Page
+from tribe_sync.console.charts import MonthBar, month_chart
+from tribe_sync.console.format import dutch_datetime
+from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.domain.forecasts import ForecastState
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.errors import CRMError, LockHeldError
+from tribe_sync.jobs.staff import CLOSING_JOB, month_plan
+from tribe_sync.store.readmodel.refresh import MirrorSet
+from tribe_sync.store.users import Role
+
+__all__ = ["register_read_model"]
+
+REQUESTS_SHOWN = 200
+ORGANISATIONS_SHOWN = 300
+CLOSED_BY = {
+    "staff": "medewerker",
+    "job": "de sluitingstaak",
+    "capacity": "vol (taak)",
+    "lead_time": "levertijd (taak)",
+}
+FORECAST_STATES = {
+    "effective": ("op tijd, geldt", "ok"),
+    "late": ("te laat", "bad"),
+    "superseded": ("op tijd, vervangen", "neutral"),
+}
+PROBLEM_TODO = {
+    "unknown_phase": "Zet de aanvraag in Tribe in een bekende fase.",
+    "missing_field": "Vul het ontbrekende veld in Tribe in.",
+    "unknown_reference": "Kies in Tribe een bestaand record voor de verwijzing.",
+    "wrong_type": "Corrigeer de waarde in Tribe.",
+    "no_product_line": "Voeg in Tribe de productregel (laptop en aantal) toe.",
+    "several_product_lines": "Laat in Tribe één productregel over; splits anders de aanvraag.",
+    "bad_quantity": "Zet in Tribe een aantal van 1 of meer.",
+    "invalid_order_number": "Controleer het ordernummer in Tribe (AD2026-00351).",
+    "negative_forecast": "Vraag de organisatie een prognose van 0 of meer in te dienen.",
+    "negative_report": "Corrigeer de verantwoording in Tribe.",
+}
+PROBLEM_LABELS = {
+    "missing_field": "Ontbrekend veld",
+    "wrong_type": "Verkeerde waarde",
+    "unknown_phase": "Onbekende status",
+    "no_product_line": "Geen productregel",
+    "several_product_lines": "Meer productregels",
+    "bad_quantity": "Ongeldig aantal",
+    "invalid_order_number": "Ongeldig ordernummer",
+    "unknown_reference": "Onbekende verwijzing",
+    "unknown_product": "Onbekend product",
+    "invalid_month_code": "Ongeldige maandcode",
+    "invalid_quarter": "Ongeldig kwartaal",
+    "negative_forecast": "Negatieve prognose",
+    "negative_report": "Negatieve verantwoording",
+}
+SET_KINDS = {
+    "requests": "Aanvraag",
+    "organisations": "Organisatie",
+    "months": "Leveringsmaand",
+    "forecasts": "Prognose",
+    "reports": "Verantwoording",
+    "tasks": "Taak",
+}
+ALLOCATED = {s for s in RequestStatus if s.at_least(RequestStatus.PROCESSING)}
+
+
+def freshness(console: Console, sets: Collection[MirrorSet]) -> tuple[dt.datetime | None, str]:
+    """Have the read model refreshed by delta when it is older than `mirror.max_age_s`, and say how
+    old it is. When Tribe cannot be reached the page shows what the read model has, and says so."""
+    services = console.services
+    try:
+        as_of: dt.datetime | None = services.mirror.ensure_fresh(
+            sets, dt.timedelta(seconds=services.settings.mirror.max_age_s)
+        )
+        note = ""
+    except CRMError:
+        as_of = services.mirror.as_of(sets)
+        note = " Tribe is nu niet bereikbaar: dit is wat er het laatst gelezen is."
+    if as_of is None:
+        return None, "Er zijn nog geen gegevens uit Tribe gelezen." + note
+    age = max(0, int((services.clock() - as_of).total_seconds() // 60))
+    return as_of, f"Gegevens uit Tribe van {dutch_datetime(as_of, console.tz)} ({age} min. oud).{note}"
+
+
+def register_read_model(console: Console) -> None:
+    for register in (_months, _requests, _organisations, _forecasts, _problems):
+        register(console)
+
+
+def _months(console: Console) -> None:
+    services = console.services
+    read = services.read_model
+
+    def fresh(*sets: MirrorSet) -> str:
+        return freshness(console, sets)[1]
+
+    # -- Leveringsmaanden ------------------------------------------------------------------------
+
+    def months_page(ctx: Ctx, status: int = 200, **values: Any) -> Page:
+        freshness = fresh(MirrorSet.MONTHS, MirrorSet.REQUESTS)
+        rows = read.months()
+        today = services.today()
+        window = [m for m in rows if Month.parse(m.month) >= Month.of(today) - 2]
+        bars = [MonthBar(m.month, m.label, m.requested, m.capacity, m.is_open) for m in window]
+        return Page(
+            "months.html",
+            "Leveringsmaanden",
+            {
+                "freshness": freshness,
+                "months": window,
+                "chart": month_chart(bars),
+                "may_act": ctx.user.role.allows(Role.APPROVER),
+                "closed_by_labels": CLOSED_BY,
+                **values,
+            },
+            status=status,
+        )
+
+    @console.page("/leveringsmaanden")
+    def months(ctx: Ctx) -> Page:
+        return months_page(ctx)
+
+    def set_month(ctx: Ctx, open_: bool) -> Page:
+        code = str(ctx.request.path_params["month"])
+        reason = ctx.form.get("reden", "").strip()
+        try:
+            target = Month.parse(code)
+        except ValueError:
+            return months_page(ctx, 404, error="Die maand bestaat niet.")
+        if not reason:
+            return months_page(ctx, 400, error="Geef een reden op; die komt in Tribe en in het logboek.")
+        try:
+            snapshot = services.crm.snapshot({"months"})
+            plan = month_plan(snapshot, target, services.today(), open_=open_, reason=reason)
+            if not plan.changes:
+                return months_page(ctx, notice=f"{target.label} is al {'open' if open_ else 'gesloten'}.")
+            report = services.executor().apply(
+                plan, actor=f"staff:{ctx.user.name}", claim=f"job:{CLOSING_JOB}"
+            )
+            services.mirror.refresh([MirrorSet.MONTHS])
+        except LookupError:
+            return months_page(ctx, 404, error=f"Er is geen leveringsmaand {target.label} in Tribe.")
+        except LockHeldError:
+            return months_page(
+                ctx, 409, error="De sluitingstaak draait nu; er is niets gewijzigd. Probeer het zo opnieuw."
+            )
+        except CRMError:
+            return months_page(ctx, 503, error="Tribe is nu niet bereikbaar; er is niets gewijzigd.")
+        verb = "heropend" if open_ else "gesloten"
+        return months_page(ctx, notice=f"{target.label} is {verb} (run {report.run_id}).")
+
+    @console.action("/leveringsmaanden/{month}/sluiten", Role.APPROVER)
+    def close_month(ctx: Ctx) -> Page:
+        return set_month(ctx, open_=False)
+
+    @console.action("/leveringsmaanden/{month}/openen", Role.APPROVER)
+    def open_month(ctx: Ctx) -> Page:
+        return set_month(ctx, open_=True)
+
+
+def _requests(console: Console) -> None:
+    services = console.services
+    read = services.read_model
+
+    def fresh(*sets: MirrorSet) -> str:
+        return freshness(console, sets)[1]
+
+    # -- Aanvragen -------------------------------------------------------------------------------
+
+    def request_values(row: Any) -> dict[str, Any]:
+        return {
+            **row.as_dict(),
+            "status": row.status,
+            "requested_on": row.requested_on,
+            "delivery_date": row.delivery_date,
+            "processor_confirmed_on": row.processor_confirmed_on,
+            "month_label": Month.parse(row.month).label,
+            "organisation": row.organisation,
+            "delivered_quantity": row.delivered_quantity,
+            "reference": row.reference,
+        }
+
+    @console.page("/aanvragen")
+    def requests(ctx: Ctx) -> Page:
+        freshness = fresh(MirrorSet.REQUESTS, MirrorSet.ORGANISATIONS, MirrorSet.MONTHS)
+        query = ctx.query
+        status = RequestStatus.__members__.get(query.get("status", ""))
+        month = None
+        if query.get("maand"):
+            try:
+                month = Month.parse(query["maand"])
+            except ValueError:
+                month = None
+        organisations = None
+        if query.get("organisatie", "").strip():
+            organisations = [o.id for o in read.organisations(query["organisatie"].strip())]
+        number = query.get("ordernummer", "").strip().upper() or None
+        found = read.requests(
+            status=status,
+            organisation_ids=organisations,
+            month=month,
+            number=number,
+            newest_first=True,
+            limit=REQUESTS_SHOWN + 1,
+        )
+        shown = [request_values(r) for r in itertools.islice(found, REQUESTS_SHOWN + 1)]
+        return Page(
+            "requests_table.html" if ctx.htmx else "requests.html",
+            "Aanvragen",
+            {
+                "freshness": freshness,
+                "shown": shown[:REQUESTS_SHOWN],
+                "more": len(shown) > REQUESTS_SHOWN,
+                "statuses": [(s.name, s.label) for s in RequestStatus],
+                "month_options": [(m.month, m.label) for m in read.months()],
+            },
+        )
+
+    @console.page("/aanvragen/{number}")
+    def request(ctx: Ctx) -> Page:
+        fresh(MirrorSet.REQUESTS, MirrorSet.ORGANISATIONS)
+        number = str(ctx.request.path_params["number"]).upper()
+        row = next(iter(read.requests(number=number, limit=1)), None)
+        if row is None:
+            return Page("not_found.html", "Niet gevonden", status=404)
+        history = [
+            {
+                "at": entry["at"],
+                "what": _describe(entry),
+                "reason": entry["reason"],
+                "actor": _actor(str(entry["actor"])),
+                "run_id": entry["run_id"],
+            }
+            for entry in services.journal.audit_trail(target_id=row.id)
+        ]
+        return Page(
+            "request.html",
+            f"Aanvraag {row.order_number}",
+            {
+                "r": request_values(row),
+                "history": history,
+                "tribe_url": services.settings.crm.record_link(row.id),
+            },
+        )
+
+
+def _organisations(console: Console) -> None:
+    services = console.services
+    read = services.read_model
+
+    def fresh(*sets: MirrorSet) -> str:
+        return freshness(console, sets)[1]
+
+    # -- Organisaties ----------------------------------------------------------------------------
+
+    @console.page("/organisaties")
+    def organisations(ctx: Ctx) -> Page:
+        freshness = fresh(MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS, MirrorSet.FORECASTS)
+        today = services.today()
+        quarter = Month.of(today).quarter
+        needle = ctx.query.get("naam", "").strip() or None
+        chosen = read.organisations(needle)
+        ids = {o.id for o in chosen}
+        requested: Counter[str] = Counter()
+        allocated: Counter[str] = Counter()
+        in_quarter: Counter[str] = Counter()
+        for r in read.requests(organisation_ids=ids if needle else None):
+            requested[r.organisation_id] += r.quantity
+            if r.status in ALLOCATED:
+                allocated[r.organisation_id] += r.quantity
+            if Month.parse(r.month).quarter == quarter:
+                in_quarter[r.organisation_id] += r.quantity
+        stock = {s.organisation_id: s for s in read.stock()}
+        forecasts: dict[str, int] = defaultdict(int)
+        for f in read.forecasts(year=quarter.year, quarter=quarter.number, state=ForecastState.EFFECTIVE):
+            forecasts[f.organisation_id] += f.quantity
+        rows: list[dict[str, Any]] = []
+        for o in chosen:
+            s = stock.get(o.id)
+            rows.append(
+                {
+                    "name": o.name,
+                    "approved": o.approved,
+                    "requested": requested[o.id],
+                    "allocated": allocated[o.id],
+                    "received": s.received if s else 0,
+                    "handed_out": s.handed_out if s else 0,
+                    "in_stock": s.in_stock if s else 0,
+                    "stock_age": s.stock_age_days(today) if s else None,
+                    "last_report": s.last_report if s else None,
+                    "forecast": forecasts.get(o.id),
+                    "quarter_requested": in_quarter[o.id],
+                }
+            )
+        rows.sort(key=lambda r: (-r["in_stock"], -r["requested"], r["name"]))
+        return Page(
+            "organisations.html",
+            "Organisaties",
+            {
+                "freshness": freshness,
+                "organisations": rows[:ORGANISATIONS_SHOWN],
+                "more": len(rows) > ORGANISATIONS_SHOWN,
+                "quarter_label": f"K{quarter.number} {quarter.year}",
+            },
+        )
+
+
+def _forecasts(console: Console) -> None:
+    services = console.services
+    read = services.read_model
+
+    def fresh(*sets: MirrorSet) -> str:
+        return freshness(console, sets)[1]
+
+    # -- Prognoses -------------------------------------------------------------------------------
+
+    @console.page("/prognoses")
+    def forecasts_page(ctx: Ctx) -> Page:
+        freshness = fresh(MirrorSet.FORECASTS, MirrorSet.ORGANISATIONS)
+        current = Month.of(services.today()).quarter
+        quarters = _quarters_around(current)
+        chosen_code = ctx.query.get("kwartaal", str(quarters[1]))
+        quarter = next((q for q in quarters if str(q) == chosen_code), quarters[1])
+        rows = read.forecasts(year=quarter.year, quarter=quarter.number)
+        counts = Counter(str(f.state.value) for f in rows)
+        have = {f.organisation_id for f in rows}
+        missing = sorted(o.name for o in read.organisations() if o.approved and o.id not in have)
+        reminders = len(services.journal.keys_with_prefix(f"reminder/forecast/{quarter}"))
+        return Page(
+            "forecasts.html",
+            "Prognoses",
+            {
+                "freshness": freshness,
+                "quarters": [(str(q), f"K{q.number} {q.year}") for q in quarters],
+                "chosen": str(quarter),
+                "counts": {k: counts.get(k, 0) for k in ("effective", "late", "superseded")},
+                "missing": missing,
+                "deadline": quarter.forecast_deadline,
+                "reminders": reminders,
+                "rows": [
+                    {
+                        "organisation": f.organisation,
+                        "product": f.product,
+                        "quantity": f.quantity,
+                        "submitted_on": f.submitted_on,
+                        "state_label": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[0],
+                        "tone": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[1],
+                    }
+                    for f in rows
+                ],
+            },
+        )
+
+
+def _problems(console: Console) -> None:
+    services = console.services
+    read = services.read_model
+
+    def fresh(*sets: MirrorSet) -> str:
+        return freshness(console, sets)[1]
+
+    # -- Problemen -------------------------------------------------------------------------------
+
+    @console.page("/problemen")
+    def problems(ctx: Ctx) -> Page:
+        freshness = fresh(*services.mirror.sets())
+        names = {o.id: o.name for o in read.organisations()}
+        rows = []
+        by_code: Counter[str] = Counter()
+        for p in read.problems():
+            by_code[p.code] += 1
+            rows.append(
+                {
+                    "order_number": p.order_number,
+                    "what": names.get(p.record_id) or SET_KINDS.get(p.set_name, p.set_name),
+                    "kind": SET_KINDS.get(p.set_name, p.set_name),
+                    "message": p.message_nl or p.message,
+                    "todo": PROBLEM_TODO.get(p.code, "Bekijk het record in Tribe en corrigeer het."),
+                    "url": services.settings.crm.record_link(p.record_id),
+                }
+            )
+        return Page(
+            "problems.html",
+            "Problemen",
+            {
+                "freshness": freshness,
+                "problems": rows,
+                "by_code": by_code.most_common(),
+                "code_labels": PROBLEM_LABELS,
+            },
+        )
+
+
+def _quarters_around(current: Quarter) -> list[Quarter]:
+    previous = (
+        Quarter(current.year - 1, 4) if current.number == 1 else Quarter(current.year, current.number - 1)
+    )
+    following = (
+        Quarter(current.year + 1, 1) if current.number == 4 else Quarter(current.year, current.number + 1)
+    )
+    return [previous, current, following]
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    before, after = entry.get("before") or {}, entry.get("after") or {}
+    if "status" in after:
+        old = RequestStatus.__members__.get(str(before.get("status")))
+        new = RequestStatus.__members__.get(str(after["status"]))
+        return f"{old.label if old else before.get('status')} → {new.label if new else after['status']}"
+    return ", ".join(f"{k}: {v}" for k, v in after.items()) or "—"
+
+
+def _actor(actor: str) -> str:
+    kind, _, who = actor.partition(":")
+    return {"job": f"taak {who}", "staff": who}.get(kind, actor)
+
+
+# -- for the Overzicht (pages.py) ----------------------------------------------------------------
+
+
+def overview_facts(console: Console) -> dict[str, Any]:
+    """Month fill, problems by kind and the read model's age, for the Overzicht."""
+    services = console.services
+    read = services.read_model
+    _, said = freshness(console, services.mirror.sets())
+    today = services.today()
+    months = [m for m in read.months() if Month.parse(m.month) >= Month.of(today) - 1][:5]
+    kinds: Counter[str] = Counter(SET_KINDS.get(p.set_name, p.set_name) for p in read.problems())
+    return {
+        "freshness": said,
+        "month_chart": month_chart(
+            [MonthBar(m.month, m.label, m.requested, m.capacity, m.is_open) for m in months]
+        ),
+        "months": months,
+        "problem_kinds": kinds.most_common(),
+        "request_counts": [(s.label, read.request_counts().get(s, 0)) for s in RequestStatus],
+    }
