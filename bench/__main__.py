@@ -14,6 +14,8 @@ key with the command that measured it, so that a part can be measured again on i
 - `scaling`: a full snapshot read at 1x, 3x and 10x the realistic size: CPU per 1000 records, peak RSS.
 - `mirror`: the read model (`bench/mirror.py`): refresh calls (full, delta unchanged, delta after edits),
   staff views' wall time and peak RSS from it, next to a list read from the CRM as before.
+- `console` (`bench/console.py`): every console page's server time from a read model of each scale,
+  in-process, against a budget of 300 ms a page; the pages make no CRM call.
 """
 
 from __future__ import annotations
@@ -296,7 +298,7 @@ def _print(row: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--parts", default="calls,latency,shared,scaling,mirror")
+    parser.add_argument("--parts", default="calls,latency,shared,scaling,mirror,console")
     parser.add_argument("--scales", default="realistic,large")
     parser.add_argument("--latency-ms", type=int, default=30)
     parser.add_argument("--slow-latency-ms", type=int, default=250, help="the latency part's")
@@ -333,6 +335,11 @@ def main() -> None:
 
         document["mirror"] = mirror.run(scales, args.latency_ms, Sandbox)
         document["measured_with"]["mirror"] = command
+    if "console" in parts:
+        from bench import console  # noqa: PLC0415 - only this part needs it
+
+        document["console"] = console.run(scales, Sandbox)
+        document["measured_with"]["console"] = command
     document["took_s"] = round(time.time() - started)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1) + "\n")

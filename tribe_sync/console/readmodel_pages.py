@@ -274,16 +274,7 @@ def _organisations(console: Console) -> None:
         quarter = Month.of(today).quarter
         needle = ctx.query.get("naam", "").strip() or None
         chosen = read.organisations(needle)
-        ids = {o.id for o in chosen}
-        requested: Counter[str] = Counter()
-        allocated: Counter[str] = Counter()
-        in_quarter: Counter[str] = Counter()
-        for r in read.requests(organisation_ids=ids if needle else None):
-            requested[r.organisation_id] += r.quantity
-            if r.status in ALLOCATED:
-                allocated[r.organisation_id] += r.quantity
-            if Month.parse(r.month).quarter == quarter:
-                in_quarter[r.organisation_id] += r.quantity
+        totals = read.totals_per_organisation(quarter)
         stock = {s.organisation_id: s for s in read.stock()}
         forecasts: dict[str, int] = defaultdict(int)
         for f in read.forecasts(year=quarter.year, quarter=quarter.number, state=ForecastState.EFFECTIVE):
@@ -295,15 +286,15 @@ def _organisations(console: Console) -> None:
                 {
                     "name": o.name,
                     "approved": o.approved,
-                    "requested": requested[o.id],
-                    "allocated": allocated[o.id],
+                    "requested": totals[o.id].requested if o.id in totals else 0,
+                    "allocated": totals[o.id].allocated if o.id in totals else 0,
                     "received": s.received if s else 0,
                     "handed_out": s.handed_out if s else 0,
                     "in_stock": s.in_stock if s else 0,
                     "stock_age": s.stock_age_days(today) if s else None,
                     "last_report": s.last_report if s else None,
                     "forecast": forecasts.get(o.id),
-                    "quarter_requested": in_quarter[o.id],
+                    "quarter_requested": totals[o.id].requested_in_quarter if o.id in totals else 0,
                 }
             )
         rows.sort(key=lambda r: (-r["in_stock"], -r["requested"], r["name"]))

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, or_, select
+from sqlalchemy import Engine, Select, case, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.domain.accountability import AccountabilityReport, stock_per_organisation, stock_per_request
@@ -37,6 +37,7 @@ __all__ = [
     "ForecastRow",
     "MonthRow",
     "OrganisationRow",
+    "OrganisationTotals",
     "ProblemRow",
     "ReadModel",
     "RequestRow",
@@ -144,6 +145,13 @@ class TaskRow:
     id: str
     key: str
     status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationTotals:
+    requested: int
+    allocated: int
+    requested_in_quarter: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +282,23 @@ class ReadModel:
         r = mirror_requests
         query = select(r.c.status, func.count()).group_by(r.c.status)
         return {RequestStatus[status]: count for status, count in self._rows(query)}
+
+    def totals_per_organisation(self, quarter: Quarter) -> dict[str, OrganisationTotals]:
+        """Per organisation, in one grouped query: devices requested, allocated (Verwerking
+        bestelling or later) and requested for the months of `quarter` (the console's Organisaties)."""
+        r = mirror_requests
+        allocated = [s.name for s in RequestStatus if s.at_least(RequestStatus.PROCESSING)]
+        months = [Month(quarter.year, (quarter.number - 1) * 3 + i).code for i in (1, 2, 3)]
+        query = select(
+            r.c.organisation_id,
+            func.sum(r.c.quantity),
+            func.sum(case((r.c.status.in_(allocated), r.c.quantity), else_=0)),
+            func.sum(case((r.c.month.in_(months), r.c.quantity), else_=0)),
+        ).group_by(r.c.organisation_id)
+        return {
+            org: OrganisationTotals(int(requested or 0), int(given or 0), int(in_quarter or 0))
+            for org, requested, given, in_quarter in self._rows(query)
+        }
 
     # -- months ------------------------------------------------------------------------------
 
