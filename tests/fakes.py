@@ -314,7 +314,9 @@ def tenant_snapshot(scale: str = "small", seed: int = 21, anchor: dt.date = dt.d
         rows = state.store.read(entity_set, parse_read(params), 100)
         return httpx.Response(200, json={"value": rows})
 
-    settings = Settings(crm={"api_url": "http://tenant.test", "token_url": "http://tenant.test/oauth2/token"})  # type: ignore[arg-type]
+    settings = Settings(
+        crm={"api_url": "https://tenant.test", "token_url": "https://tenant.test/oauth2/token"}
+    )  # type: ignore[arg-type]
     client = TribeClient.from_settings(
         settings.crm, http_client=httpx.Client(transport=httpx.MockTransport(handle))
     )

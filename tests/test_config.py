@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.conftest import ROOT
+from tribe_sync.client import TribeClient
 from tribe_sync.config import Settings, load_settings
 from tribe_sync.errors import ConfigError
 
@@ -172,3 +173,99 @@ def test_store_state_dir_moves_journal_and_outbox_but_not_what_is_set_explicitly
         "postgresql+psycopg://ts@db/ts",
         "/mnt/share/out",
     )
+
+
+@pytest.mark.parametrize("secret", ["", "   ", "short-secret"])
+def test_an_empty_or_short_webhook_secret_is_a_configuration_error(
+    secret: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_DAEMON__WEBHOOK_SECRET", secret)
+    with pytest.raises(
+        ConfigError, match=r"TRIBE_SYNC_DAEMON__WEBHOOK_SECRET: daemon\.webhook_secret: .*at least 16"
+    ):
+        load_settings(None)
+
+
+def test_a_misspelt_time_zone_is_a_configuration_error_that_suggests_the_right_one(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[programme]\ntimezone = "Europe/Amsterdm"\n')
+    with pytest.raises(
+        ConfigError, match=r"programme\.timezone: .*'Europe/Amsterdm'.*did you mean 'Europe/Amsterdam'"
+    ):
+        load_settings(path)
+
+
+@pytest.mark.parametrize("zone", ["", "../../etc/passwd", "Nowhere/Atlantis"])
+def test_any_time_zone_that_is_not_an_iana_name_is_refused(zone: str) -> None:
+    with pytest.raises(ValueError, match="not a known time zone"):
+        Settings(programme={"timezone": zone})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("key", "url"),
+    [
+        ("api_url", "http://api.tribecrm.nl"),
+        ("token_url", "http://auth.tribecrm.nl/oauth2/token"),
+        ("api_url", "http://10.0.0.8:8765"),
+    ],
+)
+def test_plain_http_to_another_machine_is_refused(
+    key: str, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(f"TRIBE_SYNC_CRM__{key.upper()}", url)
+    with pytest.raises(ConfigError, match=r"would send the client secret .* unencrypted; use https://"):
+        load_settings(None)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765"])
+def test_plain_http_to_this_machine_is_the_sandbox_and_allowed(url: str) -> None:
+    assert Settings(crm={"api_url": url}).crm.insecure_urls == []  # type: ignore[arg-type]
+
+
+def test_allowing_insecure_http_warns_on_every_start(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(crm={"api_url": "http://crm.test", "allow_insecure_http": True})  # type: ignore[arg-type]
+    for _ in range(2):
+        with TribeClient.from_settings(settings.crm):
+            pass
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert sum("http://crm.test is plain http://" in w for w in warnings) == 2
+
+
+def test_a_settings_file_with_the_client_secret_readable_by_others_gives_a_warning_with_the_chmod(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[crm]\nclient_secret = "a-real-secret-value"\n')
+    path.chmod(0o644)
+    load_settings(path)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"{path} holds crm.client_secret and other users can read it (mode 0644): run `chmod 600 {path}` "
+        "(or `chmod 640` and a group of its own), or move the secret to the environment "
+        "(TRIBE_SYNC_CRM__CLIENT_SECRET)"
+    ]
+    assert "a-real-secret-value" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("content", "mode"),
+    [
+        ('[crm]\nclient_secret = "a-real-secret-value"\n', 0o600),
+        ('[crm]\nclient_secret = "a-real-secret-value"\n', 0o640),
+        ('[crm]\nclient_id = "x"\n', 0o644),
+        ('[crm]\nclient_secret = "sandbox"\n', 0o644),
+    ],
+)
+def test_no_warning_for_a_private_file_or_one_without_a_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: str, mode: int
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(content)
+    path.chmod(mode)
+    load_settings(path)
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+
+
+def test_a_rate_limit_wait_longer_than_the_wait_cap_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="every 429 would fail the run at once"):
+        Settings(crm={"rate_limit_wait_s": 600, "max_retry_wait_s": 300})  # type: ignore[arg-type]

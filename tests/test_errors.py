@@ -31,6 +31,7 @@ def test_the_public_error_surface_is_pinned() -> None:
             "TribeSyncError",
             "UnprocessableEntityError",
             "UserError",
+            "WaitTooLongError",
             "status_error_class",
         ]
     )

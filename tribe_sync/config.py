@@ -10,13 +10,19 @@ docs/tenant.md, so that a tenant with those names works without any `[tenant]` s
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import ipaddress
+import logging
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import platformdirs
 from pydantic import (
@@ -49,9 +55,12 @@ __all__ = [
     "load_settings",
 ]
 
+log = logging.getLogger("tribe_sync.config")
+
 ENV_PREFIX = "TRIBE_SYNC_"
 CONFIG_ENV = "TRIBE_SYNC_CONFIG"
 SANDBOX_PORT = 8765
+WEBHOOK_SECRET_MIN = 16
 
 
 class _Section(BaseModel):
@@ -72,6 +81,7 @@ class CRMSettings(_Section):
     max_requests_per_s: float = Field(default=16.0, gt=0)
     page_size: int = Field(default=100, ge=1, le=100)
     rate_limit_wait_s: float = Field(default=60.0, ge=0)
+    max_retry_wait_s: float = Field(default=300.0, gt=0)
     backoff_base_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=120.0, ge=0)
     update_method: Literal["put", "post"] = "put"
@@ -80,6 +90,7 @@ class CRMSettings(_Section):
     verify_tls: bool = True
     # Where a person opens a record in Tribe's web app; `{id}` becomes the record's ID. Empty: no links.
     record_url: str = ""
+    allow_insecure_http: bool = False
 
     @field_validator("request_count", mode="before")
     @classmethod
@@ -108,6 +119,11 @@ class CRMSettings(_Section):
         return max(1, int(self.max_requests_per_s * 60))
 
     @property
+    def insecure_urls(self) -> list[str]:
+        """The API and token URLs that would send the secret in clear text over a network."""
+        return [url for url in (self.api_url, self.token_url) if not _safe_transport(url)]
+
+    @property
     def odata_root(self) -> str:
         """`api_url` may be the host (`https://api.tribecrm.nl`) or the OData root itself."""
         url = self.api_url.rstrip("/")
@@ -121,6 +137,39 @@ class CRMSettings(_Section):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @model_validator(mode="after")
+    def _no_secret_in_clear_text(self) -> CRMSettings:
+        if self.insecure_urls and not self.allow_insecure_http:
+            raise ValueError(
+                f"{' and '.join(self.insecure_urls)}: http:// to a host other than this machine would send "
+                "the client secret and the programme's data unencrypted; use https:// (or, for a test "
+                "tenant only, set crm.allow_insecure_http = true)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _waits_fit_under_the_cap(self) -> CRMSettings:
+        if self.rate_limit_wait_s > self.max_retry_wait_s:
+            raise ValueError(
+                f"rate_limit_wait_s ({self.rate_limit_wait_s:g}) is longer than max_retry_wait_s "
+                f"({self.max_retry_wait_s:g}): every 429 would fail the run at once"
+            )
+        return self
+
+
+def _safe_transport(url: str) -> bool:
+    """https://, or http:// to this machine (the sandbox): nothing leaves it unencrypted."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return True
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 _POSTGRES_DRIVER = "postgresql+psycopg://"
@@ -271,6 +320,20 @@ class ProgrammeSettings(_Section):
     """The programme's decisions (docs/programme.md): every number a default, none buried in code."""
 
     timezone: str = "Europe/Amsterdam"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            close = difflib.get_close_matches(value, available_timezones(), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(
+                f"{value!r} is not a known time zone; {hint}use an IANA name such as 'Europe/Amsterdam'"
+            ) from None
+        return value
+
     default_capacity: int | None = Field(default=500, ge=0)
     close_threshold: float = Field(default=1.0, gt=0)
     lead_days: int = Field(default=10, ge=0)
@@ -443,7 +506,21 @@ class DaemonSettings(_Section):
     misfire_grace_s: int = Field(default=3600, ge=1)
     webhook_secret: SecretStr | None = None
     webhook_signature_header: str = "X-Tribe-Signature"
+    webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    webhook_replay_window_s: float = Field(default=900.0, ge=0)
+    webhook_min_interval_s: float = Field(default=60.0, ge=0)
     shared_rate_limit: bool = True
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty key signs anything anyone can compute: leave the key out to turn webhooks off.
+        if value is not None and len(value.get_secret_value().strip()) < WEBHOOK_SECRET_MIN:
+            raise ValueError(
+                f"too short: use at least {WEBHOOK_SECRET_MIN} characters (Tribe's webhook secret), "
+                "or leave it out to turn webhooks off"
+            )
+        return value
 
 
 class ConsoleSettings(_Section):
@@ -594,6 +671,9 @@ def load_settings(path: Path | None = None) -> Settings:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origins)) from exc
     settings._origins = origins
+    if path is not None:
+        for warning in secret_file_warnings(path, data):
+            log.warning("%s", warning)
     return settings
 
 
@@ -604,6 +684,32 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[str]:
         if isinstance(value, Mapping):
             keys += _flatten(value, f"{prefix}{name}.")
     return keys
+
+
+SECRET_KEYS = (("crm", "client_secret"), ("daemon", "webhook_secret"))
+
+
+def secret_file_warnings(path: Path, data: Mapping[str, Any]) -> list[str]:
+    """A file that holds a secret and that other users may read: say which and how to fix it.
+
+    The sandbox's embedded default secret (`sandbox`) is no secret and gives no warning."""
+    held = [
+        f"{section}.{key}"
+        for section, key in SECRET_KEYS
+        if isinstance(data.get(section), dict)
+        and data[section].get(key) not in (None, "", CRMSettings().client_secret.get_secret_value())
+    ]
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not held or not mode & stat.S_IROTH:
+        return []
+    return [
+        f"{path} holds {' and '.join(held)} and other users can read it "
+        f"(mode {stat.S_IMODE(mode):04o}): run `chmod 600 {path}` (or `chmod 640` and a group of its own), "
+        f"or move the secret to the environment (TRIBE_SYNC_CRM__CLIENT_SECRET)"
+    ]
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -7,18 +7,16 @@
   run is caught up once at start, and two replicas firing for one period run it once. The job claim
   in `run_job` keeps two runs of one job from ever applying at the same time.
 - An HTTP endpoint (loopback by default): `/healthz`, `/metrics`, and `POST /webhooks/tribe`, which
-  verifies Tribe's signature and, for a created or updated request, runs the month closing at once.
+  checks a delivery as `tribe_sync.webhooks` describes (size first, then signature, envelope, replay) and,
+  for a created or updated request, runs the month closing soon, at most once per
+  `daemon.webhook_min_interval_s`.
 - SIGTERM/SIGINT: the current run stops between two changes, the lease is released, the process exits.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import fcntl
-import hashlib
-import hmac
-import json
 import logging
 import os
 import signal
@@ -50,6 +48,16 @@ from tribe_sync.jobs.executor import Job, Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.metrics import Metrics
 from tribe_sync.store.readmodel.refresh import MirrorSet
+from tribe_sync.webhooks import (
+    BodyTooLarge,
+    ReplayGuard,
+    declared_length,
+    next_webhook_run,
+    parse_envelope,
+    read_capped,
+    signature_bytes,
+    verify_signature,
+)
 
 __all__ = ["LEADER", "Daemon", "verify_signature"]
 
@@ -58,12 +66,6 @@ log = logging.getLogger("tribe_sync.daemon")
 LEADER = "leader"
 WEBHOOK_JOBS = ("close-delivery-months",)  # what a new or changed request can make due at once
 WEBHOOK_DELAY_S = 5  # a burst of webhooks becomes one run
-
-
-def verify_signature(secret: str, body: bytes, signature: str) -> bool:
-    """Tribe signs a webhook with HMAC-SHA512 keyed with the secret and sends the Base64 of the digest."""
-    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha512).digest()).decode()
-    return hmac.compare_digest(expected, signature.strip())
 
 
 class Daemon:
@@ -85,6 +87,8 @@ class Daemon:
         self._http: ServerThread | None = None
         self._console: ServerThread | None = None
         self._file_lock: int | None = None
+        self._replays = ReplayGuard(self.settings.daemon.webhook_replay_window_s)
+        self._webhook_run_at: dict[str, dt.datetime] = {}
 
     # -- leadership and due runs ---------------------------------------------------------------
 
@@ -352,13 +356,20 @@ class Daemon:
         if scheduler is None or not self.is_leader:
             return False
         if scheduler.get_job(f"webhook:{job}") is None:
+            run_at = next_webhook_run(
+                dt.datetime.now(self.tz),
+                self._webhook_run_at.get(job),
+                dt.timedelta(seconds=WEBHOOK_DELAY_S),
+                dt.timedelta(seconds=self.settings.daemon.webhook_min_interval_s),
+            )
+            self._webhook_run_at[job] = run_at
             scheduler.add_job(
                 self.fire,
                 "date",
                 args=[job],
                 kwargs={"force": True, "reason": reason},
                 id=f"webhook:{job}",
-                run_date=dt.datetime.now(self.tz) + dt.timedelta(seconds=WEBHOOK_DELAY_S),
+                run_date=run_at,
             )
         return True
 
@@ -391,13 +402,15 @@ class Daemon:
         if scheduler is None or not self.is_leader:
             return False
         if scheduler.get_job("mirror:webhook") is None:
+            run_at = next_webhook_run(  # debounced, and rate-limited like the jobs webhooks start
+                dt.datetime.now(self.tz),
+                self._webhook_run_at.get("mirror"),
+                dt.timedelta(seconds=self.settings.mirror.webhook_debounce_s),
+                dt.timedelta(seconds=self.settings.daemon.webhook_min_interval_s),
+            )
+            self._webhook_run_at["mirror"] = run_at
             scheduler.add_job(
-                self.refresh_mirror,
-                "date",
-                id="mirror:webhook",
-                executor="mirror",
-                run_date=dt.datetime.now(self.tz)
-                + dt.timedelta(seconds=self.settings.mirror.webhook_debounce_s),
+                self.refresh_mirror, "date", id="mirror:webhook", executor="mirror", run_date=run_at
             )
         return True
 
@@ -410,8 +423,23 @@ class Daemon:
             return Response(self.metrics.text(), media_type="text/plain; version=0.0.4")
 
         async def webhook(request: Request) -> Response:
-            status, body = self.webhook(await request.body(), request.headers)
-            return JSONResponse(body, status_code=status)
+            try:
+                length = declared_length(request.headers.get("content-length"))
+            except ValueError:
+                return JSONResponse({"error": "bad Content-Length"}, 400, {"Connection": "close"})
+            signature = request.headers.get(self.settings.daemon.webhook_signature_header)
+            status, answer = self.webhook_precheck(length, signature)
+            if status is None:
+                try:
+                    body = await read_capped(request.stream(), self.settings.daemon.webhook_max_bytes)
+                except BodyTooLarge:
+                    log.warning("webhook refused: body over %d bytes", self.settings.daemon.webhook_max_bytes)
+                    status, answer = 413, {"error": "body too large"}
+                else:
+                    status, answer = self.webhook(body, request.headers)
+            # After a refusal the rest of the body is not read: the connection is closed instead.
+            headers = {"Connection": "close"} if status >= 400 else None
+            return JSONResponse(answer, status_code=status, headers=headers)
 
         return Starlette(
             routes=[
@@ -421,26 +449,47 @@ class Daemon:
             ]
         )
 
-    def webhook(self, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
-        """Check and act on one webhook delivery. Its body is never logged (it may hold personal data)."""
+    def webhook_precheck(
+        self, length: int | None, signature: str | None
+    ) -> tuple[int | None, dict[str, Any]]:
+        """What can be refused before a byte of the body is read: (None, {}) when reading may start."""
         daemon = self.settings.daemon
         if daemon.webhook_secret is None:
             return 404, {"error": "webhooks are not configured (daemon.webhook_secret)"}
-        signature = headers.get(daemon.webhook_signature_header)
+        if length is not None and length > daemon.webhook_max_bytes:
+            log.warning("webhook refused: %d bytes declared, at most %d", length, daemon.webhook_max_bytes)
+            return 413, {"error": f"body too large (at most {daemon.webhook_max_bytes} bytes)"}
         if not signature:
-            log.warning(
-                "webhook refused: no %s header (%d bytes)", daemon.webhook_signature_header, len(body)
-            )
+            log.warning("webhook refused: no %s header", daemon.webhook_signature_header)
             return 401, {"error": f"missing {daemon.webhook_signature_header}"}
+        if signature_bytes(signature) is None:
+            log.warning("webhook refused: %s is not a Base64 SHA-512 digest", daemon.webhook_signature_header)
+            return 401, {"error": "bad signature"}
+        return None, {}
+
+    def webhook(self, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
+        """Check and act on one webhook delivery. Its body is never logged (it may hold personal data)."""
+        daemon = self.settings.daemon
+        signature = headers.get(daemon.webhook_signature_header)
+        status, answer = self.webhook_precheck(len(body), signature)
+        if status is not None:
+            return status, answer
+        assert daemon.webhook_secret is not None  # else the precheck answered 404
+        assert signature  # else the precheck answered 401
         if not verify_signature(daemon.webhook_secret.get_secret_value(), body, signature):
             log.warning("webhook refused: bad signature (%d bytes)", len(body))
             return 401, {"error": "bad signature"}
         try:
-            envelope = json.loads(body)
+            envelope = parse_envelope(body)
             mutations = _mutations(envelope["payload"])
         except (ValueError, KeyError, TypeError):
             log.warning("webhook refused: not a Tribe webhook envelope (%d bytes)", len(body))
             return 400, {"error": 'expected {"webhookId": ..., "payload": ...}'}
+        if not self._replays.first_time(body):
+            log.info(
+                "webhook %s: already accepted; a replay, nothing done", _printable(envelope.get("webhookId"))
+            )
+            return 200, {"accepted": 0, "duplicate": True, "triggered": []}
         request_type = self.settings.tenant.sets.request
         relevant = [
             m
@@ -453,7 +502,7 @@ class Daemon:
             triggered.append("mirror")
         log.info(
             "webhook %s: %d mutation(s), %d of requests; triggered %s",
-            envelope.get("webhookId"),
+            _printable(envelope.get("webhookId")),
             len(mutations),
             len(relevant),
             triggered or "nothing",
@@ -479,6 +528,12 @@ def mirror_sets_of(mutations: list[dict[str, Any]], settings: Any) -> set[Mirror
         for m in mutations
         if (found := by_type.get(str(m.get("type", "")).replace(".", "_"))) is not None
     }
+
+
+def _printable(value: Any) -> str:
+    """A sender-chosen ID, made safe for a log line: short, no control characters."""
+    text = str(value)[:80]
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _mutations(payload: Any) -> list[dict[str, Any]]:

@@ -21,7 +21,8 @@ is translated into this tree in exactly one place, with `raise ... from exc`.
     │   │   ├── UnprocessableEntityError 422
     │   │   ├── RateLimitError          429 (every status error has `retry_after` when Tribe sent one)
     │   │   └── ServerError             >= 500
-    │   └── ResponseValidationError     2xx whose body is not what Tribe's protocol promises
+    │   ├── ResponseValidationError     2xx whose body is not what Tribe's protocol promises
+    │   └── WaitTooLongError            Tribe asked us to wait longer than crm.max_retry_wait_s
     ├── StoreError                      the journal database failed or refused
     │   └── LockHeldError               another process holds the lock or claim we need
     ├── HandoffError                    a processor file could not be written or read
@@ -59,6 +60,7 @@ __all__ = [
     "TribeSyncError",
     "UnprocessableEntityError",
     "UserError",
+    "WaitTooLongError",
     "status_error_class",
 ]
 
@@ -177,6 +179,22 @@ class RateLimitError(APIStatusError):
 
 class ServerError(APIStatusError):
     pass
+
+
+class WaitTooLongError(CRMError):
+    """A retry would wait longer than `crm.max_retry_wait_s` (a `Retry-After: 999999`, say): the run
+    fails now, saying so, instead of sleeping for days. `cause` is the failure that asked for the wait."""
+
+    def __init__(self, cause: CRMError, wait_s: float, cap_s: float) -> None:
+        self.cause = cause
+        self.wait_s = wait_s
+        self.cap_s = cap_s
+        super().__init__(
+            f"{cause}; a retry would have to wait {wait_s:.0f} s, more than crm.max_retry_wait_s "
+            f"({cap_s:.0f} s), so the run stops here instead of sleeping; it picks up again on its next run",
+            method=cause.method,
+            url=cause.url,
+        )
 
 
 class ResponseValidationError(CRMError):

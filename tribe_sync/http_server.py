@@ -58,7 +58,11 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, name: str 
 
     uvicorn binds the port itself: its listening socket gives accepted connections TCP_NODELAY, without
     which every response waits ~40 ms for a delayed ACK."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    # log_config=None: uvicorn installs no handlers of its own, so its records (a traceback from the app
+    # included) reach ours and `--log-json` stays one JSON object per line.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off", log_config=None
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True, name=name)
     thread.start()

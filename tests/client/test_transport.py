@@ -18,8 +18,10 @@ from tribe_sync.errors import (
     CRMUnreachableError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitError,
     ServerError,
     TokenError,
+    WaitTooLongError,
 )
 
 SET = "Activity_SalesOrder"
@@ -267,3 +269,29 @@ def test_a_token_endpoint_that_answered_before_is_retried_when_it_refuses(
         clock.now += 5
         tribe.list(SET)
     assert len(clock.sleeps) == 1
+
+
+def test_a_retry_after_longer_than_the_cap_fails_the_run_with_a_message_instead_of_sleeping(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    route = router.get(url__startswith=URL).mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "999999"}), page([])]
+    )
+    with make_client(clock, max_retry_wait_s=300) as tribe, pytest.raises(WaitTooLongError) as caught:
+        tribe.list(SET)
+    assert clock.sleeps == [], "not a second of the 11.6 days was slept"
+    assert route.call_count == 1
+    assert isinstance(caught.value.cause, RateLimitError)
+    assert "wait 999999 s, more than crm.max_retry_wait_s (300 s)" in str(caught.value)
+
+
+def test_no_wait_of_our_own_backoff_goes_past_the_cap(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    router.get(url__startswith=URL).mock(side_effect=[httpx.Response(503)] * 6 + [page([])])
+    with make_client(
+        clock, max_retries=6, backoff_base_s=50, backoff_max_s=1000, max_retry_wait_s=90
+    ) as tribe:
+        tribe.list(SET)
+    assert len(clock.sleeps) == 6
+    assert max(clock.sleeps) <= 90

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func, select
 
 from tests.databases import postgres_url
 from tribe_sync.bootstrap import Services
@@ -28,12 +28,13 @@ from tribe_sync.errors import LockHeldError
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.journal import open_journal
 from tribe_sync.store.ratelimit import SharedRateLimiter
+from tribe_sync.store.tables import rate_calls
 
 pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
 JOB = "close-delivery-months"
 START = dt.datetime(2026, 12, 1, 6, 30, tzinfo=dt.UTC)
-SECRET = "webhook-secret"
+SECRET = "webhook-secret-of-tribe"
 
 
 class Clock:
@@ -212,31 +213,50 @@ def test_health_and_metrics_over_http(sandbox: RunningSandbox, tmp_path: Path) -
         daemon.stop()
 
 
+class WouldWait(Exception):
+    """Raised by a limiter's sleep: the budget is spent, and the test counts instead of waiting."""
+
+
 @pytest.mark.postgres
 def test_replicas_share_one_rate_budget_through_postgresql() -> None:
+    """Two replicas draw from one window of 4 calls. Counted, not timed: each replica's limiter raises
+    instead of sleeping once the shared budget is spent, so exactly 4 calls get through in all, however
+    the threads are scheduled, and every other attempt was told to wait."""
     with postgres_url() as url:
         open_journal(url).close()  # create the tables
         engine = create_engine(url)
-        starts: list[float] = []
+        granted: Counter[str] = Counter()
+        waits: list[float] = []
         lock = threading.Lock()
+        start_together = threading.Barrier(2)
 
-        def replica() -> None:
-            limiter = SharedRateLimiter(engine, max_calls=4, window_s=1.0)
+        def refuse(pause: float) -> None:
+            with lock:
+                waits.append(pause)
+            raise WouldWait
+
+        def replica(name: str) -> None:
+            limiter = SharedRateLimiter(engine, max_calls=4, window_s=3600.0, sleep=refuse)
+            start_together.wait()
             for _ in range(5):
-                limiter.acquire()
+                try:
+                    limiter.acquire()
+                except WouldWait:
+                    continue
                 with lock:
-                    starts.append(time.monotonic())
+                    granted[name] += 1
 
-        threads = [threading.Thread(target=replica) for _ in range(2)]
+        threads = [threading.Thread(target=replica, args=(name,)) for name in ("a", "b")]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        with engine.connect() as connection:
+            rows = connection.execute(select(func.count()).select_from(rate_calls)).scalar_one()
         engine.dispose()
-        starts.sort()
-        assert len(starts) == 10
-        for i, began in enumerate(starts):
-            assert len([s for s in starts[i:] if s < began + 0.95]) <= 4
+        assert sum(granted.values()) == 4 == rows, granted
+        assert len(waits) == 10 - 4
+        assert all(0 < pause <= 3600 for pause in waits)
 
 
 def test_the_daemon_serves_the_console_apart_from_the_webhooks_when_enabled(
@@ -270,16 +290,16 @@ def test_a_signed_webhook_marks_the_read_model_stale_and_refreshes_it_once_after
     daemon._scheduler = BackgroundScheduler(timezone=daemon.tz)  # not started: jobs stay pending
     assert daemon.heartbeat()
     daemon.refresh_mirror(full=True)
-    body = json.dumps(
-        {
-            "webhookId": "w-2",
-            "payload": [
-                {"mutation": "updated", "entityType": "Activity.SalesOrder", "entityId": "x"},
-                {"mutation": "updated", "entityType": "ProductLine", "entityId": "y"},
-            ],
-        }
-    ).encode()
-    for _ in range(3):  # a burst
+    for n in range(3):  # a burst of distinct deliveries (the same one again would be a replay)
+        body = json.dumps(
+            {
+                "webhookId": f"w-2-{n}",
+                "payload": [
+                    {"mutation": "updated", "entityType": "Activity.SalesOrder", "entityId": "x"},
+                    {"mutation": "updated", "entityType": "ProductLine", "entityId": "y"},
+                ],
+            }
+        ).encode()
         status, answer = daemon.webhook(body, {"X-Tribe-Signature": sign(body)})
         assert (status, "mirror" in answer["triggered"]) == (202, True)
     assert [j.id for j in daemon._scheduler.get_jobs() if j.id.startswith("mirror:")] == ["mirror:webhook"]

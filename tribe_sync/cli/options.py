@@ -6,7 +6,7 @@ import datetime as dt
 
 import typer
 
-from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month
 
 __all__ = ["parse_day", "parse_month"]
 
@@ -15,9 +15,15 @@ def parse_day(value: str | None, default: dt.date, param: str = "--today") -> dt
     if value is None:
         return default
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=param) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise typer.BadParameter(
+            f"{value} is outside the years tribe-sync plans for ({FIRST_YEAR} to {LAST_YEAR})",
+            param_hint=param,
+        )
+    return day
 
 
 def parse_month(value: str, param: str = "MONTH") -> Month:

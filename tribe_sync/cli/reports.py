@@ -7,8 +7,6 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 import typer
@@ -20,6 +18,7 @@ from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, Limit, emit_list, problems_table, read_model_as_of
 from tribe_sync.domain.calendar import Quarter
 from tribe_sync.domain.forecasts import ForecastState
+from tribe_sync.peoplefiles import csv_text
 from tribe_sync.reports import parse_status
 from tribe_sync.store.readmodel.queries import ReadModel
 from tribe_sync.store.readmodel.refresh import MirrorSet
@@ -252,12 +251,8 @@ def report(
         quarter_text = str(as_of_quarter) if as_of_quarter else None
         emit_list("organisations", rows, problems, as_of, quarter=quarter_text, totals=totals)
     elif as_csv:
-        buffer = io.StringIO()
-        fields = list(rows[0]) if rows else ["organisation"]
-        writer = csv.DictWriter(buffer, fieldnames=fields, delimiter=";")
-        writer.writeheader()
-        writer.writerows(rows)
-        typer.echo(buffer.getvalue(), nl=False)
+        header = list(rows[0]) if rows else ["organisation"]
+        typer.echo(csv_text(header, rows), nl=False)
     else:
         table(
             context,

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from tribe_sync.cli.context import app_context
+from tribe_sync.cli.options import parse_day
 from tribe_sync.sandbox.generator import SCALES
 from tribe_sync.sandbox.server import build_state, serve
 from tribe_sync.sandbox.state import Faults
@@ -59,10 +60,7 @@ def serve_command(
     context = app_context(ctx)
     if scale not in SCALES:
         raise typer.BadParameter(f"choose one of {', '.join(SCALES)}", param_hint="--scale")
-    try:
-        anchor = dt.date.fromisoformat(today) if today else dt.date.today()
-    except ValueError:
-        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
+    anchor = parse_day(today, dt.date.today())
     faults = Faults(
         latency_ms=latency_ms,
         fail_rate=fail_rate,

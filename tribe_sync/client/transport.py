@@ -24,7 +24,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tribe_sync.client.auth import TokenProvider
 from tribe_sync.client.http import Http
 from tribe_sync.client.ratelimit import RateLimiter
-from tribe_sync.client.retry import RetryPolicy, delay_before_retry, is_transient, parse_retry_after
+from tribe_sync.client.retry import (
+    RetryPolicy,
+    delay_before_retry,
+    is_transient,
+    parse_retry_after,
+    within_cap,
+)
 from tribe_sync.client.throttle import Throttle
 from tribe_sync.errors import APIStatusError, RateLimitError, status_error_class
 
@@ -91,7 +97,11 @@ class Transport:
             error = self._status_error(method, url, response, token)
             if isinstance(error, RateLimitError):
                 # Before anything else: every other worker must stop starting calls from now on.
-                self.throttle.pause(delay_before_retry(self.policy, attempt, error, self._rand()))
+                # A wait past crm.max_retry_wait_s raises WaitTooLongError here: nobody pauses for it.
+                wait = within_cap(
+                    self.policy, delay_before_retry(self.policy, attempt, error, self._rand()), error
+                )
+                self.throttle.pause(wait)
             raise error
         return response
 
@@ -128,8 +138,10 @@ class Transport:
         exc = state.outcome.exception()
         assert exc is not None
         if isinstance(exc, RateLimitError):
-            return self.throttle.remaining()  # the pause every worker keeps, set when the 429 came
-        return delay_before_retry(self.policy, state.attempt_number, exc, self._rand())
+            return self.throttle.remaining()  # the pause every worker keeps, set (capped) when the 429 came
+        return within_cap(
+            self.policy, delay_before_retry(self.policy, state.attempt_number, exc, self._rand()), exc
+        )
 
     def _log_retry(self, state: RetryCallState) -> None:
         with self._count:

@@ -153,6 +153,12 @@ class TribeClient:
             log.warning(
                 "TLS verification is OFF for %s (crm.verify_tls = false): only for a test tenant", crm.api_url
             )
+        for url in crm.insecure_urls:
+            log.warning(
+                "%s is plain http:// to another machine (crm.allow_insecure_http = true): the client secret "
+                "and the programme's data travel unencrypted; use https://",
+                url,
+            )
         if http_client is None:
             http_client = httpx.Client(
                 timeout=httpx.Timeout(crm.timeout_s, connect=min(crm.timeout_s, 10.0)),
@@ -174,6 +180,7 @@ class TribeClient:
             backoff_base_s=crm.backoff_base_s,
             backoff_max_s=crm.backoff_max_s,
             rate_limit_wait_s=crm.rate_limit_wait_s,
+            max_wait_s=crm.max_retry_wait_s,
         )
         if limiter is None:
             limiter = SlidingWindowLimiter(crm.max_requests_per_minute, 60.0, clock=clock, sleep=sleep)

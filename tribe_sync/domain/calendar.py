@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
+    "FIRST_YEAR",
     "HOLIDAY_RULES",
+    "LAST_YEAR",
     "Month",
     "Quarter",
     "WorkingDays",
@@ -37,6 +39,13 @@ DUTCH_MONTHS = (
     "december",
 )
 _MONTH_CODE = re.compile(r"^(\d{4})-(\d{2})$")
+
+# The years the programme's date arithmetic is defined for. Python's `date` ends in 9999, and every
+# job looks ahead (months ahead, the next quarter, deadlines, follow-ups): keeping every date the
+# domain holds far inside date's range keeps all of that arithmetic in range. A date outside is bad
+# data (a record) or a usage error (`--today`), never a crash.
+FIRST_YEAR = 1900
+LAST_YEAR = 2999
 
 
 @dataclass(frozen=True, order=True, slots=True)

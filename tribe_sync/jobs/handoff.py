@@ -2,7 +2,9 @@
 whole or not at all (temp file, fsync, journal, rename, fsync of the folder).
 
 Semicolon-separated UTF-8 with a byte-order mark, as Dutch spreadsheet programs expect; Dutch
-column names; postcodes and phone numbers normalised where they are valid.
+column names; postcodes and phone numbers normalised where they are valid. The file holds names,
+addresses and phone numbers that come from the portal: `tribe_sync.peoplefiles` neutralises formula-like
+cells and creates it readable by its owner and group only.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import io
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.validation import normalise_phone, normalise_postcode
 from tribe_sync.errors import HandoffError
+from tribe_sync.peoplefiles import csv_text, publish_file, stage_private_file
 
 __all__ = ["HEADER", "DirectoryOutbox", "file_name", "handoff_row", "read_handoff_file"]
 
@@ -74,29 +75,15 @@ class DirectoryOutbox:
         return self.directory / f".{name}.partial"
 
     def stage(self, name: str, rows: Sequence[Mapping[str, str]]) -> None:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=";", lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        temporary = self._partial(name)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-                handle.write(buffer.getvalue())
-                handle.flush()
-                os.fsync(handle.fileno())
+            stage_private_file(self._partial(name), csv_text(HEADER, rows), encoding="utf-8-sig")
         except OSError as exc:
             self.discard(name)
             raise HandoffError(f"cannot write hand-off file {name}: {exc.strerror or exc}") from exc
 
     def publish(self, name: str) -> None:
         try:
-            os.replace(self._partial(name), self.directory / name)
-            folder = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+            publish_file(self._partial(name), self.directory / name)
         except OSError as exc:
             raise HandoffError(f"cannot publish hand-off file {name}: {exc.strerror or exc}") from exc
 
