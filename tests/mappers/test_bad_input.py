@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.absurd import extreme_json
 from tests.factories import SCHEMA, T, new_id, record, request_record
 from tribe_sync.client.wire import Record
 from tribe_sync.mappers.read import (
@@ -22,18 +23,7 @@ from tribe_sync.mappers.read import (
 )
 from tribe_sync.mappers.schema import TenantSchema
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**6), 10**6)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3)
-        | st.dictionaries(st.sampled_from(["ID", "Code", "Quantity", "Product", "x"]), children, max_size=3)
-    ),
-    max_leaves=6,
-)
+json_values = extreme_json()  # ordinary values mixed with huge, negative, far-dated, long and control text
 
 
 def mutated(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:

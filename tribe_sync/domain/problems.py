@@ -38,6 +38,8 @@ class ProblemCode(StrEnum):
     UNKNOWN_REFERENCE = "unknown_reference"
     INVALID_MONTH_CODE = "invalid_month_code"
     INVALID_QUARTER = "invalid_quarter"
+    OUT_OF_RANGE = "out_of_range"  # a value beyond what the domain can hold (domain.limits)
+    UNUSABLE_TEXT = "unusable_text"  # too long, control characters, half a surrogate pair
     NEGATIVE_FORECAST = "negative_forecast"
     LATE_FORECAST = "late_forecast"
     STATUS_CHANGED_MEANWHILE = "status_changed_meanwhile"
@@ -130,6 +132,14 @@ MESSAGES: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.INVALID_MONTH_CODE: (
         "delivery month code {detail!r} is not of the form 2026-12",
         "leveringsmaandcode {detail!r} heeft niet de vorm 2026-12",
+    ),
+    ProblemCode.OUT_OF_RANGE: (
+        "field {field} is outside what the programme can hold: {detail}",
+        "veld {field} valt buiten wat het programma aankan: {detail}",
+    ),
+    ProblemCode.UNUSABLE_TEXT: (
+        "field {field} holds text that cannot be used: {detail}",
+        "veld {field} bevat onbruikbare tekst: {detail}",
     ),
     ProblemCode.INVALID_QUARTER: (
         "quarter {detail!r} is not 1 to 4",

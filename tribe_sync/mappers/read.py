@@ -3,6 +3,10 @@
 Structural faults (unknown phase, no or two product lines, a quantity below 1, a missing reference)
 always reject a record. Field-level rule violations (postcode, phone, ...) are `validate_request`'s:
 lenient mapping keeps such a request and reports them, strict mapping rejects it.
+
+Every value read here is also checked against what the domain can hold (`domain.limits`): years and
+dates, whole numbers, IDs and codes, text length and characters. A value outside rejects its record
+with one problem, so an absurd record never reaches a planner, a file or a log.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from tribe_sync.client.wire import Record, parse_date
 from tribe_sync.domain.accountability import AccountabilityReport
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast
+from tribe_sync.domain.limits import MAX_ID_CHARS, MAX_QUANTITY, date_fault, text_fault, year_fault
 from tribe_sync.domain.months import ClosedBy, DeliveryMonth
 from tribe_sync.domain.orders import OrderNumber
 from tribe_sync.domain.parties import ContactPerson, Organisation, Processor, Product
@@ -47,6 +52,10 @@ def map_all(
     mapped: list[T] = []
     problems: list[Problem] = []
     for record in records:
+        fault = text_fault(record.id, MAX_ID_CHARS)
+        if fault:
+            problems.append(problem("unusable_text", entity, _shown(record.id), field="ID", detail=fault))
+            continue
         try:
             mapped.append(mapper(record, schema))
         except Unmappable as bad:
@@ -99,7 +108,9 @@ def to_request(record: Record, schema: TenantSchema) -> Request:
     try:
         number = OrderNumber.parse(number_text)
     except ValueError:
-        raise Unmappable("invalid_order_number", detail=number_text) from None
+        raise Unmappable("invalid_order_number", detail=_shown(number_text)) from None
+    if year_fault(number.year):
+        raise Unmappable("invalid_order_number", detail=number_text)
     phase_code = _required(_code(record, "Phase"), "Phase")
     status = schema.status_by_code.get(phase_code)
     if status is None:
@@ -111,10 +122,7 @@ def to_request(record: Record, schema: TenantSchema) -> Request:
         raise Unmappable("several_product_lines", detail=len(lines))
     line = lines[0] if isinstance(lines[0], dict) else {}
     quantity = _whole(line.get("Quantity"), minimum=1, code="bad_quantity")
-    product = line.get("Product")
-    product_code = product.get("Code") if isinstance(product, dict) else None
-    if not product_code:
-        raise Unmappable("missing_field", field="ProductLines/Product")
+    product_code = _required(_code_of(line.get("Product"), "ProductLines/Product"), "ProductLines/Product")
     requested_at = _moment(record)
     delivered_raw = record.get(f.delivered_quantity)
     delivered = None if delivered_raw is None else _whole(delivered_raw, field=f.delivered_quantity)
@@ -161,7 +169,7 @@ def to_month(record: Record, schema: TenantSchema) -> DeliveryMonth:
     try:
         closed_by = ClosedBy(closed_by_text) if closed_by_text else None
     except ValueError:
-        raise Unmappable("wrong_type", field=f.closed_by, detail=closed_by_text) from None
+        raise Unmappable("wrong_type", field=f.closed_by, detail=_shown(closed_by_text)) from None
     return DeliveryMonth(
         id=record.id,
         month=_month(_required(_text(record, "Code"), "Code")),
@@ -182,6 +190,10 @@ def to_forecast(record: Record, schema: TenantSchema) -> Forecast:
         raise Unmappable("invalid_quarter", detail=number)
     if quantity < 0:
         raise Unmappable("negative_forecast", detail=quantity)
+    if year_fault(year):
+        raise Unmappable("out_of_range", field=f.year, detail=year_fault(year))
+    if quantity > MAX_QUANTITY:
+        raise Unmappable("out_of_range", field=f.quantity, detail=f"{quantity} is above {MAX_QUANTITY}")
     submitted_at = _moment(record)
     return Forecast(
         id=record.id,
@@ -208,35 +220,34 @@ def to_report(record: Record, schema: TenantSchema) -> AccountabilityReport:
 
 
 def to_organisation(record: Record, schema: TenantSchema) -> Organisation:
-    organization = record.get("Organization")
-    name = organization.get("Name") if isinstance(organization, dict) else None
+    organization = _nested(record, "Organization")
     return Organisation(
         id=record.id,
-        organisation_id=organization.get("ID") if isinstance(organization, dict) else None,
-        name=name or record.name or "",
-        approved=not bool(record.get("IsFormer")),
+        organisation_id=_nav_id(record, "Organization"),
+        name=_text(organization, "Name", "Organization/Name") or _text(record, "_Name") or "",
+        approved=not _bool(record, "IsFormer"),
     )
 
 
 def to_contact(record: Record, schema: TenantSchema) -> ContactPerson:
-    person = record.get("Person") if isinstance(record.get("Person"), dict) else {}
-    name = " ".join(
-        part for part in (person.get("FirstName"), person.get("MiddleName"), person.get("LastName")) if part
-    )
+    person = _nested(record, "Person")
+    parts = (_text(person, name, f"Person/{name}") for name in ("FirstName", "MiddleName", "LastName"))
+    name = " ".join(part for part in parts if part)
+    mobile, phone = _text(record, "MobilePhoneNumber"), _text(record, "PhoneNumber")  # both checked
     return ContactPerson(
         id=record.id,
-        person_id=person.get("ID"),
+        person_id=_nav_id(record, "Person"),
         organisation_id=_nav_id(record, "Relation"),
-        name=name or record.name or "",
+        name=name or _text(record, "_Name") or "",
         email=_text(record, "EmailAddress"),
-        phone=_text(record, "MobilePhoneNumber") or _text(record, "PhoneNumber"),
+        phone=mobile or phone,
     )
 
 
 def to_processor(record: Record, schema: TenantSchema) -> Processor:
-    organization = record.get("Organization")
-    name = organization.get("Name") if isinstance(organization, dict) else None
-    return Processor(id=record.id, name=name or record.name or "", active=not bool(record.get("IsFormer")))
+    organization = _nested(record, "Organization")
+    name = _text(organization, "Name", "Organization/Name") or _text(record, "_Name") or ""
+    return Processor(id=record.id, name=name, active=not _bool(record, "IsFormer"))
 
 
 def to_product(record: Record, schema: TenantSchema) -> Product:
@@ -244,7 +255,7 @@ def to_product(record: Record, schema: TenantSchema) -> Product:
         id=record.id,
         code=_required(_text(record, "Code"), "Code"),
         name=_text(record, "Name") or "",
-        active=not bool(record.get("IsInactive")),
+        active=not _bool(record, "IsInactive"),
     )
 
 
@@ -256,19 +267,52 @@ def _is_int(value: Any) -> bool:
 
 
 def _whole(value: Any, *, minimum: int = 0, code: str = "wrong_type", field: str = "") -> int:
-    """A whole number of at least `minimum` (JSON booleans are not numbers)."""
+    """A whole number from `minimum` to MAX_QUANTITY (JSON booleans are not numbers)."""
     if not _is_int(value) or value < minimum:
-        raise Unmappable(code, field=field, detail=value)
+        raise Unmappable(code, field=field, detail=_shown(value))
+    if value > MAX_QUANTITY:
+        raise Unmappable("out_of_range", field=field, detail=f"{_shown(value)} is above {MAX_QUANTITY}")
     return int(value)
 
 
-def _text(record: Record, prop: str) -> str | None:
+def _text(record: Record | dict[str, Any], prop: str, field: str = "") -> str | None:
+    """Text the domain can hold, or None for none at all (absent, null, blank)."""
     value = record.get(prop)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
+        raise Unmappable("wrong_type", field=field or prop, detail=type(value).__name__)
+    fault = text_fault(value)
+    if fault:
+        raise Unmappable("unusable_text", field=field or prop, detail=fault)
+    return value
+
+
+def _nested(record: Record, prop: str) -> dict[str, Any]:
+    """An expanded single navigation; {} when absent or null, a problem when it is not an object."""
+    value = record.get(prop)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
         raise Unmappable("wrong_type", field=prop, detail=type(value).__name__)
     return value
+
+
+def _check_id(value: str, field: str) -> str:
+    fault = text_fault(value, MAX_ID_CHARS)
+    if fault:
+        raise Unmappable("unusable_text", field=field, detail=fault)
+    return value
+
+
+def _shown(value: Any) -> Any:
+    """A wire value as a problem may quote it: numbers and short text as they are, the rest cut short."""
+    if _is_int(value) and abs(value) < 10**12:
+        return value
+    if isinstance(value, str) and len(value) <= 40 and text_fault(value) is None:
+        return value
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _required(value: str | None, prop: str) -> str:
@@ -278,57 +322,75 @@ def _required(value: str | None, prop: str) -> str:
 
 
 def _int(record: Record, prop: str) -> int:
+    """A whole number the domain can hold (within ±MAX_QUANTITY); the caller checks its own range."""
     value = record.get(prop)
     if value is None:
         raise Unmappable("missing_field", field=prop)
     if not _is_int(value):
-        raise Unmappable("wrong_type", field=prop, detail=value)
+        raise Unmappable("wrong_type", field=prop, detail=_shown(value))
+    if not -MAX_QUANTITY <= value <= MAX_QUANTITY:
+        raise Unmappable("out_of_range", field=prop, detail=f"{_shown(value)} is beyond ±{MAX_QUANTITY}")
     return int(value)
 
 
 def _bool(record: Record, prop: str) -> bool | None:
     value = record.get(prop)
     if value is not None and not isinstance(value, bool):
-        raise Unmappable("wrong_type", field=prop, detail=value)
+        raise Unmappable("wrong_type", field=prop, detail=_shown(value))
     return value
 
 
 def _date(record: Record, prop: str) -> dt.date | None:
     try:
-        return parse_date(record.get(prop))
+        day = parse_date(record.get(prop))
     except ValueError:
-        raise Unmappable("wrong_type", field=prop, detail=record.get(prop)) from None
+        raise Unmappable("wrong_type", field=prop, detail=_shown(record.get(prop))) from None
+    if day is not None and date_fault(day):
+        raise Unmappable("out_of_range", field=prop, detail=date_fault(day))
+    return day
 
 
 def _moment(record: Record, prop: str = "CreationDate") -> dt.datetime:
     try:
         moment = record.creation_date if prop == "CreationDate" else record.last_mutation_date
-    except ValueError:
-        raise Unmappable("wrong_type", field=prop, detail=record.get(prop)) from None
+    except (ValueError, OverflowError):
+        raise Unmappable("wrong_type", field=prop, detail=_shown(record.get(prop))) from None
     if moment is None:
         raise Unmappable("missing_field", field=prop)
+    if date_fault(moment.date()):
+        raise Unmappable("out_of_range", field=prop, detail=date_fault(moment.date()))
     return moment
 
 
 def _nav_id(record: Record, prop: str) -> str | None:
     value = record.get(prop)
     nav_id = value.get("ID") if isinstance(value, dict) else None
-    return nav_id if isinstance(nav_id, str) and nav_id else None
+    return _check_id(nav_id, f"{prop}/ID") if isinstance(nav_id, str) and nav_id else None
 
 
 def _code(record: Record, prop: str) -> str | None:
-    value = record.get(prop)
+    return _code_of(record.get(prop), prop)
+
+
+def _code_of(value: Any, field: str) -> str | None:
+    """The `Code` of an expanded option or reference: short printable text, or None."""
     code = value.get("Code") if isinstance(value, dict) else None
-    return code if isinstance(code, str) and code else None
+    if code is None or code == "":
+        return None
+    if not isinstance(code, str):
+        raise Unmappable("wrong_type", field=f"{field}/Code", detail=type(code).__name__)
+    fault = text_fault(code, MAX_ID_CHARS)
+    if fault:
+        raise Unmappable("unusable_text", field=f"{field}/Code", detail=fault)
+    return code
 
 
 def _codes(record: Record, prop: str) -> tuple[str, ...]:
     value = record.get(prop) or []
     if not isinstance(value, list):
         raise Unmappable("wrong_type", field=prop, detail=type(value).__name__)
-    return tuple(
-        item["Code"] for item in value if isinstance(item, dict) and isinstance(item.get("Code"), str)
-    )
+    codes = (_code_of(item, prop) for item in value if isinstance(item, dict))
+    return tuple(code for code in codes if code is not None)
 
 
 @lru_cache(maxsize=1024)
@@ -339,6 +401,9 @@ def _quarter(year: int, number: int) -> Quarter:
 @lru_cache(maxsize=4096)  # tens of thousands of records share a few dozen months: share the objects too
 def _month(code: str) -> Month:
     try:
-        return Month.parse(code)
+        month = Month.parse(code)
     except ValueError:
-        raise Unmappable("invalid_month_code", detail=code) from None
+        raise Unmappable("invalid_month_code", detail=_shown(code)) from None
+    if year_fault(month.year):
+        raise Unmappable("invalid_month_code", detail=code)
+    return month
