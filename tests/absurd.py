@@ -59,7 +59,10 @@ control_characters = st.sampled_from(
 )
 nonsense_text = (
     st.builds(
-        lambda a, c, b: a + c + b, st.text("abc ", max_size=5), control_characters, st.text("xyz", max_size=5)
+        lambda a, c, b: a + c + b,
+        st.text("abc ", min_size=1, max_size=5).filter(str.strip),
+        control_characters,
+        st.text("xyz", max_size=5),
     )
     | st.builds(lambda n, c: c * n, st.integers(MAX_TEXT_CHARS + 1, 10_000), st.sampled_from(["x", "é", "☃"]))
     | st.sampled_from([10**30, -1, 1.5, True, [], {"a": 1}, ["x"]])

@@ -8,8 +8,8 @@ import copy
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +24,7 @@ from tribe_sync.jobs.registry import JOBS
 from tribe_sync.tribe_crm import load_snapshot
 
 SETTINGS = Settings()
+T_ = TypeVar("T_")
 S = SCHEMA.sets
 KIND_SET = {
     "request": S.request,
@@ -45,6 +46,9 @@ class RecordedCRM:
     def iter_records(self, entity_set: str, query: Query) -> Iterator[Record]:
         for data in self.sets.get(entity_set, []):
             yield Record.model_validate(data)
+
+    def side_by_side(self, readers: Mapping[str, Callable[[], T_]]) -> dict[str, T_]:
+        return {name: reader() for name, reader in readers.items()}
 
 
 def guid(n: int, prefix: str) -> str:

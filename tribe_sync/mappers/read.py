@@ -404,6 +404,7 @@ def _month(code: str) -> Month:
         month = Month.parse(code)
     except ValueError:
         raise Unmappable("invalid_month_code", detail=_shown(code)) from None
-    if year_fault(month.year):
-        raise Unmappable("invalid_month_code", detail=code)
+    fault = year_fault(month.year)
+    if fault:
+        raise Unmappable("out_of_range", field="month code", detail=f"{code}: {fault}")
     return month
