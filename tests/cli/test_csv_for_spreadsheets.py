@@ -7,8 +7,12 @@ import csv
 import io
 import json
 
+import pytest
+
 from tests.cli.conftest import Cli
 from tribe_sync.sandbox.server import RunningSandbox
+
+pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
 FORMULA = '=HYPERLINK("http://evil.example","klik")'
 
