@@ -316,7 +316,10 @@ class Daemon:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         self.start()
-        stop.wait()
+        # With a timeout: a signal the kernel hands to another thread (uvicorn's, the scheduler's) only
+        # runs its Python handler once the main thread runs bytecode again, and an endless wait never does.
+        while not stop.wait(timeout=0.5):
+            pass
         self.stop()
 
     # -- HTTP ----------------------------------------------------------------------------------
