@@ -19,13 +19,15 @@ FORMULA = '=HYPERLINK("http://evil.example","klik")'
 
 def test_an_organisation_named_like_a_formula_is_text_in_the_csv(cli: Cli, crm_env: RunningSandbox) -> None:
     state = crm_env.state
-    first = json.loads(cli("accountability", "report", "--json").out)[0]
+    first = json.loads(cli("accountability", "report", "--json").out)["organisations"][0]
     customer = state.store.get(
         "Relationship_Organization_CommercialRelationship_Customer", first["organisation_id"]
     )
     assert customer is not None
     state.store.update("Relation_Organization", customer["Organization"], {"Name": FORMULA}, state.now())
-    rows = list(csv.DictReader(io.StringIO(cli("accountability", "report", "--csv").out), delimiter=";"))
+    rows = list(
+        csv.DictReader(io.StringIO(cli("accountability", "report", "--csv", "--fresh").out), delimiter=";")
+    )
     named = [r for r in rows if r["organisation_id"] == first["organisation_id"]]
     assert [r["organisation"] for r in named] == ["'" + FORMULA]
     assert not [
