@@ -94,6 +94,7 @@ def run(scales: list[str], latency_ms: int, sandbox_factory: Any) -> list[dict[s
                 row["expected_delta_calls_edited"] = (
                     f"sets + ceil({EDITED}/100) = sets + {math.ceil(EDITED / 100)}"
                 )
+                row["requests_list"] = one("requests-list", sandbox.url, store)
                 row["views"] = one("views", sandbox.url, store)
                 row["cli_requests_list_json_wall_s"] = cli_list_wall(sandbox.url, store)
             finally:
