@@ -64,7 +64,11 @@ def section(document: dict[str, Any]) -> str:
     ]
     schedule = ScheduleSettings()
     shares = {}
+    every_job = {r["job"] for r in runs}
     for scale in dict.fromkeys(r["scale"] for r in runs):
+        if {r["job"] for r in runs if r["scale"] == scale} != every_job:
+            lines.append(f"| {scale} | not every job measured | | | | |")
+            continue
         weekly = naive = 0
         for r in (r for r in runs if r["scale"] == scale and r["job"] != "snapshot"):
             times = runs_per_week(schedule.cron(r["job"]))
