@@ -199,6 +199,10 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
     delimiter = _delimiter(physical[header_at])
     reader = csv.reader(physical[header_at:], delimiter=delimiter)
     header = next(reader)
+    # Excel writes a delimiter after the last column when an empty column was part of the selection:
+    # empty names at the end of the header are no column, as long as the lines leave them empty too.
+    while header and not header[-1].strip():
+        header.pop()
     header_line = header_at + 1
     columns, errors = _columns(header, header_line)
     if errors:
@@ -209,6 +213,8 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
         number = header_at + reader.line_num
         if not any(cell.strip() for cell in cells):
             continue  # a blank line, or one of only delimiters
+        if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
+            cells = cells[: len(header)]
         if len(cells) != len(header):
             errors.append(FileError(number, f"{len(cells)} fields where the header has {len(header)}"))
             continue
