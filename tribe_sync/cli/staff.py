@@ -123,8 +123,10 @@ def _set_month(
 def apply_staff_plan(services: Services, plan: Plan, actor: str, job: str, dry_run: bool) -> Report:
     """Through the executor, under the claim of the job that writes the same records: while that job
     runs the command is refused (exit 1), and what it decides the job will not undo."""
-    if dry_run or not plan.changes:
+    if dry_run:
         return Report.planned(plan)
+    if not plan.changes:  # nothing to write; not a dry run either, so the output must not say it was
+        return Report(plan.job, plan.today, False, plan, [], list(plan.problems))
     try:
         report = services.executor().apply(plan, actor=actor, claim=f"job:{job}")
     except LockHeldError as exc:
