@@ -13,7 +13,8 @@ from tribe_sync.jobs.plan import Plan
 def test_a_plan_without_changes_applied_for_real_is_not_reported_as_a_dry_run() -> None:
     plan = Plan("processor import", dt.date(2026, 11, 24), ())
     # Nothing to write: the services are never reached.
-    report = apply_staff_plan(cast(Services, None), plan, "processor-import:x.csv", "progress-statuses", False)
+    services = cast(Services, None)
+    report = apply_staff_plan(services, plan, "processor-import:x.csv", "progress-statuses", False)
     assert report.dry_run is False
     assert report.as_json()["dry_run"] is False
     assert report.outcomes == []

@@ -209,12 +209,13 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
         return ParsedFile(encoding, delimiter, errors=tuple(errors))
     lines: list[ConfirmationLine] = []
     seen: dict[str, int] = {}
-    for cells in reader:
+    for read in reader:
         number = header_at + reader.line_num
-        if not any(cell.strip() for cell in cells):
+        if not any(cell.strip() for cell in read):
             continue  # a blank line, or one of only delimiters
-        if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
-            cells = cells[: len(header)]
+        # Empty fields under the header's trailing delimiter(s) belong to no column.
+        trailing_empty = not any(cell.strip() for cell in read[len(header) :])
+        cells = read[: len(header)] if trailing_empty else read
         if len(cells) != len(header):
             errors.append(FileError(number, f"{len(cells)} fields where the header has {len(header)}"))
             continue
