@@ -10,6 +10,7 @@ import typer
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
 from tribe_sync.daemon import LEADER, Daemon
+from tribe_sync.jobs.executor import Report
 
 
 def daemon(
@@ -29,13 +30,7 @@ def daemon(
         if not runner.is_leader:
             context.err.print("another daemon leads; it runs the jobs. Nothing was run.")
         for report in reports:
-            summary = report.summary()
-            context.err.print(
-                f"{report.job}: {report.outcome}, "
-                + ", ".join(f"{k} {v}" for k, v in summary.items() if v)
-                + (f" ({report.error})" if report.error else ""),
-                highlight=False,
-            )
+            context.err.print(once_line(report), highlight=False, markup=False)
         if runner.is_leader and not reports:
             context.err.print("nothing was due.")
     finally:
@@ -43,3 +38,13 @@ def daemon(
             runner.services.journal.release(LEADER, runner.services.holder)
         runner.services.close()
     raise typer.Exit(max((r.exit_code() for r in reports), default=0))
+
+
+def once_line(report: Report) -> str:
+    """One line per job for `daemon --once`: its outcome, the counts that are not zero, and why it failed."""
+    counts = ", ".join(f"{k} {v}" for k, v in report.summary().items() if v)
+    return (
+        f"{report.job}: {report.outcome}"
+        + (f", {counts}" if counts else "")
+        + (f" ({report.error})" if report.error else "")
+    )
