@@ -1,4 +1,4 @@
-"""`daemon --once` says per job what happened in one clean line, also when the run failed before any change."""
+"""`daemon --once` says per job what happened in one clean line, also when a run failed early."""
 
 from __future__ import annotations
 
