@@ -188,6 +188,8 @@ class Problem:
         if context.get("organisation"):
             quarter = context.get("quarter")
             return f"{context['organisation']}, {quarter}" if quarter else str(context["organisation"])
+        if context.get("record"):  # a change that failed: its label (an order number, a processor's name)
+            return str(context["record"])
         return None
 
     def as_dict(self) -> dict[str, Any]:

@@ -545,7 +545,12 @@ class _Apply:
         except CRMError as exc:
             self.problem(
                 problem(
-                    ProblemCode.WRITE_FAILED, change.kind, _target(change), detail=str(exc), key=change.key
+                    ProblemCode.WRITE_FAILED,
+                    change.kind,
+                    _target(change),
+                    detail=str(exc),
+                    key=change.key,
+                    record=change.label,
                 )
             )
             self.outcome(change, Outcome.FAILED, str(exc))
@@ -690,7 +695,15 @@ class _Apply:
             outbox.discard(name)
             for key in row_keys:
                 self.journal.forget(key)
-            self.problem(problem(ProblemCode.WRITE_FAILED, "handoff", change.processor_id, detail=str(exc)))
+            self.problem(
+                problem(
+                    ProblemCode.WRITE_FAILED,
+                    "handoff",
+                    change.processor_id,
+                    detail=str(exc),
+                    record=change.label,
+                )
+            )
             self.outcome(change, Outcome.FAILED, str(exc))
             return
         self.journal.mark_many(self.run_id, row_keys, self.ex.clock(), detail=name)
