@@ -14,6 +14,7 @@ import difflib
 import ipaddress
 import logging
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -35,7 +36,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from tribe_sync.errors import ConfigError
 
@@ -670,11 +671,25 @@ def load_settings(path: Path | None = None) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origins)) from exc
+    except SettingsError as exc:  # a variable for a list or table that is not JSON
+        raise ConfigError(_describe_env(exc, environ)) from exc
     settings._origins = origins
     if path is not None:
         for warning in secret_file_warnings(path, data):
             log.warning("%s", warning)
     return settings
+
+
+def _describe_env(exc: SettingsError, environ: Mapping[str, str]) -> str:
+    # pydantic-settings names only the section (`field "programme"`); name the variables set in it.
+    found = re.search(r'field "(\w+)"', str(exc))
+    section = found.group(1) if found else ""
+    prefix = f"{ENV_PREFIX}{section.upper()}__" if section else ENV_PREFIX
+    names = sorted(k for k in environ if k.upper().startswith(prefix)) or [prefix + "..."]
+    return (
+        f"{', '.join(names)}: cannot be read as {section or 'settings'}: a list or table set in the "
+        f"environment is written as JSON, e.g. {ENV_PREFIX}PROGRAMME__EXTRA_HOLIDAYS='[\"2026-12-24\"]'"
+    )
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[str]:
