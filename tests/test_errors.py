@@ -21,6 +21,8 @@ def test_the_public_error_surface_is_pinned() -> None:
             "LockHeldError",
             "NotFoundError",
             "PermissionDeniedError",
+            "PlanError",
+            "PlanRefused",
             "RateLimitError",
             "ResponseValidationError",
             "ServerError",

@@ -42,6 +42,7 @@ from tribe_sync.errors import ConfigError
 
 __all__ = [
     "ENV_PREFIX",
+    "ApprovalSettings",
     "CRMSettings",
     "ConsoleSettings",
     "MirrorSettings",
@@ -370,6 +371,7 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "forecast_reminder": frozenset({"organisation", "contact_name", "quarter", "deadline"}),
     "forecast_late_staff": frozenset({"quarter", "deadline", "count", "forecasts"}),
     "audit_staff": frozenset({"date", "count", "problems"}),
+    "approval_waiting": frozenset({"what", "job", "date", "plan_id", "count"}),
 }
 
 
@@ -439,6 +441,14 @@ class TemplateSettings(_Section):
     audit_staff: TaskTemplate = TaskTemplate(
         subject="Datacontrole $date: $count nieuwe bevinding(en)",
         body="De nachtelijke controle vond deze nieuwe problemen in de gegevens:\n\n$problems",
+    )
+    approval_waiting: TaskTemplate = TaskTemplate(
+        subject="$what wacht op goedkeuring",
+        body=(
+            "Plan $plan_id ($job voor $date, $count wijziging(en)) wacht op goedkeuring. Bekijk het met "
+            "`tribe-sync plans show $plan_id` en beslis met `tribe-sync plans approve $plan_id` of "
+            "`tribe-sync plans reject $plan_id --reason ...`."
+        ),
     )
 
     @model_validator(mode="before")
@@ -582,6 +592,14 @@ def env_name(key: str) -> str:
     return ENV_PREFIX + "__".join(key.split(".")).upper()
 
 
+class ApprovalSettings(_Section):
+    """Plans that wait for a person: which jobs, how long a plan stays good, and four eyes."""
+
+    jobs: tuple[str, ...] = ()
+    max_age_hours: float = Field(default=72.0, gt=0)
+    four_eyes: bool = True
+
+
 class Settings(BaseSettings):
     """Everything `tribe_sync` can be told. Sources, strongest first: environment, file, defaults."""
 
@@ -596,6 +614,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     daemon: DaemonSettings = DaemonSettings()
     mirror: MirrorSettings = MirrorSettings()
+    approval: ApprovalSettings = ApprovalSettings()
     templates: TemplateSettings = TemplateSettings()
     console: ConsoleSettings = ConsoleSettings()
     _origins: Origins = PrivateAttr(default_factory=Origins)

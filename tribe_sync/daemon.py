@@ -47,6 +47,8 @@ from tribe_sync.http_server import ServerThread, check_can_listen, serve_in_thre
 from tribe_sync.jobs.executor import Job, Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.metrics import Metrics
+from tribe_sync.plans.service import approval_jobs, park, plan_store
+from tribe_sync.store.plans import Trigger
 from tribe_sync.store.readmodel.refresh import MirrorSet
 from tribe_sync.webhooks import (
     BodyTooLarge,
@@ -66,6 +68,11 @@ log = logging.getLogger("tribe_sync.daemon")
 LEADER = "leader"
 WEBHOOK_JOBS = ("close-delivery-months",)  # what a new or changed request can make due at once
 WEBHOOK_DELAY_S = 5  # a burst of webhooks becomes one run
+
+
+def _trigger(reason: str) -> str:
+    """What started a run, in the journal's words (`runs list`)."""
+    return reason if reason in {t.value for t in Trigger} else Trigger.SCHEDULE.value
 
 
 class Daemon:
@@ -89,6 +96,7 @@ class Daemon:
         self._file_lock: int | None = None
         self._replays = ReplayGuard(self.settings.daemon.webhook_replay_window_s)
         self._webhook_run_at: dict[str, dt.datetime] = {}
+        self.approval_jobs = approval_jobs(self.settings)
 
     # -- leadership and due runs ---------------------------------------------------------------
 
@@ -149,7 +157,15 @@ class Daemon:
             started = time.monotonic()
             log.info("%s: starting (%s)", job, reason)
             try:
-                report = self.services.executor().run_job(self.jobs[job], self.services.today())
+                if job in self.approval_jobs:
+                    parked = self._under_approval(job, reason, started)
+                    if parked is None:
+                        return None
+                    report = parked
+                else:
+                    report = self.services.executor().run_job(
+                        self.jobs[job], self.services.today(), trigger=_trigger(reason)
+                    )
             except LockHeldError as exc:
                 log.info("%s: not started: %s", job, exc)
                 return None
@@ -178,6 +194,40 @@ class Daemon:
                 f" ({report.error})" if report.error else "",
             )
             return report
+
+    def _under_approval(self, job: str, reason: str, started: float) -> Report | None:
+        """Apply what was approved, else park the fresh plan as pending; a report only if a run
+        applied something (or an empty plan ran). Planning that fails is a failed tick, not a crash."""
+        try:
+            tick = park(
+                self.services, self.jobs[job], self.services.today(), trigger=Trigger(_trigger(reason))
+            )
+        except LockHeldError:
+            raise
+        except Exception as exc:
+            log.error("%s: could not plan for approval: %s", job, exc)
+            self._finished(job, "failed", started)
+            return None
+        for refused in tick.refused:
+            log.warning("%s: an approved plan was refused (%s): %s", job, refused.why, refused)
+        if tick.pending is not None:
+            log.info(
+                "%s: plan %d waits for approval (%s)",
+                job,
+                tick.pending.id,
+                "new" if tick.new else "unchanged",
+            )
+        self._plan_metrics()
+        reports = [a.report for a in tick.applied if a.report is not None]
+        return reports[0] if reports else tick.report
+
+    def _plan_metrics(self) -> None:
+        try:
+            count, age = plan_store(self.services).pending_summary(self.services.clock())
+        except StoreError:
+            return
+        self.metrics.plans_pending.set(count)
+        self.metrics.oldest_pending.set(age)
 
     def _finished(self, job: str, outcome: str, started: float) -> None:
         seconds = time.monotonic() - started
@@ -423,6 +473,7 @@ class Daemon:
             return JSONResponse(body, status_code=status)
 
         async def metrics(_request: Request) -> Response:
+            self._plan_metrics()
             return Response(self.metrics.text(), media_type="text/plain; version=0.0.4")
 
         async def webhook(request: Request) -> Response:

@@ -27,6 +27,8 @@ is translated into this tree in exactly one place, with `raise ... from exc`.
     │   └── LockHeldError               another process holds the lock or claim we need
     ├── HandoffError                    a processor file could not be written or read
     ├── UserError                       a console account that cannot be made, found or changed as asked
+    ├── PlanError                       a plan cannot be used as asked: unknown, decided, four eyes (exit 2)
+    │   └── PlanRefused                 a plan was refused: stale, edited, expired or rejected (exit 3)
     └── InterruptedRun                  a run stopped between two changes on request (SIGTERM)
 
 No message or attribute ever holds a token, client secret or Authorization header: URLs are kept
@@ -50,6 +52,8 @@ __all__ = [
     "LockHeldError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PlanError",
+    "PlanRefused",
     "RateLimitError",
     "ResponseValidationError",
     "ServerError",
@@ -220,6 +224,22 @@ class StoreSchemaError(ConfigError, StoreError):
 
 class HandoffError(TribeSyncError):
     pass
+
+
+class PlanError(TribeSyncError):
+    """A saved plan cannot be used as asked: no such plan, already decided, or the approver is the
+    submitter while four eyes are required."""
+
+
+class PlanRefused(PlanError):
+    """A plan was not applied because the world moved past it (stale), the file was changed after it
+    was made (edited), it is older than `approval.max_age_hours` (expired) or it was rejected.
+    `why` is one of those words; `lines` say, per record, what differs."""
+
+    def __init__(self, message: str, *, why: str, lines: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.why = why
+        self.lines = lines
 
 
 class InterruptedRun(TribeSyncError):

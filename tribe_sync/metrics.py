@@ -33,6 +33,14 @@ class Metrics:
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800),
             registry=self.registry,
         )
+        self.plans_pending = Gauge(
+            "tribe_sync_plans_pending", "Plans waiting for a person's approval.", registry=self.registry
+        )
+        self.oldest_pending = Gauge(
+            "tribe_sync_plan_oldest_pending_seconds",
+            "How long the oldest pending plan has waited.",
+            registry=self.registry,
+        )
         self.leader = Gauge("tribe_sync_leader", "1 while this daemon is the leader.", registry=self.registry)
         self.registry.register(_ClientCollector(client))
 

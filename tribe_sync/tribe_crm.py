@@ -4,6 +4,8 @@ into only the changed fields in the tenant's names."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import partial
@@ -45,6 +47,17 @@ from tribe_sync.mappers.write import (
 
 __all__ = ["TribeCRM", "load_snapshot"]
 
+# The snapshot parts whose records a saved plan's digest lists (see `Snapshot.seen`).
+RECORD_PARTS = (
+    "organisations",
+    "contacts",
+    "requests",
+    "months",
+    "forecasts",
+    "reports",
+    "products",
+    "processors",
+)
 _ID_CHUNK = 40  # values per `or` chain: keeps URLs well under common limits
 
 
@@ -167,39 +180,50 @@ def load_snapshot(
         raise ValueError(f"unknown snapshot parts: {sorted(unknown)}")
     sets = schema.sets
 
-    def read(entity_set: str, query: Query) -> Iterator[Record]:
+    seen: dict[str, dict[str, tuple[str | None, str]]] = {part: {} for part in (*RECORD_PARTS, "tasks")}
+
+    def read(entity_set: str, query: Query, part: str = "") -> Iterator[Record]:
         # Streamed: each page is mapped as it arrives, so only the pages in flight are held as wire records.
-        return client.iter_records(entity_set, query)
+        records = client.iter_records(entity_set, query)
+        return _noted(records, seen[part]) if part else records
 
     readers: dict[str, Callable[[], Any]] = {}
     if "organisations" in parts:
         readers["organisations"] = lambda: map_all(
-            read(sets.customer, queries.organisations(schema)), to_organisation, schema, "organisation"
+            read(sets.customer, queries.organisations(schema), "organisations"),
+            to_organisation,
+            schema,
+            "organisation",
         )
     if "contacts" in parts:
         readers["contacts"] = lambda: map_all(
-            read(sets.contact, queries.contacts(schema)), to_contact, schema, "contact"
+            read(sets.contact, queries.contacts(schema), "contacts"), to_contact, schema, "contact"
         )
     if "requests" in parts:
-        readers["requests"] = lambda: map_requests(read(sets.request, queries.requests(schema)), schema)
+        readers["requests"] = lambda: map_requests(
+            read(sets.request, queries.requests(schema), "requests"), schema
+        )
     if "months" in parts:
         readers["months"] = lambda: map_all(
-            read(sets.delivery_month, queries.months(schema)), to_month, schema, "delivery_month"
+            read(sets.delivery_month, queries.months(schema), "months"), to_month, schema, "delivery_month"
         )
     if "forecasts" in parts:
         readers["forecasts"] = lambda: map_all(
-            read(sets.forecast, queries.forecasts(schema)), to_forecast, schema, "forecast"
+            read(sets.forecast, queries.forecasts(schema), "forecasts"), to_forecast, schema, "forecast"
         )
     if "reports" in parts:
         readers["reports"] = lambda: map_all(
-            read(sets.accountability, queries.accountability(schema)), to_report, schema, "accountability"
+            read(sets.accountability, queries.accountability(schema), "reports"),
+            to_report,
+            schema,
+            "accountability",
         )
     if "reference" in parts:
         readers["products"] = lambda: map_all(
-            read(sets.product, queries.products(schema)), to_product, schema, "product"
+            read(sets.product, queries.products(schema), "products"), to_product, schema, "product"
         )
         readers["processors"] = lambda: map_all(
-            read(sets.processor, queries.processors(schema)), to_processor, schema, "processor"
+            read(sets.processor, queries.processors(schema), "processors"), to_processor, schema, "processor"
         )
         readers["phases"] = lambda: list(read(sets.request_phase, queries.phases(schema)))
         readers["task_phases"] = lambda: list(read(sets.task_phase, queries.phases(schema)))
@@ -207,9 +231,23 @@ def load_snapshot(
         readers["target_groups"] = lambda: _codes(read(sets.target_group, queries.options(schema)))
     for prefix in task_prefixes:
         readers[f"tasks:{prefix}"] = partial(
-            lambda p: list(read(sets.task, queries.tasks(schema, p))), prefix
+            lambda p: list(read(sets.task, queries.tasks(schema, p), "tasks")), prefix
         )
-    return _assemble(client.side_by_side(readers), schema, task_prefixes)
+    snap = _assemble(client.side_by_side(readers), schema, task_prefixes)
+    snap.seen = {part: records for part, records in seen.items() if records}
+    return snap
+
+
+def _noted(records: Iterable[Record], seen: dict[str, tuple[str | None, str]]) -> Iterator[Record]:
+    """Note each record's ID, `LastMutationDate` and a hash of what was read, as it streams past."""
+    for record in records:
+        fields = json.dumps(record.model_dump(by_alias=True), sort_keys=True, default=str)
+        changed = record.get("LastMutationDate")
+        seen[record.id] = (
+            str(changed) if changed is not None else None,
+            hashlib.sha256(fields.encode()).hexdigest()[:16],
+        )
+        yield record
 
 
 def _assemble(got: dict[str, Any], schema: TenantSchema, task_prefixes: Collection[str]) -> Snapshot:

@@ -17,6 +17,8 @@ from tribe_sync.errors import (
     CRMError,
     CRMUnreachableError,
     LockHeldError,
+    PlanError,
+    PlanRefused,
     StoreError,
     TokenError,
     TransportError,
@@ -47,6 +49,10 @@ def describe_failure(exc: BaseException, settings: Settings | None) -> Failure:
     """The message and exit code for `exc`; `settings` (if they were read) say where a key was set."""
     if isinstance(exc, ConfigError):
         return Failure("configuration error", str(exc), 2)
+    if isinstance(exc, PlanRefused):  # nothing was written; say per record why
+        return Failure(f"refused ({exc.why})", "\n  ".join([str(exc), *exc.lines]), 3)
+    if isinstance(exc, PlanError):
+        return Failure("error", str(exc), 2)
     if isinstance(exc, CRMUnreachableError):
         return Failure(
             "configuration error",

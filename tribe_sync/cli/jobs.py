@@ -90,6 +90,7 @@ def run(
                     dry_run=dry_run,
                     progress=lambda n: bar.advance(task, n),
                     on_plan=planned,
+                    trigger="staff",
                 )
         except TribeSyncError as exc:  # the claim is held, or the store cannot be opened
             if not as_json or isinstance(exc, ConfigError):

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from tribe_sync.cli import crm, jobs, mirror, processor, reports, sandbox, staff, store
+from tribe_sync.cli import crm, jobs, mirror, plans, processor, reports, sandbox, staff, store
 from tribe_sync.cli.console import console, users
 from tribe_sync.cli.context import AppContext, configure_logging, current_context
 from tribe_sync.cli.daemon import daemon
@@ -72,7 +72,11 @@ app.command("daemon")(daemon)
 app.command("console")(console)
 app.add_typer(users, name="users")
 app.add_typer(crm.app, name="crm")
+jobs.app.command("plan")(plans.jobs_plan)
+jobs.app.command("apply")(plans.jobs_apply)
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(plans.plans, name="plans")
+app.add_typer(plans.runs, name="runs")
 app.add_typer(staff.months, name="months")
 app.add_typer(processor.app, name="processor")
 app.add_typer(reports.requests, name="requests")

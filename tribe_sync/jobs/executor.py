@@ -307,9 +307,11 @@ class Executor:
         actor: str | None = None,
         progress: Callable[[int], None] | None = None,
         on_plan: Callable[[Plan], None] | None = None,
+        trigger: str | None = None,
     ) -> Report:
         """Plan from a fresh snapshot and, unless `dry_run`, apply, all under the job's claim. A dry
-        run writes nothing anywhere. Raises only LockHeldError (a live run holds the claim)."""
+        run writes nothing anywhere. Raises only LockHeldError (a live run holds the claim).
+        `trigger` (schedule, catch-up, webhook, staff) is journalled with the run."""
         if dry_run:
             try:
                 plan = self.plan(job, today)
@@ -327,7 +329,9 @@ class Executor:
                 on_plan(plan)
             return plan
 
-        return self._run(job.name, today, f"job:{job.name}", make_plan, actor or f"job:{job.name}", progress)
+        return self._run(
+            job.name, today, f"job:{job.name}", make_plan, actor or f"job:{job.name}", progress, trigger
+        )
 
     def apply(
         self,
@@ -337,12 +341,29 @@ class Executor:
         claim: str | None = None,
         run_name: str | None = None,
         progress: Callable[[int], None] | None = None,
+        trigger: str | None = None,
+        plan_id: int | None = None,
     ) -> Report:
         """Apply a plan made elsewhere (a staff command's, an approved one) under `claim` (default: the
-        claim of `plan.job`). Raises only LockHeldError (a live run holds the claim)."""
+        claim of `plan.job`). Raises only LockHeldError (a live run holds the claim). `plan_id`: the
+        stored plan this run applies (`runs show` names who submitted and approved it)."""
         return self._run(
-            run_name or plan.job, plan.today, claim or f"job:{plan.job}", lambda: plan, actor, progress
+            run_name or plan.job,
+            plan.today,
+            claim or f"job:{plan.job}",
+            lambda: plan,
+            actor,
+            progress,
+            trigger,
+            plan_id,
         )
+
+    def read_and_plan(self, job: Job, today: dt.date) -> tuple[Snapshot, Plan]:
+        """A fresh snapshot and the job's plan from it; writes nothing (a saved plan keeps both)."""
+        snapshot = self.crm.snapshot(job.parts, job.task_prefixes)
+        for prefix in job.journal_prefixes:
+            snapshot.journal_keys |= set(self.journal.keys_with_prefix(prefix)) if self.journal else set()
+        return snapshot, job.plan(snapshot, today, self.settings, self.schema)
 
     # -- the lifecycle -------------------------------------------------------------------------
 
@@ -354,10 +375,7 @@ class Executor:
     def plan(self, job: Job, today: dt.date) -> Plan:
         """The job's plan from a fresh snapshot, writing nothing (what a dry run shows, and what
         `jobs apply` compares a saved plan with)."""
-        snapshot = self.crm.snapshot(job.parts, job.task_prefixes)
-        for prefix in job.journal_prefixes:
-            snapshot.journal_keys |= set(self.journal.keys_with_prefix(prefix)) if self.journal else set()
-        return job.plan(snapshot, today, self.settings, self.schema)
+        return self.read_and_plan(job, today)[1]
 
     def _run(
         self,
@@ -367,6 +385,8 @@ class Executor:
         make_plan: Callable[[], Plan],
         actor: str,
         progress: Callable[[int], None] | None,
+        trigger: str | None = None,
+        plan_id: int | None = None,
     ) -> Report:
         journal = self._journal()
         ttl = dt.timedelta(seconds=self.settings.daemon.job_claim_ttl_s)
@@ -375,7 +395,9 @@ class Executor:
         )
         keeper.acquire()
         try:
-            run_id = journal.start_run(name, today, self.clock(), holder=self.holder)
+            run_id = journal.start_run(
+                name, today, self.clock(), holder=self.holder, trigger=trigger, plan_id=plan_id
+            )
             report = Report(name, today, False, None, run_id=run_id)
             try:
                 report.plan = make_plan()
@@ -730,6 +752,7 @@ class _Apply:
             reason=f"{change.reason} ({note})" if note else change.reason,
             actor=self.actor,
             at=self.ex.clock(),
+            label=change.label,
         )
 
 

@@ -73,6 +73,8 @@ class Step(StrEnum):
     LATE = "late"
     # audit
     REPORT = "report"
+    # the daemon under approval: the task that tells staff a plan waits
+    APPROVAL = "approval"
 
 
 class Outcome(StrEnum):

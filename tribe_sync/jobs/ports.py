@@ -58,7 +58,15 @@ class JournalPort(Protocol):
     """Runs, change keys (the idempotency guard), the audit trail and claims. Time is given."""
 
     def start_run(
-        self, job: str, today: dt.date, at: dt.datetime, *, dry_run: bool = False, holder: str | None = None
+        self,
+        job: str,
+        today: dt.date,
+        at: dt.datetime,
+        *,
+        dry_run: bool = False,
+        holder: str | None = None,
+        trigger: str | None = None,
+        plan_id: int | None = None,
     ) -> int: ...
 
     def finish_run(
@@ -95,8 +103,10 @@ class JournalPort(Protocol):
         reason: str,
         actor: str,
         at: dt.datetime,
+        label: str | None = None,
     ) -> None:
-        """Mark `keys` done and write the audit line of `keys[0]`, all or nothing."""
+        """Mark `keys` done and write the audit line of `keys[0]` (with the `label` people know the
+        record by), all or nothing."""
         ...
 
     def forget(self, key: str) -> None: ...
@@ -113,6 +123,7 @@ class JournalPort(Protocol):
         reason: str,
         actor: str,
         at: dt.datetime,
+        label: str | None = None,
     ) -> None: ...
 
     def claim(self, name: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> None: ...

@@ -40,6 +40,9 @@ class Snapshot:
         default_factory=set
     )  # what the journal says we did (see Job.journal_prefixes)
     problems: list[Problem] = field(default_factory=list)
+    # Every record read, per part: ID -> (LastMutationDate or None, hash of the fields read). A saved
+    # plan carries this digest, so that applying it later can name the records that moved meanwhile.
+    seen: dict[str, dict[str, tuple[str | None, str]]] = field(default_factory=dict)
 
     def catalogue(self, adult_age_groups: Collection[str]) -> Catalogue:
         return Catalogue(

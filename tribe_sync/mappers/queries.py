@@ -7,16 +7,18 @@ from tribe_sync.client.odata import Expand, F, Query
 from tribe_sync.mappers.schema import TenantSchema
 
 CODE = ("Code",)
+# Every record a job reads carries when it last changed: a saved plan keeps it, to name what moved.
+STAMP = ("LastMutationDate",)
 ID = ("ID",)
 
 
 def organisations(schema: TenantSchema) -> Query:
-    return Query(select=["IsFormer"], expand=[Expand("Organization", select=["Name"])])
+    return Query(select=["IsFormer", *STAMP], expand=[Expand("Organization", select=["Name"])])
 
 
 def contacts(schema: TenantSchema) -> Query:
     return Query(
-        select=["EmailAddress", "PhoneNumber", "MobilePhoneNumber"],
+        select=["EmailAddress", "PhoneNumber", "MobilePhoneNumber", *STAMP],
         expand=[
             Expand("Relation", select=ID),
             Expand("Person", select=["FirstName", "MiddleName", "LastName"]),
@@ -42,7 +44,7 @@ def requests(schema: TenantSchema) -> Query:
         f.delivered_quantity,
     ]
     return Query(
-        select=["Number", "CreationDate", *scalars],
+        select=["Number", "CreationDate", *STAMP, *scalars],
         expand=[
             Expand("Phase", select=CODE),
             Expand("ProductLines", select=["Quantity"], expand=[Expand("Product", select=CODE)]),
@@ -68,7 +70,7 @@ def months(schema: TenantSchema) -> Query:
 def forecasts(schema: TenantSchema) -> Query:
     f = schema.tenant.forecast
     return Query(
-        select=["CreationDate", f.year, f.quarter, f.quantity],
+        select=["CreationDate", *STAMP, f.year, f.quarter, f.quantity],
         expand=[Expand(f.product, select=CODE), Expand(f.organisation, select=ID)],
         orderby=["CreationDate", "ID"],
     )
@@ -77,18 +79,18 @@ def forecasts(schema: TenantSchema) -> Query:
 def accountability(schema: TenantSchema) -> Query:
     f = schema.tenant.accountability
     return Query(
-        select=["CreationDate", f.handed_out, f.note],
+        select=["CreationDate", *STAMP, f.handed_out, f.note],
         expand=[Expand(f.request, select=ID)],
         orderby=["CreationDate", "ID"],
     )
 
 
 def products(schema: TenantSchema) -> Query:
-    return Query(select=["Code", "Name", "IsInactive"])
+    return Query(select=["Code", "Name", "IsInactive", *STAMP])
 
 
 def processors(schema: TenantSchema) -> Query:
-    return Query(select=["IsFormer"], expand=[Expand("Organization", select=["Name"])])
+    return Query(select=["IsFormer", *STAMP], expand=[Expand("Organization", select=["Name"])])
 
 
 def options(schema: TenantSchema) -> Query:
@@ -103,7 +105,7 @@ def phases(schema: TenantSchema) -> Query:
 def tasks(schema: TenantSchema, prefix: str) -> Query:
     """Our own tasks, found by the `ImportId` prefix of their key."""
     return Query(
-        select=["ImportId", "Subject", "StartDate"],
+        select=["ImportId", "Subject", "StartDate", *STAMP],
         filter=F("ImportId").startswith(prefix),
         expand=[Expand("Phase", select=CODE)],
     )

@@ -77,7 +77,15 @@ class Journal:
     # -- runs ----------------------------------------------------------------------------------
 
     def start_run(
-        self, job: str, today: dt.date, at: dt.datetime, *, dry_run: bool = False, holder: str | None = None
+        self,
+        job: str,
+        today: dt.date,
+        at: dt.datetime,
+        *,
+        dry_run: bool = False,
+        holder: str | None = None,
+        trigger: str | None = None,
+        plan_id: int | None = None,
     ) -> int:
         with self._tx() as tx:
             result = tx.execute(
@@ -89,6 +97,8 @@ class Journal:
                     dry_run=dry_run,
                     counts={},
                     holder=holder,
+                    trigger=trigger,
+                    plan_id=plan_id,
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -113,12 +123,22 @@ class Journal:
             ).scalar()
         return _aware(value)
 
-    def runs(self, job: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def runs(
+        self, job: str | None = None, limit: int = 50, *, since: dt.datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest runs, newest first (of one job, started at or after `since`, if given)."""
         query = select(runs).order_by(runs.c.id.desc()).limit(limit)
         if job:
             query = query.where(runs.c.job == job)
+        if since is not None:
+            query = query.where(runs.c.started_at >= since)
         with self._tx() as tx:
-            return [dict(row._mapping) for row in tx.execute(query)]
+            return [_run_row(row._mapping) for row in tx.execute(query)]
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        with self._tx() as tx:
+            found = tx.execute(select(runs).where(runs.c.id == run_id)).first()
+        return _run_row(found._mapping) if found else None
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         with self._tx() as tx:
@@ -180,6 +200,7 @@ class Journal:
         reason: str,
         actor: str,
         at: dt.datetime,
+        label: str | None = None,
     ) -> None:
         """A change carried out: its keys marked done and its audit line, in one transaction (one
         commit per change instead of two or three: the executor's writes wait for the journal)."""
@@ -187,6 +208,7 @@ class Journal:
             _mark_in(tx, run_id, keys, at, state="done", detail=None)
             tx.execute(
                 insert(audit).values(
+                    label=label,
                     run_id=run_id,
                     key=keys[0],
                     entity_set=entity_set,
@@ -198,6 +220,17 @@ class Journal:
                     at=at,
                 )
             )
+
+    def keys_of_plan(self, plan_id: int) -> set[str]:
+        """Change keys carried out by runs that applied the stored plan `plan_id` (an apply that was
+        interrupted leaves some; applying the plan again must not count them as differences)."""
+        with self._tx() as tx:
+            rows = tx.execute(
+                select(applied.c.key)
+                .join(runs, runs.c.id == applied.c.run_id)
+                .where(runs.c.plan_id == plan_id, applied.c.state == "done")
+            )
+            return {row.key for row in rows}
 
     def forget(self, key: str) -> None:
         with self._tx() as tx:
@@ -217,10 +250,12 @@ class Journal:
         reason: str,
         actor: str,
         at: dt.datetime,
+        label: str | None = None,
     ) -> None:
         with self._tx() as tx:
             tx.execute(
                 insert(audit).values(
+                    label=label,
                     run_id=run_id,
                     key=key,
                     entity_set=entity_set,
@@ -290,6 +325,13 @@ class Journal:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _run_row(values: Any) -> dict[str, Any]:
+    row = dict(values)
+    row["started_at"] = _aware(row["started_at"])
+    row["finished_at"] = _aware(row["finished_at"])
+    return row
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

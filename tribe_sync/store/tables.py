@@ -35,6 +35,7 @@ __all__ = [
     "mirror_requests",
     "mirror_sets",
     "mirror_tasks",
+    "plans",
     "rate_calls",
     "runs",
     "users",
@@ -55,6 +56,9 @@ runs = Table(
     Column("counts", JSON, nullable=False, default=dict),
     Column("error", Text),
     Column("holder", String(128)),  # host:pid:tag of the process that ran it
+    # What started it: schedule, catch-up, webhook, staff, approved-plan (see store.plans.Trigger).
+    Column("trigger", String(16)),
+    Column("plan_id", Integer),  # the approved plan it applied, if any
 )
 
 # One row per change key that was carried out; the key is the idempotency guard.
@@ -76,6 +80,7 @@ audit = Table(
     Column("key", String(255), nullable=False, index=True),
     Column("entity_set", String(128)),
     Column("target_id", String(64)),
+    Column("label", String(255)),  # what a person recognises: an order number, a month
     Column("before", JSON),
     Column("after", JSON),
     Column("reason", Text, nullable=False),
@@ -223,4 +228,27 @@ mirror_problems = Table(
     Column("message", Text, nullable=False),
     Column("message_nl", Text, nullable=False),
     Column("synced_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Saved plans and their approval: who submitted, who decided, when, why; the plan as a document.
+plans = Table(
+    "tribe_sync_plans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(64), nullable=False),
+    Column("today", Date, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # see store.plans.PlanStatus
+    Column("digest", String(64), nullable=False),  # of the changes: an identical re-plan is no new row
+    Column("document", JSON, nullable=False),
+    Column("source", String(16), nullable=False),  # staff or daemon
+    Column("submitted_by", String(128), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(128)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("note", Text),
+    Column("run_id", Integer),  # the run that applied it
+    Column("replaced_by", Integer),  # a stale plan's fresh successor
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_tribe_sync_plans_job_today", "job", "today"),
 )

@@ -1,0 +1,133 @@
+"""`jobs plan|apply`, `plans …` and `runs …` through the real entry point, as staff would type them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli
+from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+
+pytestmark = pytest.mark.sandbox
+
+DAY = "2026-12-01"  # after the real date of the sandbox's anchor: applying needs --allow-future
+PHASES = "Datastore_Phase_ActivitySalesOrder"
+
+
+@pytest.fixture
+def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    """A sandbox of our own (these tests write), a journal and outbox in tmp_path."""
+    with start(build_state(scale="small", seed=2, anchor=dt.date(2026, 11, 23))) as running:
+        monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", running.url)
+        monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{running.url}/oauth2/token")
+        monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
+        monkeypatch.setenv("TRIBE_SYNC_PROGRAMME__OUTBOX_DIR", str(tmp_path / "outbox"))
+        yield running
+
+
+def test_a_saved_plan_applies_once_and_a_second_apply_writes_nothing(
+    cli: Cli, crm: RunningSandbox, tmp_path: Path
+) -> None:
+    file = tmp_path / "plan.json"
+    planned = cli("jobs", "plan", "progress-statuses", "--today", DAY, "--out", str(file), "--json")
+    assert planned.code == 0, planned.err
+    document = json.loads(planned.out)
+    assert document["plan_format"] == 1
+    assert json.loads(file.read_text())["checksum"] == document["checksum"]
+    assert crm.state.calls("POST") == []
+    assert crm.state.calls("PUT") == []
+
+    only_checked = cli("jobs", "apply", str(file))
+    assert only_checked.code == 0
+    assert "--allow-future" in only_checked.err
+
+    applied = cli("jobs", "apply", str(file), "--allow-future", "--json", "--by", "bram")
+    assert applied.code in (0, 1), applied.err  # 1: the tenant's known bad records
+    report = json.loads(applied.out)
+    assert report["summary"]["applied"] == len(document["changes"]) > 0
+
+    again = cli("jobs", "apply", str(file), "--allow-future", "--json")
+    assert again.code == 0
+    assert json.loads(again.out)["already_applied"] is True
+
+
+def test_a_stale_plan_file_exits_3_naming_the_request_that_moved(
+    cli: Cli, crm: RunningSandbox, tmp_path: Path
+) -> None:
+    file = tmp_path / "plan.json"
+    assert cli("jobs", "plan", "progress-statuses", "--today", DAY, "--out", str(file)).code == 0
+    change = next(c for c in json.loads(file.read_text())["changes"] if c["step"] == "allocation")
+    closed = next(p["ID"] for p in crm.state.store.all(PHASES) if p["Code"] == "GESLOTEN")
+    crm.state.store.update(
+        "Activity_SalesOrder", change["request_id"], {"Phase": {"ID": closed}}, dt.datetime.now(dt.UTC)
+    )
+
+    refused = cli("jobs", "apply", str(file), "--allow-future")
+    assert refused.code == 3
+    assert (
+        f"{change['label']} (allocation): no longer planned; because request {change['label']} changed"
+        in (" ".join(refused.err.split()))
+    )
+    as_json = cli("jobs", "apply", str(file), "--allow-future", "--json")
+    assert as_json.code == 3
+    document = json.loads(as_json.out)
+    assert document["refused"] == "stale"
+    assert any(change["label"] in line for line in document["difference"])
+    assert crm.state.calls("PUT") == []
+
+
+def test_plan_approve_apply_then_see_who_decided(cli: Cli, crm: RunningSandbox, tmp_path: Path) -> None:
+    submitted = cli("jobs", "plan", "progress-statuses", "--today", DAY, "--submit", "--by", "anna", "--json")
+    assert submitted.code == 0, submitted.err
+    plan_id = json.loads(submitted.out)["plan_id"]
+
+    listed = json.loads(cli("plans", "list", "--status", "pending", "--json").out)
+    assert [(p["id"], p["job"], p["today"], p["status"]) for p in listed["plans"]] == [
+        (plan_id, "progress-statuses", DAY, "pending")
+    ]
+    own = cli("plans", "approve", str(plan_id), "--by", "anna")
+    assert own.code == 2
+    assert "someone else must approve it" in own.err
+
+    approved = cli(
+        "plans", "approve", str(plan_id), "--by", "bram", "--note", "prognoses nagekeken", "--apply", "--json"
+    )
+    assert approved.code == 0, approved.err
+    assert json.loads(approved.out)["dry_run"] is True, "a plan for a later day is only checked"
+    applied = cli("plans", "apply", str(plan_id), "--allow-future", "--json")
+    assert applied.code in (0, 1), applied.err
+    run_id = json.loads(applied.out)["run_id"]
+
+    runs = json.loads(cli("runs", "list", "--job", "progress-statuses", "--json").out)["runs"]
+    (run,) = runs
+    assert (run["trigger"], run["plan_id"]) == ("approved-plan", plan_id)
+    assert run_id == run["id"]
+    shown = json.loads(cli("runs", "show", str(run["id"]), "--json").out)
+    assert (shown["plan"]["submitted_by"], shown["plan"]["decided_by"], shown["plan"]["note"]) == (
+        "anna",
+        "bram",
+        "prognoses nagekeken",
+    )
+    assert shown["changes"]
+    assert all(c["actor"] == "staff:bram" for c in shown["changes"])
+    assert json.loads(cli("plans", "show", str(plan_id), "--json").out)["status"] == "applied"
+
+
+def test_a_rejected_plan_is_refused_with_exit_3(cli: Cli, crm: RunningSandbox) -> None:
+    plan_id = json.loads(
+        cli("jobs", "plan", "close-delivery-months", "--submit", "--by", "anna", "--json").out
+    )["plan_id"]
+    assert cli("plans", "reject", str(plan_id), "--reason", "nog niet", "--by", "bram").code == 0
+    refused = cli("plans", "apply", str(plan_id))
+    assert refused.code == 3
+    assert "rejected by bram: nog niet" in refused.err
+
+
+def test_an_unknown_plan_or_status_is_a_usage_error(cli: Cli, crm: RunningSandbox) -> None:
+    assert cli("plans", "show", "99").code == 2
+    assert cli("plans", "list", "--status", "maybe").code == 2
+    assert cli("runs", "show", "99").code == 2

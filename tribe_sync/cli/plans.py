@@ -1,0 +1,453 @@
+"""`tribe-sync jobs plan|apply`, `tribe-sync plans …` and `tribe-sync runs …`: saved plans, their
+approval, and the run history. Thin shims over `tribe_sync.plans.service` (which the console uses too).
+
+Exit codes: 0 done, 1 a change failed, 2 usage (no such plan, four eyes, already decided), 3 a plan
+was refused (stale, edited, expired or rejected): nothing was written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tribe_sync.bootstrap import Services
+from tribe_sync.cli.context import AppContext, app_context
+from tribe_sync.cli.jobs import show
+from tribe_sync.cli.options import parse_day
+from tribe_sync.cli.output import emit_json, table
+from tribe_sync.errors import PlanError, PlanRefused
+from tribe_sync.jobs.executor import Report
+from tribe_sync.jobs.registry import JOBS
+from tribe_sync.plans import service
+from tribe_sync.plans.document import PlanFormatError, read_document
+from tribe_sync.store.plans import PlanRow, PlanStatus, Trigger
+
+plans = typer.Typer(
+    help="Saved plans waiting for approval: list, show, approve, reject.", no_args_is_help=True
+)
+runs = typer.Typer(help="The run history: every run, what started it, what it changed.", no_args_is_help=True)
+
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+Who = Annotated[
+    str | None, typer.Option("--by", help="Who does this (kept with the plan); default: your login.")
+]
+PlanId = Annotated[int, typer.Argument(help="The plan's number (see `plans list`).")]
+REFUSED = 3
+
+
+def actor(by: str | None) -> str:
+    return by or getpass.getuser()
+
+
+# -- jobs plan / jobs apply --------------------------------------------------------------------
+
+
+def jobs_plan(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The job, e.g. progress-statuses (see `jobs list`).")],
+    today: Annotated[
+        str | None, typer.Option(help="The day to plan as of (YYYY-MM-DD); default today.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan to this file (JSON).")] = None,
+    submit: Annotated[bool, typer.Option("--submit", help="Store it for approval (`plans list`).")] = False,
+    by: Who = None,
+    as_json: Json = False,
+) -> None:
+    """Plan a job and show it; write nothing to the CRM. --out saves it, --submit stores it for approval."""
+    job = JOBS.get(name)
+    if job is None:
+        raise typer.BadParameter(f"no job {name!r}; the jobs are: {', '.join(JOBS)}", param_hint="NAME")
+    context = app_context(ctx)
+    who = actor(by)
+    with Services(context.settings) as services:
+        planned = service.make_plan(job, services, parse_day(today, services.today()), by=who)
+        if out is not None:
+            _save(out, planned.document)
+        row = service.submit(services, planned, by=who)[0] if submit else None
+    if as_json:
+        emit_json({**planned.document, "plan_id": row.id if row else None})
+        return
+    show(context, Report.planned(planned.plan))
+    if out is not None:
+        context.err.print(
+            f"plan saved to {out}; apply it with `tribe-sync jobs apply {out}`", highlight=False
+        )
+    if row is not None:
+        context.err.print(
+            f"plan {row.id} waits for approval: `tribe-sync plans approve {row.id}` (by someone else)",
+            highlight=False,
+        )
+
+
+def jobs_apply(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A plan saved by `jobs plan --out`.")],
+    allow_future: Annotated[
+        bool, typer.Option("--allow-future", help="Apply a plan for a day after today.")
+    ] = False,
+    by: Who = None,
+    as_json: Json = False,
+) -> None:
+    """Apply a saved plan exactly as it was, or nothing: exit 3 if the CRM moved on, the file was
+    edited or the plan expired, showing per record what differs."""
+    context = app_context(ctx)
+    try:
+        document = read_document(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {file}: {exc.strerror}", param_hint="FILE") from None
+    except PlanFormatError as exc:
+        raise typer.BadParameter(f"{file}: {exc}", param_hint="FILE") from None
+    with Services(context.settings) as services:
+        try:
+            applied = service.apply_document(
+                services, document, by=actor(by), trigger=Trigger.STAFF, allow_future=allow_future
+            )
+        except PlanRefused as refused:
+            _refused(context, refused, document, as_json)
+    _applied(context, applied, document, as_json)
+
+
+# -- plans ... ---------------------------------------------------------------------------------
+
+
+@plans.command("list")
+def list_plans(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option(help="Only plans in this status: " + ", ".join(PlanStatus) + ".")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Every stored plan, newest first: job, day, status, who submitted and who decided."""
+    wanted = _status(status)
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        rows = service.plan_store(services).rows(status=wanted)
+        as_of = services.clock()
+    if as_json:
+        emit_json({"plans": [r.as_dict() for r in rows], "as_of": as_of.isoformat()})
+        return
+    table(
+        context,
+        f"Plans ({len(rows)})",
+        ["id", "job", "day", "status", "changes", "submitted", "decided", "note"],
+        [
+            (
+                r.id,
+                r.job,
+                r.today,
+                r.status.value,
+                r.changes,
+                f"{r.submitted_by} {r.submitted_at:%Y-%m-%d %H:%M}",
+                f"{r.decided_by} {r.decided_at:%Y-%m-%d %H:%M}" if r.decided_at else "",
+                r.note or "",
+            )
+            for r in rows
+        ],
+    )
+
+
+@plans.command("show")
+def show_plan(ctx: typer.Context, plan_id: PlanId, as_json: Json = False) -> None:
+    """One plan: every change it would make, and its approval so far."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        row = service.plan_store(services).get(plan_id)
+    if as_json:
+        emit_json(row.as_dict(document=True))
+        return
+    changes = [c for c in row.document.get("changes", []) if isinstance(c, dict)]
+    table(
+        context,
+        f"Plan {row.id}: {row.job} for {row.today} ({row.status.value}, {len(changes)} changes)",
+        ["step", "record", "change", "why"],
+        [
+            (c.get("step"), c.get("label"), _arrow(c.get("before"), c.get("after")), c.get("reason"))
+            for c in changes
+        ],
+    )
+    _decision(context, row)
+
+
+@plans.command("approve")
+def approve(
+    ctx: typer.Context,
+    plan_id: PlanId,
+    by: Who = None,
+    note: Annotated[str | None, typer.Option(help="Why, or anything to remember.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Apply it at once (re-checked first).")] = False,
+    as_json: Json = False,
+) -> None:
+    """Approve a pending plan (four eyes: not the one who submitted it); --apply applies it now."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        row = service.approve(services, plan_id, by=actor(by), note=note)
+        if not apply:
+            if as_json:
+                emit_json(row.as_dict())
+            else:
+                context.err.print(
+                    f"plan {row.id} approved by {row.decided_by}; it is applied on the daemon's next run of "
+                    f"{row.job}, or now with `tribe-sync plans apply {row.id}`",
+                    highlight=False,
+                )
+            return
+        try:
+            applied = service.apply_approved(services, plan_id)
+        except PlanRefused as refused:
+            _refused(context, refused, row.document, as_json)
+    _applied(context, applied, row.document, as_json)
+
+
+@plans.command("apply")
+def apply_plan(
+    ctx: typer.Context,
+    plan_id: PlanId,
+    allow_future: Annotated[
+        bool, typer.Option("--allow-future", help="Apply a plan for a day after today.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Apply an approved plan now, re-checked as `jobs apply` does."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        row = service.plan_store(services).get(plan_id)
+        try:
+            applied = service.apply_approved(
+                services, plan_id, trigger=Trigger.APPROVED_PLAN, allow_future=allow_future
+            )
+        except PlanRefused as refused:
+            _refused(context, refused, row.document, as_json)
+    _applied(context, applied, row.document, as_json)
+
+
+@plans.command("reject")
+def reject(
+    ctx: typer.Context,
+    plan_id: PlanId,
+    reason: Annotated[str, typer.Option(help="Why it must not be applied.")],
+    by: Who = None,
+    as_json: Json = False,
+) -> None:
+    """Reject a pending or approved plan; it will never be applied."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        row = service.reject(services, plan_id, by=actor(by), reason=reason)
+    if as_json:
+        emit_json(row.as_dict())
+    else:
+        context.err.print(f"plan {row.id} rejected by {row.decided_by}: {row.note}", highlight=False)
+
+
+# -- runs ... ----------------------------------------------------------------------------------
+
+
+@runs.command("list")
+def list_runs(
+    ctx: typer.Context,
+    job: Annotated[str | None, typer.Option(help="Only this job's runs.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only runs started on or after this day (YYYY-MM-DD).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 100,
+    as_json: Json = False,
+) -> None:
+    """The latest runs: job, day, what started it, outcome and counts."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        start = _since(since, services)
+        found = services.journal.runs(job, limit, since=start)
+        as_of = services.clock()
+    if as_json:
+        emit_json({"runs": [_run_json(r) for r in found], "as_of": as_of.isoformat()})
+        return
+    table(
+        context,
+        f"Runs ({len(found)})",
+        ["id", "job", "day", "trigger", "outcome", "started", "changes", "problems", "plan"],
+        [
+            (
+                r["id"],
+                r["job"],
+                r["today"],
+                r["trigger"] or "",
+                r["outcome"],
+                f"{r['started_at']:%Y-%m-%d %H:%M}",
+                _count(r["counts"], "changes"),
+                _count(r["counts"], "problems"),
+                r["plan_id"] or "",
+            )
+            for r in found
+        ],
+    )
+
+
+@runs.command("show")
+def show_run(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Argument(help="The run's number.")],
+    as_json: Json = False,
+) -> None:
+    """One run: what started it, its outcome, every change it made, and who approved its plan."""
+    context = app_context(ctx)
+    with Services(context.settings) as services:
+        run = services.journal.run(run_id)
+        if run is None:
+            raise PlanError(f"there is no run {run_id}; `tribe-sync runs list` shows them")
+        trail = services.journal.audit_trail(run_id=run_id)
+        row = service.plan_store(services).get(run["plan_id"]) if run["plan_id"] else None
+    document = {
+        **_run_json(run),
+        "changes": [
+            {
+                "key": a["key"],
+                "label": a.get("label"),
+                "entity_set": a["entity_set"],
+                "target_id": a["target_id"],
+                "before": a["before"],
+                "after": a["after"],
+                "reason": a["reason"],
+                "actor": a["actor"],
+                "at": a["at"].isoformat() if a["at"] else None,
+            }
+            for a in trail
+        ],
+        "plan": row.as_dict() if row else None,
+    }
+    if as_json:
+        emit_json(document)
+        return
+    table(
+        context,
+        f"Run {run['id']}: {run['job']} for {run['today']} "
+        f"({run['outcome']}, {run['trigger'] or 'unknown trigger'})",
+        ["record", "change", "why", "by"],
+        [
+            (c["label"] or "", _arrow(c["before"], c["after"]), c["reason"], c["actor"])
+            for c in document["changes"]
+        ],
+    )
+    if run.get("error"):
+        context.err.print(f"error: {run['error']}", highlight=False)
+    if row is not None:
+        _decision(context, row)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _save(path: Path, document: dict[str, Any]) -> None:
+    try:
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {path}: {exc.strerror}", param_hint="--out") from None
+
+
+def _refused(context: AppContext, refused: PlanRefused, document: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(
+            {
+                "job": document.get("job"),
+                "today": document.get("today"),
+                "refused": refused.why,
+                "message": str(refused),
+                "difference": list(refused.lines),
+                "changes": [],
+            }
+        )
+    else:
+        context.err.print(f"[red]refused ({refused.why}):[/red] {refused}", highlight=False)
+        for line in refused.lines:
+            context.err.print(f"  {line}", highlight=False, markup=False)
+    raise typer.Exit(REFUSED)
+
+
+def _applied(context: AppContext, applied: service.Applied, document: dict[str, Any], as_json: bool) -> None:
+    if applied.report is not None:
+        if as_json:
+            emit_json(
+                {**applied.report.as_json(), "plan_id": applied.plan_id, "run_id": applied.report.run_id}
+            )
+        else:
+            show(context, applied.report)
+        raise typer.Exit(applied.exit_code())
+    message = (
+        f"plan {applied.plan_id} was applied before; nothing written"
+        if applied.already
+        else f"the plan is for {document.get('today')}, after today: checked, still current, not applied "
+        "(--allow-future applies it)"
+    )
+    if as_json:
+        emit_json(
+            {
+                "job": document.get("job"),
+                "today": document.get("today"),
+                "dry_run": True,
+                "plan_id": applied.plan_id,
+                "already_applied": applied.already,
+                "changes": [],
+                "message": message,
+            }
+        )
+    else:
+        context.err.print(message, highlight=False)
+
+
+def _decision(context: AppContext, row: PlanRow) -> None:
+    line = f"submitted by {row.submitted_by} at {row.submitted_at:%Y-%m-%d %H:%M} UTC"
+    if row.decided_by:
+        verb = "rejected" if row.status is PlanStatus.REJECTED else "approved"
+        line += f"; {verb} by {row.decided_by} at {row.decided_at:%Y-%m-%d %H:%M} UTC"
+    if row.note:
+        line += f" ({row.note})"
+    if row.run_id:
+        line += f"; applied in run {row.run_id}"
+    context.err.print(line, highlight=False)
+
+
+def _status(value: str | None) -> PlanStatus | None:
+    if value is None:
+        return None
+    try:
+        return PlanStatus(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r}; one of {', '.join(PlanStatus)}", param_hint="--status"
+        ) from None
+
+
+def _since(value: str | None, services: Services) -> dt.datetime | None:
+    if value is None:
+        return None
+    day = parse_day(value, services.today(), "--since")
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _run_json(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": run["id"],
+        "job": run["job"],
+        "today": run["today"].isoformat(),
+        "trigger": run["trigger"],
+        "outcome": run["outcome"],
+        "started_at": run["started_at"].isoformat() if run["started_at"] else None,
+        "finished_at": run["finished_at"].isoformat() if run["finished_at"] else None,
+        "counts": run["counts"],
+        "error": run["error"],
+        "plan_id": run["plan_id"],
+    }
+
+
+def _count(counts: Any, name: str) -> int | str:
+    return counts.get(name, "") if isinstance(counts, dict) else ""
+
+
+def _arrow(before: object, after: object) -> str:
+    if not before:
+        return f"new: {after}"
+    return f"{before} -> {after}"
