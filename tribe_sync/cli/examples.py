@@ -33,7 +33,7 @@ EXAMPLES: Mapping[str, tuple[str, ...]] = {
         "tribe-sync jobs plan progress-statuses --out plan.json",
         "tribe-sync jobs plan progress-statuses --submit",
     ),
-    "jobs apply": ("tribe-sync jobs apply plan.json",),
+    "jobs apply": ("tribe-sync jobs apply plan.json", "tribe-sync jobs apply plan.json --json --by bram"),
     "months": ("tribe-sync months list", 'tribe-sync months close 2027-02 --reason "vol" --by anna'),
     "months list": ("tribe-sync months list", "tribe-sync months list --json"),
     "months close": (
@@ -67,10 +67,17 @@ EXAMPLES: Mapping[str, tuple[str, ...]] = {
     "plans": ("tribe-sync plans list --status pending", "tribe-sync plans approve 12 --by anna"),
     "plans list": ("tribe-sync plans list --status pending",),
     "plans show": ("tribe-sync plans show 12",),
-    "plans approve": ('tribe-sync plans approve 12 --by anna --note "gezien"',),
+    "plans approve": (
+        'tribe-sync plans approve 12 --by anna --note "gezien"',
+        "tribe-sync plans approve 12 --by anna --apply",
+    ),
     "plans reject": ('tribe-sync plans reject 12 --reason "maand klopt niet"',),
+    "plans apply": ("tribe-sync plans apply 12", "tribe-sync plans apply 12 --json"),
     "runs": ("tribe-sync runs list --job progress-statuses",),
-    "runs list": ("tribe-sync runs list --job progress-statuses --json",),
+    "runs list": (
+        "tribe-sync runs list --job progress-statuses --json",
+        "tribe-sync runs list --since 2027-01-01",
+    ),
     "runs show": ("tribe-sync runs show 42",),
     "mirror": ("tribe-sync mirror status", "tribe-sync mirror refresh"),
     "mirror refresh": ("tribe-sync mirror refresh", "tribe-sync mirror refresh --full"),

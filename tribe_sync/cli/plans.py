@@ -130,7 +130,7 @@ def list_plans(
         rows = service.plan_store(services).rows(status=wanted)
         as_of = services.clock()
     if as_json:
-        emit_json({"plans": [r.as_dict() for r in rows], "as_of": as_of.isoformat()})
+        emit_json({"plans": [r.as_dict() for r in rows], "problems": [], "as_of": as_of.isoformat()})
         return
     table(
         context,
@@ -166,10 +166,7 @@ def show_plan(ctx: typer.Context, plan_id: PlanId, as_json: Json = False) -> Non
         context,
         f"Plan {row.id}: {row.job} for {row.today} ({row.status.value}, {len(changes)} changes)",
         ["step", "record", "change", "why"],
-        [
-            (c.get("step"), c.get("label"), _arrow(c.get("before"), c.get("after")), c.get("reason"))
-            for c in changes
-        ],
+        [(c.get("step"), c.get("label"), c.get("describe"), c.get("reason")) for c in changes],
     )
     _decision(context, row)
 
@@ -264,7 +261,7 @@ def list_runs(
         found = services.journal.runs(job, limit, since=start)
         as_of = services.clock()
     if as_json:
-        emit_json({"runs": [_run_json(r) for r in found], "as_of": as_of.isoformat()})
+        emit_json({"runs": [_run_json(r) for r in found], "problems": [], "as_of": as_of.isoformat()})
         return
     table(
         context,
@@ -448,6 +445,16 @@ def _count(counts: Any, name: str) -> int | str:
 
 
 def _arrow(before: object, after: object) -> str:
+    """`status Wacht op toekenning → Verwerking bestelling`: what changed, without dict braces."""
     if not before:
-        return f"new: {after}"
-    return f"{before} -> {after}"
+        return f"nieuw: {_fields(after)}"
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        return "; ".join(f"{k} {before.get(k, '-')} → {after.get(k, '-')}" for k in keys) or _fields(after)
+    return f"{_fields(before)} → {_fields(after)}"
+
+
+def _fields(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return "" if value is None else str(value)

@@ -276,8 +276,9 @@ def compare(saved: Mapping[str, Any], fresh: Mapping[str, Any]) -> Difference:
         kind = DiffKind.ADDED if before is None else DiffKind.GONE if after is None else DiffKind.ALTERED
         fields: tuple[str, ...] = ()
         if before is not None and after is not None:
-            fields = tuple(sorted(k for k in {*before, *after} if before.get(k) != after.get(k)))
-        ids = _record_ids(shown)
+            derived = {"describe", "label"}  # follow from the other fields; naming them says nothing
+            fields = tuple(sorted(k for k in {*before, *after} - derived if before.get(k) != after.get(k)))
+        ids = list(dict.fromkeys([*_record_ids(before or {}), *_record_ids(after or {})]))
         diffs.append(
             ChangeDiff(
                 kind=kind,
