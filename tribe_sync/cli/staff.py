@@ -128,7 +128,7 @@ def apply_staff_plan(services: Services, plan: Plan, actor: str, job: str, dry_r
     if not plan.changes:  # nothing to write; not a dry run either, so the output must not say it was
         return Report(plan.job, plan.today, False, plan, [], list(plan.problems))
     try:
-        report = services.executor().apply(plan, actor=actor, claim=f"job:{job}")
+        report = services.executor().apply(plan, actor=actor, claim=f"job:{job}", trigger="staff")
     except LockHeldError as exc:
         raise LockHeldError(
             f"{job} is running ({exc}); nothing was written, try again when it is done"
