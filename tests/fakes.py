@@ -33,7 +33,7 @@ from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.executor import Executor
 from tribe_sync.jobs.handoff import DirectoryOutbox
-from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, RecordConfirmation, SetMonth
+from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, Plan, RecordConfirmation, SetMonth
 from tribe_sync.jobs.snapshot import PARTS, Snapshot
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.sandbox.query import parse_read
@@ -42,6 +42,7 @@ from tribe_sync.store.journal import Journal, open_journal
 from tribe_sync.tribe_crm import TribeCRM
 
 __all__ = [
+    "BrokenJob",
     "Crash",
     "CrashSwitch",
     "CrashingJournal",
@@ -212,6 +213,21 @@ class InMemoryCRM:
 
     def set_month(self, month: Month, **fields: Any) -> None:
         self.months[month] = dataclasses.replace(self.months[month], **fields)
+
+
+class BrokenJob:
+    """A planner with a bug: raises `error` for whatever it is given."""
+
+    description = "a planner with a bug"
+    parts = frozenset({"months"})
+    task_prefixes: frozenset[str] = frozenset()
+    journal_prefixes: frozenset[str] = frozenset()
+
+    def __init__(self, error: Exception, name: str = "close-delivery-months") -> None:
+        self.name, self.error = name, error
+
+    def plan(self, *_args: Any) -> Plan:
+        raise self.error
 
 
 class CrashingOutbox(DirectoryOutbox):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
-from tests.fakes import InMemoryCRM, make_executor, memory_journal, tenant_snapshot
+from tests.fakes import BrokenJob, InMemoryCRM, make_executor, memory_journal, tenant_snapshot
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.daemon import Daemon
 from tribe_sync.jobs.executor import Executor
-from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.registry import JOBS
 
 NOW = dt.datetime(2027, 1, 4, 8, 0, tzinfo=dt.UTC)  # a Monday: every job's schedule has passed
@@ -27,22 +25,17 @@ class InMemoryServices(Services):
         return make_executor(self.fake, self.journal, self.outbox, clock=self.clock, holder=self.holder)
 
 
-class Broken:
-    name = "close-delivery-months"
-    description = "a planner with a bug"
-    parts = frozenset({"months"})
-    task_prefixes: frozenset[str] = frozenset()
-    journal_prefixes: frozenset[str] = frozenset()
-
-    def plan(self, *_args: Any) -> Plan:
-        raise ValueError("a record the planner cannot handle")
-
-
 def test_a_job_that_raises_is_a_failed_run_and_the_daemon_runs_the_next_job(tmp_path: Path) -> None:
     services = InMemoryServices(Settings(), clock=lambda: NOW)
     services.fake, services.outbox = InMemoryCRM(tenant_snapshot()), tmp_path / "outbox"
     services.__dict__["journal"] = memory_journal()
-    daemon = Daemon(services, {"close-delivery-months": Broken(), "audit": JOBS["audit"]})
+    daemon = Daemon(
+        services,
+        {
+            "close-delivery-months": BrokenJob(ValueError("a record the planner cannot handle")),
+            "audit": JOBS["audit"],
+        },
+    )
 
     broken, audit = daemon.run_due()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import NOW, Crash, InMemoryCRM, make_executor, memory_journal, tenant_snapshot
+from tests.fakes import NOW, BrokenJob, Crash, InMemoryCRM, make_executor, memory_journal, tenant_snapshot
 from tribe_sync.config import Settings
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.domain.statuses import RequestStatus as S
@@ -135,19 +135,9 @@ def test_a_hand_off_file_is_journalled_before_it_becomes_visible(world: World) -
 
 
 def test_an_unexpected_error_in_a_planner_is_a_failed_run_journalled_with_its_reason(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World,
 ) -> None:
-    class Broken:
-        name = "close-delivery-months"
-        description = "raises"
-        parts = frozenset({"months"})
-        task_prefixes: frozenset[str] = frozenset()
-        journal_prefixes: frozenset[str] = frozenset()
-
-        def plan(self, *_args: Any) -> Plan:
-            return {}["no such key"]  # type: ignore[no-any-return]
-
-    report = world.executor().run_job(Broken(), TODAY)
+    report = world.executor().run_job(BrokenJob(KeyError("no such key")), TODAY)
     assert report.error == "unexpected error (KeyError: 'no such key')"
     assert (report.outcome, report.exit_code()) == ("failed", 1)
     assert report.as_json()["error"] == report.error
