@@ -261,6 +261,20 @@ def _requests(console: Console) -> None:
 def _organisations(console: Console) -> None:
     services = console.services
     read = services.read_model
+    # Stock needs the programme's rules over every delivered request and report (the query module
+    # rebuilds domain objects for it), so it is kept until the read model is refreshed again.
+    cached: dict[str, Any] = {}
+
+    def stock_rows() -> dict[str, Any]:
+        version = tuple(
+            (row.get("name"), str(row.get("last_delta_at")), str(row.get("last_full_at")))
+            for row in services.mirror.status()
+        )
+        if cached.get("version") != version:
+            cached["version"] = version
+            cached["rows"] = {s.organisation_id: s for s in read.stock()}
+        rows: dict[str, Any] = cached["rows"]
+        return rows
 
     def fresh(*sets: MirrorSet) -> str:
         return freshness(console, sets)[1]
@@ -275,7 +289,7 @@ def _organisations(console: Console) -> None:
         needle = ctx.query.get("naam", "").strip() or None
         chosen = read.organisations(needle)
         totals = read.totals_per_organisation(quarter)
-        stock = {s.organisation_id: s for s in read.stock()}
+        stock = stock_rows()
         forecasts: dict[str, int] = defaultdict(int)
         for f in read.forecasts(year=quarter.year, quarter=quarter.number, state=ForecastState.EFFECTIVE):
             forecasts[f.organisation_id] += f.quantity
