@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Cli
+from tribe_sync.peoplefiles import FILE_MODE
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 
 pytestmark = pytest.mark.sandbox
@@ -53,6 +56,19 @@ def test_a_saved_plan_applies_once_and_a_second_apply_writes_nothing(
     again = cli("jobs", "apply", str(file), "--allow-future", "--json")
     assert again.code == 0
     assert json.loads(again.out)["already_applied"] is True
+
+
+def test_a_saved_plan_file_is_readable_by_its_owner_and_group_only_whatever_the_umask(
+    cli: Cli, crm: RunningSandbox, tmp_path: Path
+) -> None:
+    file = tmp_path / "plan.json"
+    previous = os.umask(0o000)
+    try:
+        assert cli("jobs", "plan", "progress-statuses", "--today", DAY, "--out", str(file)).code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(file.stat().st_mode) == FILE_MODE == 0o640
+    assert not list(tmp_path.glob(".*.partial"))
 
 
 def test_a_stale_plan_file_exits_3_naming_the_request_that_moved(

@@ -23,6 +23,7 @@ from tribe_sync.cli.output import emit_json, table
 from tribe_sync.errors import PlanError, PlanRefused
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.registry import JOBS
+from tribe_sync.peoplefiles import write_private_file
 from tribe_sync.plans import service
 from tribe_sync.plans.document import PlanFormatError, read_document
 from tribe_sync.store.plans import PlanRow, PlanStatus, Trigger
@@ -339,8 +340,9 @@ def show_run(
 
 
 def _save(path: Path, document: dict[str, Any]) -> None:
+    """A plan holds task texts with contact names: it is written like every other file for people."""
     try:
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_private_file(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     except OSError as exc:
         raise typer.BadParameter(f"cannot write {path}: {exc.strerror}", param_hint="--out") from None
 
