@@ -57,9 +57,9 @@ def test_change_keys_record_intent_then_completion(journal: Journal) -> None:
 
 def test_the_audit_trail_says_who_changed_what_and_why(journal: Journal) -> None:
     run_id = journal.start_run("months", TODAY, T0)
-    journal.audit(
+    journal.record(
         run_id,
-        "month/close/2027-01",
+        ["month/close/2027-01"],
         entity_set="Month",
         target_id="m-1",
         before={"IsActive": True},

@@ -111,21 +111,6 @@ class JournalPort(Protocol):
 
     def forget(self, key: str) -> None: ...
 
-    def audit(
-        self,
-        run_id: int,
-        key: str,
-        *,
-        entity_set: str | None,
-        target_id: str | None,
-        before: dict[str, object] | None,
-        after: dict[str, object] | None,
-        reason: str,
-        actor: str,
-        at: dt.datetime,
-        label: str | None = None,
-    ) -> None: ...
-
     def claim(self, name: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> None: ...
 
     def take_over(self, name: str, dead: str, holder: str, at: dt.datetime, ttl: dt.timedelta) -> bool: ...

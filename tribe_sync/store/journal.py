@@ -238,36 +238,6 @@ class Journal:
 
     # -- audit trail ---------------------------------------------------------------------------
 
-    def audit(
-        self,
-        run_id: int,
-        key: str,
-        *,
-        entity_set: str | None,
-        target_id: str | None,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        reason: str,
-        actor: str,
-        at: dt.datetime,
-        label: str | None = None,
-    ) -> None:
-        with self._tx() as tx:
-            tx.execute(
-                insert(audit).values(
-                    label=label,
-                    run_id=run_id,
-                    key=key,
-                    entity_set=entity_set,
-                    target_id=target_id,
-                    before=before,
-                    after=after,
-                    reason=reason,
-                    actor=actor,
-                    at=at,
-                )
-            )
-
     def audit_trail(
         self, *, key: str | None = None, run_id: int | None = None, target_id: str | None = None
     ) -> list[AuditEntry]:
