@@ -15,7 +15,10 @@ from starlette.testclient import TestClient
 from tests.console.conftest import ACCOUNT, ConsoleWorld, login, make_world
 from tribe_sync.config import Settings
 from tribe_sync.demo import sandbox_settings
+from tribe_sync.jobs.registry import JOBS
+from tribe_sync.plans import service
 from tribe_sync.sandbox.server import build_state, start
+from tribe_sync.store.plans import PlanSource
 from tribe_sync.store.users import Role
 
 T = dt.datetime(2027, 1, 4, 7, 0, tzinfo=dt.UTC)
@@ -40,6 +43,9 @@ def _seed(world: ConsoleWorld) -> Iterator[tuple[ConsoleWorld, dict[str, str]]]:
     (outbox / "handoff-noord-2027-01-04-run1.csv").write_text("ordernummer\n")
     world.services.mirror.refresh()
     first = next(iter(world.services.read_model.requests(limit=1)))
+    # A pending allocation the daemon parked (no four eyes), for the Plannen pages and actions.
+    planned = service.make_plan(JOBS["progress-statuses"], world.services, T.date(), by="daemon")
+    plan, _ = service.submit(world.services, planned, by="daemon", source=PlanSource.DAEMON)
     world.console.app()
     yield (
         world,
@@ -48,13 +54,14 @@ def _seed(world: ConsoleWorld) -> Iterator[tuple[ConsoleWorld, dict[str, str]]]:
             "name": "handoff-noord-2027-01-04-run1.csv",
             "month": "2027-02",
             "number": first.order_number,
+            "plan_id": str(plan.id),
         },
     )
     world.services.close()
 
 
 # Form values an action needs to do its work (the CSRF token is added by the tests).
-FORMS: dict[str, dict[str, str]] = {}
+FORMS: dict[str, dict[str, str]] = {"/plannen/{plan_id:int}/afwijzen": {"reden": "te vroeg"}}
 
 
 def url_of(path: str, values: dict[str, str]) -> str:

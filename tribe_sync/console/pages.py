@@ -8,6 +8,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
+from tribe_sync.console.plans_pages import register_plans
 from tribe_sync.console.processor_pages import register_processor
 from tribe_sync.console.readmodel_pages import overview_facts, register_read_model
 from tribe_sync.jobs.registry import JOBS
@@ -21,6 +22,7 @@ RUNS_SHOWN = 200
 def register(console: Console) -> None:
     register_processor(console)
     register_read_model(console)
+    register_plans(console)
     journal = console.services.journal
     sets = console.services.schema.sets
     kinds = {

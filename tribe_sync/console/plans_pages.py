@@ -1,0 +1,581 @@
+"""Plannen: saved plans waiting for a decision, the decision explained, Goedkeuren and Afwijzen.
+
+Everything goes through the plans engineer's functions (`tribe_sync.plans.service`), so the console
+can do nothing the command line cannot: Goedkeuren is `plans approve --apply` with the logged-in
+person as the approver (four eyes, expiry and staleness included), and the approved plan is carried
+out by `apply_approved`, the one executor, exactly as saved or not at all.
+
+The explanation is read from the saved document (what the approver approves), enriched from the read
+model where that is cheap: which organisation each request belongs to, its status in the CRM now, and
+the forecast a quarterly cap came from. Comparing against the CRM itself (`check`) reads Tribe, so it
+is a separate page the approver asks for, and is done again when a plan is refused as stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from tribe_sync.console.app import Console, Ctx, Page
+from tribe_sync.console.format import dutch_date, dutch_number
+from tribe_sync.console.labels import job_label, outcome
+from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.domain.forecasts import ForecastState
+from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
+from tribe_sync.jobs.plan import change_from_json
+from tribe_sync.plans.document import Difference, DiffKind, RecordChange
+from tribe_sync.plans.service import apply_approved, approve, check, plan_store, reject
+from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus
+from tribe_sync.store.readmodel.queries import RequestRow
+from tribe_sync.store.readmodel.refresh import MirrorSet
+from tribe_sync.store.users import Role
+
+__all__ = ["PLAN_STATUS", "Explained", "difference_lines", "explain", "register_plans"]
+
+PLANS_SHOWN = 100
+NOTE_MAX = 500
+
+# status -> (Dutch label, tone); the tone only adds colour and a mark, the word is always there.
+PLAN_STATUS = {
+    PlanStatus.PENDING: ("wacht op goedkeuring", "warn"),
+    PlanStatus.APPROVED: ("goedgekeurd, nog niet uitgevoerd", "warn"),
+    PlanStatus.APPLIED: ("uitgevoerd", "ok"),
+    PlanStatus.REJECTED: ("afgewezen", "neutral"),
+    PlanStatus.STALE: ("verouderd", "bad"),
+    PlanStatus.EXPIRED: ("verlopen", "bad"),
+}
+STEP_LABELS = {
+    "create": "Leveringsmaanden aanmaken",
+    "close": "Leveringsmaanden sluiten",
+    "open": "Leveringsmaanden heropenen",
+    "allocation": "Toekenning",
+    "hand-off": "Naar de verwerker",
+    "confirmation": "Bevestiging van de verwerker",
+    "delivery": "Levering",
+    "first": "Eerste herinnering verantwoording",
+    "followup": "Tweede herinnering verantwoording",
+    "staff": "Taak voor medewerkers",
+    "reminder": "Herinnering prognose",
+    "late": "Prognose te laat",
+    "report": "Datacontrole",
+    "approval": "Wacht op goedkeuring",
+}
+RECORD_NOUNS = {
+    "requests": "aanvraag",
+    "months": "leveringsmaand",
+    "forecasts": "prognose",
+    "organisations": "organisatie",
+    "contacts": "contactpersoon",
+    "reports": "verantwoording",
+    "products": "product",
+    "processors": "verwerker",
+    "tasks": "taak",
+}
+DECISIONS = {
+    "allocated": ("toegekend", "ok"),
+    "held": ("blijft wachten", "warn"),
+    "not_chosen": ("eerder toegekend, nu niet gekozen", "bad"),
+}
+
+HELD_NL = {"reopened_by_staff": "zou sluiten, maar een medewerker heropende de maand: blijft open"}
+
+_ROUND = re.compile(r"\bround (\d+)\b")
+_ROOM = re.compile(
+    r"(?:only (\d+)|none) of the (month's capacity|organisation's quarterly forecast) left, (\d+) asked"
+)
+_NOT_CHOSEN = re.compile(r"would not choose it now \((capacity|cap|no_forecast)\)")
+
+
+def quarter_label(quarter: Quarter) -> str:
+    return f"{quarter.number}e kwartaal {quarter.year}"
+
+
+@dataclass
+class Decision:
+    """One request in one round: allocated or held, and why, in words."""
+
+    round: int
+    order_number: str
+    organisation: str
+    quantity: int | None
+    decision: str  # allocated / held / not_chosen
+    why: str
+    now: str  # its status in the read model now ("" if unknown)
+    moved: bool  # the read model holds it in another status than the plan expects
+
+    @property
+    def label(self) -> str:
+        return DECISIONS[self.decision][0]
+
+    @property
+    def tone(self) -> str:
+        return DECISIONS[self.decision][1]
+
+
+@dataclass
+class Explained:
+    """A plan for a person: the allocation round by round and per organisation, the other changes
+    per step (each in its own words), what was held outside the rounds, and the problems found."""
+
+    month: str
+    capacity: str
+    rounds: list[tuple[int, list[Decision]]]
+    queues: list[tuple[str, list[Decision]]]
+    uncapped: list[str]
+    steps: list[tuple[str, list[dict[str, str]]]]
+    held: list[dict[str, str]]
+    problems: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.rounds or self.steps or self.held)
+
+
+class _Facts:
+    """What the read model knows about the plan's records, read once per page."""
+
+    def __init__(self, console: Console, document: dict[str, Any]) -> None:
+        read = console.services.read_model
+        wanted = {
+            str(c.get("request_id") or c.get("record_id") or "")
+            for c in [*document.get("changes", []), *document.get("held", [])]
+            if isinstance(c, dict)
+        }
+        self.requests: dict[str, RequestRow] = {}
+        try:
+            for status in (RequestStatus.WAITING, RequestStatus.PROCESSING):
+                for row in read.requests(status=status):
+                    if row.id in wanted:
+                        self.requests[row.id] = row
+            if len(self.requests) < len(wanted):
+                for row in read.requests():
+                    if row.id in wanted:
+                        self.requests.setdefault(row.id, row)
+        except StoreError:  # no read model yet: the plan's own words still explain it
+            self.requests = {}
+        self.read = read
+
+    def forecast(self, row: RequestRow | None, quarter: Quarter) -> str:
+        """The forecast a request's cap came from: the effective one of its organisation, quarter and
+        product, as the allocation chose it."""
+        if row is None:
+            return "de prognose van de organisatie"
+        try:
+            found = [
+                f
+                for f in self.read.forecasts(
+                    year=quarter.year, quarter=quarter.number, organisation_ids=[row.organisation_id]
+                )
+                if f.product == row.product and f.state is ForecastState.EFFECTIVE
+            ]
+        except StoreError:
+            found = []
+        if not found:
+            return f"de prognose van {row.organisation} voor het {quarter_label(quarter)}"
+        chosen = found[-1]
+        return (
+            f"de prognose van {row.organisation} voor het {quarter_label(quarter)} "
+            f"({dutch_number(chosen.quantity)} stuks, ingediend {dutch_date(chosen.submitted_on)})"
+        )
+
+
+def _why_held(code: str, message: str, facts: _Facts, row: RequestRow | None, quarter: Quarter) -> str:
+    room = _ROOM.search(message)
+    left, asked = (room.group(1) or "0", room.group(3)) if room else ("?", "?")
+    if code == "capacity":
+        return f"te weinig capaciteit: nog {left} over in de maand, {asked} gevraagd"
+    if code == "cap":
+        return f"kwartaalplafond uit {facts.forecast(row, quarter)}: nog {left} over, {asked} gevraagd"
+    if code == "no_forecast":
+        return "geen geldige prognose voor het kwartaal (programme.no_forecast_policy = hold)"
+    if code == "allocated_but_not_chosen":
+        found = _NOT_CHOSEN.search(message)
+        because = {
+            "capacity": "te weinig capaciteit",
+            "cap": f"het kwartaalplafond uit {facts.forecast(row, quarter)}",
+            "no_forecast": "geen geldige prognose",
+        }.get(found.group(1) if found else "", "de rondes")
+        return f"eerder toegekend, maar de rondes kiezen hem nu niet: {because}"
+    return message
+
+
+def explain(console: Console, document: dict[str, Any]) -> Explained:
+    """The saved plan for a person. Nothing here reads Tribe: the document and the read model only."""
+    facts = _Facts(console, document)
+    today = str(document.get("today", ""))
+    month = Month.of(dt.date.fromisoformat(today)) if today else None
+    quarter = month.quarter if month else Quarter(2000, 1)
+    capacity = ""
+    if month is not None:
+        try:
+            for row in facts.read.months():
+                if row.month == month.code:
+                    capacity = "geen limiet" if row.capacity is None else dutch_number(row.capacity)
+        except StoreError:
+            pass
+    decisions: list[Decision] = []
+    steps: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for change in document.get("changes", []):
+        if not isinstance(change, dict):
+            continue
+        if change.get("step") == "allocation" and change.get("kind") == "move_status":
+            request = facts.requests.get(str(change.get("request_id")))
+            found = _ROUND.search(str(change.get("reason", "")))
+            now, moved = _now(request, str(change.get("from_status", "")))
+            decisions.append(
+                Decision(
+                    int(found.group(1)) if found else 0,
+                    str(change.get("order_number") or change.get("label")),
+                    request.organisation if request else "",
+                    request.quantity if request else None,
+                    "allocated",
+                    _carried(str(change.get("reason", ""))),
+                    now,
+                    moved,
+                )
+            )
+            continue
+        step = str(change.get("step", ""))
+        steps[STEP_LABELS.get(step, step)].append(
+            {
+                "label": str(change.get("label", "")),
+                "what": _describe(change),
+                "why": str(change.get("reason", "")),
+            }
+        )
+    uncapped: list[str] = []
+    held: list[dict[str, str]] = []
+    for notice in document.get("held", []):
+        if not isinstance(notice, dict):
+            continue
+        code, message = str(notice.get("code", "")), str(notice.get("message", ""))
+        found = _ROUND.search(message)
+        if notice.get("step") == "allocation" and found:
+            request = facts.requests.get(str(notice.get("record_id")))
+            room = _ROOM.search(message)
+            now, moved = _now(request, "WAITING" if code != "allocated_but_not_chosen" else "")
+            decisions.append(
+                Decision(
+                    int(found.group(1)),
+                    str(notice.get("label")),
+                    request.organisation if request else "",
+                    request.quantity if request else int(room.group(3)) if room else None,
+                    "not_chosen" if code == "allocated_but_not_chosen" else "held",
+                    _why_held(code, message, facts, request, quarter),
+                    now,
+                    moved,
+                )
+            )
+        elif notice.get("step") == "allocation" and code == "no_forecast":
+            uncapped.append(str(notice.get("label")))
+        else:
+            step = str(notice.get("step", ""))
+            why = HELD_NL.get(code, message)
+            held.append({"step": STEP_LABELS.get(step, step), "label": str(notice.get("label")), "why": why})
+    for decision in decisions:
+        if decision.decision == "allocated" and decision.organisation in uncapped:
+            decision.why = decision.why.split(":")[0] + ": geen geldige prognose, dus zonder kwartaalplafond"
+    rounds: dict[int, list[Decision]] = defaultdict(list)
+    queues: dict[str, list[Decision]] = defaultdict(list)
+    for decision in sorted(decisions, key=lambda d: (d.round, d.organisation, d.order_number)):
+        rounds[decision.round].append(decision)
+        queues[decision.organisation or "organisatie onbekend"].append(decision)
+    problems = [
+        str(p.get("message_nl") or p.get("message") or p.get("code"))
+        for p in document.get("problems", [])
+        if isinstance(p, dict)
+    ]
+    return Explained(
+        month=month.label if month else "",
+        capacity=capacity,
+        rounds=sorted(rounds.items()),
+        queues=sorted(queues.items()),
+        uncapped=sorted(uncapped),
+        steps=sorted(steps.items()),
+        held=held,
+        problems=problems,
+    )
+
+
+def _describe(change: dict[str, Any]) -> str:
+    """The change's own words (`describe()` of its kind); the saved text if the kind is unknown."""
+    try:
+        return change_from_json(change).describe()
+    except (ValueError, KeyError, TypeError):
+        return str(change.get("describe", ""))
+
+
+def _carried(reason: str) -> str:
+    found = re.search(r"carried over from (\d{4}-\d{2})", reason)
+    if found:
+        return f"toegekend; doorgeschoven van {Month.parse(found.group(1)).label}"
+    return "toegekend: past binnen de capaciteit en het plafond"
+
+
+def _now(request: RequestRow | None, expected: str) -> tuple[str, bool]:
+    if request is None:
+        return "", False
+    return request.status.label, bool(expected) and request.status.name != expected
+
+
+def difference_lines(difference: Difference) -> list[str]:
+    """What moved since the plan was made, in Dutch: per planned change, then per record, then the
+    settings."""
+    lines: list[str] = []
+    if difference.edited:
+        lines.append("Het plan is na het maken gewijzigd (de controlesom klopt niet).")
+    lines += list(difference.other)
+    what = {
+        DiffKind.ADDED: "nu wel gepland",
+        DiffKind.GONE: "niet meer gepland",
+        DiffKind.ALTERED: "nu anders gepland",
+    }
+    for change in difference.changes:
+        step = STEP_LABELS.get(change.step, change.step)
+        lines.append(f"{change.label} ({step}): {what[change.kind]}")
+    verbs = {
+        RecordChange.NEW: "is nieuw",
+        RecordChange.GONE: "is verdwenen",
+        RecordChange.CHANGED: "is gewijzigd",
+    }
+    for record in difference.records:
+        noun = RECORD_NOUNS.get(record.entity, record.entity)
+        label = record.label
+        if record.entity == "forecasts" and label.startswith("of "):  # "of <org> for <quarter>"
+            label = "van " + label[3:].replace(" for ", " voor ", 1)
+        when = f" (laatst gewijzigd {record.after})" if record.after and record.after != record.before else ""
+        lines.append(f"{noun.capitalize()} {label} {verbs[record.kind]}{when}")
+    for setting in difference.settings:
+        lines.append(f"Instelling {setting.key} is veranderd")
+    return lines
+
+
+class _PlansPages:
+    """The Plannen pages and actions; `register_plans` puts each behind the console's guards."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.services = console.services
+        self.store = plan_store(console.services)
+        self.journal = console.services.journal
+
+    def row_values(self, row: PlanRow) -> dict[str, Any]:
+        label, tone = PLAN_STATUS.get(row.status, (row.status.value, "neutral"))
+        held = row.document.get("held", [])
+        return {
+            "id": row.id,
+            "job": row.job,
+            "job_label": job_label(row.job),
+            "today": row.today,
+            "status": row.status.value,
+            "status_label": label,
+            "tone": tone,
+            "submitted_by": "de planner (daemon)" if row.source is PlanSource.DAEMON else row.submitted_by,
+            "submitted_at": row.submitted_at,
+            "decided_by": row.decided_by,
+            "decided_at": row.decided_at,
+            "note": row.note,
+            "run_id": row.run_id,
+            "replaced_by": row.replaced_by,
+            "changes": row.changes,
+            "held": len(held) if isinstance(held, list) else 0,
+        }
+
+    def run_values(self, run_id: int | None) -> dict[str, Any] | None:
+        if run_id is None:
+            return None
+        run = self.journal.get_run(run_id)
+        if run is None:
+            return None
+        label, tone = outcome(str(run["outcome"]))
+        counts = run.get("counts") or {}
+        return {
+            "id": run_id,
+            "outcome_label": label,
+            "tone": tone,
+            "applied": counts.get("applied", 0),
+            "done_already": counts.get("done_already", 0),
+            "skipped": counts.get("skipped", 0),
+            "failed": counts.get("failed", 0),
+            "error": run.get("error"),
+        }
+
+    def own_plan(self, row: PlanRow, ctx: Ctx) -> bool:
+        """Four eyes: a staff member may not approve a plan they submitted themselves."""
+        return (
+            self.services.settings.approval.four_eyes
+            and row.source is PlanSource.STAFF
+            and row.submitted_by == ctx.user.name
+        )
+
+    def plans(self, ctx: Ctx) -> Page:
+        rows = self.store.rows(limit=PLANS_SHOWN)
+        open_ = [self.row_values(r) for r in rows if r.status in (PlanStatus.PENDING, PlanStatus.APPROVED)]
+        decided = [
+            self.row_values(r) for r in rows if r.status not in (PlanStatus.PENDING, PlanStatus.APPROVED)
+        ]
+        return Page("plans.html", "Plannen", {"open": open_, "decided": decided[:30]})
+
+    def plan_page(self, ctx: Ctx, plan_id: int, status: int = 200, **extra: Any) -> Page:
+        try:
+            row = self.store.get(plan_id)
+        except PlanError:
+            return Page("not_found.html", "Niet gevonden", status=404)
+        return Page(
+            "plan.html",
+            f"Plan {row.id}: {job_label(row.job)}",
+            {
+                "plan": self.row_values(row),
+                "run": self.run_values(row.run_id),
+                "explained": explain(self.console, row.document),
+                "may_decide": ctx.user.role.allows(Role.APPROVER)
+                and row.status in (PlanStatus.PENDING, PlanStatus.APPROVED),
+                "pending": row.status is PlanStatus.PENDING,
+                "own_plan": self.own_plan(row, ctx),
+                "note_max": NOTE_MAX,
+                **extra,
+            },
+            status=status,
+        )
+
+    def plan(self, ctx: Ctx) -> Page:
+        return self.plan_page(ctx, int(ctx.request.path_params["plan_id"]))
+
+    def plan_check(self, ctx: Ctx) -> Page:
+        """The saved plan against what Tribe holds now: a fresh read and plan, nothing written."""
+        plan_id = int(ctx.request.path_params["plan_id"])
+        try:
+            row = self.store.get(plan_id)
+        except PlanError:
+            return Page("not_found.html", "Niet gevonden", status=404)
+        values: dict[str, Any] = {"plan_id": plan_id, "lines": [], "stale": False, "failed": ""}
+        try:
+            _, difference = check(self.services, row.document)
+        except CRMError:
+            values["failed"] = "Tribe is nu niet bereikbaar; probeer het zo opnieuw."
+        except PlanError:
+            values["failed"] = "Dit plan kan niet opnieuw worden gemaakt (de taak bestaat niet meer)."
+        else:
+            values["lines"] = difference_lines(difference)
+            values["stale"] = difference.stale or difference.edited
+        return Page("plan_check.html", f"Plan {plan_id} tegen Tribe van nu", values)
+
+    def approve_plan(self, ctx: Ctx) -> Page:
+        plan_id = int(ctx.request.path_params["plan_id"])
+        note = ctx.form.get("notitie", "").strip()[:NOTE_MAX] or None
+        try:
+            row = self.store.get(plan_id)
+        except PlanError:
+            return Page("not_found.html", "Niet gevonden", status=404)
+        if row.status is PlanStatus.PENDING:
+            if self.own_plan(row, ctx):
+                return self.plan_page(
+                    ctx,
+                    plan_id,
+                    status=409,
+                    error="U hebt dit plan zelf ingediend. Met vier ogen (approval.four_eyes) moet een "
+                    "collega het goedkeuren; er is niets gewijzigd.",
+                )
+            try:
+                approve(self.services, plan_id, by=ctx.user.name, note=note)
+            except PlanRefused:
+                return self.plan_page(
+                    ctx,
+                    plan_id,
+                    status=409,
+                    error="Het plan is te oud (approval.max_age_hours) en is verlopen; er is niets "
+                    "geschreven. Maak een nieuw plan.",
+                )
+            except PlanError:
+                return self.plan_page(
+                    ctx, plan_id, status=409, error="Iemand anders heeft intussen over dit plan beslist."
+                )
+        elif row.status is not PlanStatus.APPROVED:
+            return self.plan_page(
+                ctx,
+                plan_id,
+                status=409,
+                error=f"Dit plan is {PLAN_STATUS[row.status][0]}; er valt niets meer over te beslissen.",
+            )
+        return self.carry_out(ctx, plan_id, row)
+
+    def carry_out(self, ctx: Ctx, plan_id: int, row: PlanRow) -> Page:
+        """Apply the approved plan through the one executor; say what became of it."""
+        try:
+            applied = apply_approved(self.services, plan_id)
+        except PlanRefused as refused:
+            moved: list[str] = []
+            if refused.why in ("stale", "edited"):
+                try:
+                    moved = difference_lines(check(self.services, row.document)[1])
+                except (PlanError, CRMError):
+                    moved = list(refused.lines)
+            error = {
+                "stale": "Tribe is veranderd sinds het plan is gemaakt; er is niets geschreven. "
+                "Het plan is als verouderd gemarkeerd; bij de volgende ronde maakt de planner een nieuw.",
+                "expired": "Het plan is te oud (approval.max_age_hours) en is verlopen; er is niets "
+                "geschreven.",
+                "edited": "Het opgeslagen plan is gewijzigd na het maken; er is niets geschreven.",
+            }.get(refused.why, "Het plan is geweigerd; er is niets geschreven.")
+            return self.plan_page(ctx, plan_id, status=409, error=error, moved=moved)
+        except LockHeldError:
+            return self.plan_page(
+                ctx,
+                plan_id,
+                status=409,
+                error="Goedgekeurd, maar de taak draait nu; de daemon voert het plan bij de volgende "
+                "ronde uit (of probeer het zo opnieuw).",
+            )
+        except CRMError:
+            return self.plan_page(
+                ctx,
+                plan_id,
+                status=503,
+                error="Goedgekeurd, maar Tribe is nu niet bereikbaar; er is niets geschreven. De daemon "
+                "voert het plan later uit, of probeer het zo opnieuw.",
+            )
+        except PlanError:
+            return self.plan_page(
+                ctx, plan_id, status=409, error="Iemand anders heeft intussen over dit plan beslist."
+            )
+        if applied.only_checked:
+            notice = "Goedgekeurd. Het plan geldt voor een latere dag en wordt op die dag uitgevoerd."
+        elif applied.already:
+            notice = "Dit plan was al uitgevoerd; er is niets opnieuw geschreven."
+        elif applied.report is not None and applied.report.run_id is not None:
+            # The read model catches up on its own if this fails; the plan was applied.
+            with contextlib.suppress(CRMError, StoreError):
+                self.services.mirror.refresh([MirrorSet.REQUESTS, MirrorSet.MONTHS, MirrorSet.TASKS])
+            notice = f"Goedgekeurd en uitgevoerd in run {applied.report.run_id}."
+        else:
+            notice = "Goedgekeurd."
+        return self.plan_page(ctx, plan_id, notice=notice)
+
+    def reject_plan(self, ctx: Ctx) -> Page:
+        plan_id = int(ctx.request.path_params["plan_id"])
+        reason = ctx.form.get("reden", "").strip()[:NOTE_MAX]
+        if not reason:
+            return self.plan_page(
+                ctx, plan_id, status=400, error="Geef een reden op om af te wijzen; die komt in het logboek."
+            )
+        try:
+            reject(self.services, plan_id, by=ctx.user.name, reason=reason)
+        except PlanError:
+            return self.plan_page(
+                ctx, plan_id, status=409, error="Dit plan is al beslist of uitgevoerd; er is niets gewijzigd."
+            )
+        return self.plan_page(ctx, plan_id, notice="Afgewezen; er is niets naar Tribe geschreven.")
+
+
+def register_plans(console: Console) -> None:
+    pages = _PlansPages(console)
+    console.page("/plannen")(pages.plans)
+    console.page("/plannen/{plan_id:int}")(pages.plan)
+    console.page("/plannen/{plan_id:int}/controle")(pages.plan_check)
+    console.action("/plannen/{plan_id:int}/goedkeuren", Role.APPROVER)(pages.approve_plan)
+    console.action("/plannen/{plan_id:int}/afwijzen", Role.APPROVER)(pages.reject_plan)
