@@ -76,6 +76,7 @@ def test_a_viewer_reads_the_allocation_round_by_round_with_reasons_but_gets_no_b
     assert "Goedkeuren" not in text
     assert "Afwijzen" not in text
     assert 'action="/plannen/' not in text
+    assert "Wacht op toekenning → Verwerking bestelling" in text, "each change in its own words"
 
 
 def test_an_approver_approves_a_colleagues_plan_and_sees_it_applied(tenant_world: Tenant) -> None:
@@ -161,8 +162,11 @@ def test_a_stale_plan_is_refused_and_names_the_request_that_moved(tenant_world: 
     (record,) = [r for r in store.all(REQUESTS) if r.get("Number") == first]
     (closed,) = [p["ID"] for p in store.all(PHASES) if p["Code"] == "GESLOTEN"]
     store.update(REQUESTS, record["ID"], {"Phase": {"ID": closed}}, T0 + dt.timedelta(minutes=5))
+    world.services.mirror.refresh()
     client = world.client()
     token = login(client, "beslis")
+    page = client.get(f"/plannen/{plan_id}").text
+    assert "veranderd</span>" in page, "the read model already shows the request moved"
     check = client.get(f"/plannen/{plan_id}/controle")
     assert check.status_code == 200
     assert f"Aanvraag {first} is gewijzigd" in check.text

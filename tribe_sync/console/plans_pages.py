@@ -105,6 +105,7 @@ class Decision:
     quantity: int | None
     decision: str  # allocated / held / not_chosen
     why: str
+    change: str  # the change in its own words (`describe()`), for an allocated request
     now: str  # its status in the read model now ("" if unknown)
     moved: bool  # the read model holds it in another status than the plan expects
 
@@ -204,8 +205,10 @@ def _why_held(code: str, message: str, facts: _Facts, row: RequestRow | None, qu
     return message
 
 
-def explain(console: Console, document: dict[str, Any]) -> Explained:
-    """The saved plan for a person. Nothing here reads Tribe: the document and the read model only."""
+def explain(console: Console, document: dict[str, Any], *, is_open: bool = True) -> Explained:
+    """The saved plan for a person. Nothing here reads Tribe: the document and the read model only.
+    `is_open`: the plan still waits, so a request the read model holds in another status than the
+    plan expects is marked as moved (after applying, the plan itself moved it)."""
     facts = _Facts(console, document)
     today = str(document.get("today", ""))
     month = Month.of(dt.date.fromisoformat(today)) if today else None
@@ -226,7 +229,7 @@ def explain(console: Console, document: dict[str, Any]) -> Explained:
         if change.get("step") == "allocation" and change.get("kind") == "move_status":
             request = facts.requests.get(str(change.get("request_id")))
             found = _ROUND.search(str(change.get("reason", "")))
-            now, moved = _now(request, str(change.get("from_status", "")))
+            now, moved = _now(request, str(change.get("from_status", "")) if is_open else "")
             decisions.append(
                 Decision(
                     int(found.group(1)) if found else 0,
@@ -235,6 +238,7 @@ def explain(console: Console, document: dict[str, Any]) -> Explained:
                     request.quantity if request else None,
                     "allocated",
                     _carried(str(change.get("reason", ""))),
+                    _describe(change),
                     now,
                     moved,
                 )
@@ -258,7 +262,8 @@ def explain(console: Console, document: dict[str, Any]) -> Explained:
         if notice.get("step") == "allocation" and found:
             request = facts.requests.get(str(notice.get("record_id")))
             room = _ROOM.search(message)
-            now, moved = _now(request, "WAITING" if code != "allocated_but_not_chosen" else "")
+            expected = "WAITING" if is_open and code != "allocated_but_not_chosen" else ""
+            now, moved = _now(request, expected)
             decisions.append(
                 Decision(
                     int(found.group(1)),
@@ -267,6 +272,7 @@ def explain(console: Console, document: dict[str, Any]) -> Explained:
                     request.quantity if request else int(room.group(3)) if room else None,
                     "not_chosen" if code == "allocated_but_not_chosen" else "held",
                     _why_held(code, message, facts, request, quarter),
+                    "",
                     now,
                     moved,
                 )
@@ -285,11 +291,7 @@ def explain(console: Console, document: dict[str, Any]) -> Explained:
     for decision in sorted(decisions, key=lambda d: (d.round, d.organisation, d.order_number)):
         rounds[decision.round].append(decision)
         queues[decision.organisation or "organisatie onbekend"].append(decision)
-    problems = [
-        str(p.get("message_nl") or p.get("message") or p.get("code"))
-        for p in document.get("problems", [])
-        if isinstance(p, dict)
-    ]
+    problems = [_problem(p) for p in document.get("problems", []) if isinstance(p, dict)]
     return Explained(
         month=month.label if month else "",
         capacity=capacity,
@@ -300,6 +302,14 @@ def explain(console: Console, document: dict[str, Any]) -> Explained:
         held=held,
         problems=problems,
     )
+
+
+def _problem(found: dict[str, Any]) -> str:
+    """A data problem as staff read it: the order number first, when it is about a request."""
+    text = str(found.get("message_nl") or found.get("message") or found.get("code"))
+    context = found.get("context")
+    number = context.get("order_number") if isinstance(context, dict) else None
+    return f"{number}: {text}" if number else text
 
 
 def _describe(change: dict[str, Any]) -> str:
@@ -432,7 +442,11 @@ class _PlansPages:
             {
                 "plan": self.row_values(row),
                 "run": self.run_values(row.run_id),
-                "explained": explain(self.console, row.document),
+                "explained": explain(
+                    self.console,
+                    row.document,
+                    is_open=row.status in (PlanStatus.PENDING, PlanStatus.APPROVED),
+                ),
                 "may_decide": ctx.user.role.allows(Role.APPROVER)
                 and row.status in (PlanStatus.PENDING, PlanStatus.APPROVED),
                 "pending": row.status is PlanStatus.PENDING,
