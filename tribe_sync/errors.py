@@ -5,7 +5,8 @@ is translated into this tree in exactly one place, with `raise ... from exc`.
 
     TribeSyncError
     ├── ConfigError                     bad settings file, value or template (exit code 2)
-    │   └── StoreSchemaError            the store is at another schema revision (also a StoreError)
+    │   ├── StoreSchemaError            the store is at another schema revision (also a StoreError)
+    │   └── StoreAccessError            store.url or its credentials cannot open it (also a StoreError)
     ├── CRMError                        anything between us and Tribe
     │   ├── TransportError              no HTTP answer at all
     │   │   ├── CRMConnectionError      DNS, refused, reset, TLS
@@ -58,6 +59,7 @@ __all__ = [
     "ResponseValidationError",
     "ServerError",
     "StoreError",
+    "StoreAccessError",
     "StoreSchemaError",
     "TokenError",
     "TransportError",
@@ -220,6 +222,12 @@ class LockHeldError(StoreError):
 class StoreSchemaError(ConfigError, StoreError):
     """The store is at a schema revision this version cannot use (older, newer or unknown); the message
     names the command to run. A ConfigError, so every command exits 2 with it, as for bad settings."""
+
+
+class StoreAccessError(ConfigError, StoreError):
+    """The store refused `store.url` itself: no such role or database, a wrong password, a URL that
+    cannot be parsed. Not an outage but a setting to fix, so a ConfigError (exit 2); the edge names
+    `store.url` and where it was set."""
 
 
 class HandoffError(TribeSyncError):

@@ -3,6 +3,7 @@ where it was set and what to do, with exit code 2: never a traceback, never half
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.cli.conftest import Cli
 from tests.conftest import ROOT
+from tests.databases import postgres_url
 from tribe_sync.config import load_settings
 from tribe_sync.sandbox.server import RunningSandbox
 
@@ -151,5 +154,54 @@ def test_a_store_that_cannot_be_reached_names_store_url_and_where_it_was_set(
         result = cli("store", "status")
     assert result.code == 1
     assert "Connection refused" in result.err
+    assert "Check store.url (set by TRIBE_SYNC_STORE__URL)." in result.err
+    assert_one_message(result.err)
+
+
+@pytest.mark.sandbox
+def test_a_job_run_against_a_wrong_token_url_names_the_key_and_exits_2_as_a_journalled_failed_run(
+    cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path}/journal.db")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{crm_env.url}/oauth/token")  # answers 404
+    result = cli("jobs", "run", "progress-statuses", "--json")
+    assert result.code == 2
+    error = json.loads(result.out)["error"]
+    assert "does not behave like an OAuth2 token endpoint" in error
+    assert "Check crm.token_url (set by TRIBE_SYNC_CRM__TOKEN_URL)" in error
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"http://127.0.0.1:{closed.getsockname()[1]}/token")
+        result = cli("jobs", "run", "progress-statuses")
+    assert result.code == 2
+    assert "configuration error: nothing answers at http://127.0.0.1:" in result.err
+    assert "Check crm.token_url (set by TRIBE_SYNC_CRM__TOKEN_URL)" in result.err
+    assert "ConnectError" not in result.err
+    runs = json.loads(cli("runs", "list", "--json").out)["runs"]
+    assert [r["outcome"] for r in runs] == ["failed", "failed"]
+
+
+@pytest.mark.sandbox
+def test_the_daemon_once_against_a_wrong_token_url_names_the_key_and_exits_2(
+    cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path}/journal.db")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{crm_env.url}/oauth/token")
+    result = cli("daemon", "--once")
+    assert result.code == 2
+    assert "Check crm.token_url (set by TRIBE_SYNC_CRM__TOKEN_URL)" in result.err
+    assert "token request failed (404) unknown_error" not in result.err
+
+
+@pytest.mark.postgres
+def test_a_store_that_refuses_the_role_in_store_url_is_a_configuration_error_naming_the_key(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with postgres_url() as url:  # a server that answers, asked for a role it does not have
+        wrong = make_url(url).set(username="no_such_role_tribe_sync")
+        monkeypatch.setenv("TRIBE_SYNC_STORE__URL", wrong.render_as_string(hide_password=False))
+        result = cli("months", "list")
+    assert result.code == 2
+    assert 'role "no_such_role_tribe_sync" does not exist' in result.err
     assert "Check store.url (set by TRIBE_SYNC_STORE__URL)." in result.err
     assert_one_message(result.err)

@@ -101,9 +101,22 @@ def walk(command: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def add_examples(root: Any) -> Any:
-    """Give each command without an epilog its examples (typer renders the epilog under the help)."""
+    """Give each command without an epilog its examples (typer renders the epilog under the help),
+    and take the value placeholder off its flags."""
     for path, command in walk(root):
         lines = EXAMPLES.get(path)
         if lines and not command.epilog:
             command.epilog = "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+        _no_placeholder_on_flags(command)
     return root
+
+
+def _no_placeholder_on_flags(command: Any) -> None:
+    """Typer's help shows the Python type after every option, `<bool>` after `--log-json` and `--help`
+    too, as if a flag took a value. An empty metavar shows nothing there; options that take a value
+    keep theirs (typer carries its own copy of click, hence no isinstance). `--help` is made here (click caches it per command) so that it is one of them."""
+    help_option = command.get_help_option(command.context_class(command))
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+        if flag and param.metavar is None:
+            param.metavar = ""

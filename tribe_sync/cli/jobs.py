@@ -185,4 +185,5 @@ def show(context: AppContext, report: Report) -> None:
         highlight=False,
     )
     if report.error:
-        context.err.print(f"[red]the run failed:[/red] {report.error}", highlight=False)
+        title = "configuration error" if report.config_error else "the run failed"
+        context.err.print(f"[red]{title}:[/red] {report.error}", highlight=False, soft_wrap=True)

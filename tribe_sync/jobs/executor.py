@@ -42,6 +42,7 @@ from tribe_sync.errors import (
     LockHeldError,
     TribeSyncError,
 )
+from tribe_sync.failures import describe_failure
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.handoff import file_name
 from tribe_sync.jobs.plan import (
@@ -139,6 +140,8 @@ class Report:
     run_id: int | None = None
     error: str | None = None  # the run could not be done (or was stopped): why, for people
     interrupted: bool = False
+    # The run failed because of a setting (a wrong `crm.token_url`, say): the operator's to fix, exit 2.
+    config_error: bool = False
 
     @classmethod
     def planned(cls, plan: Plan) -> Report:
@@ -174,7 +177,10 @@ class Report:
 
     def exit_code(self, *, strict: bool = False) -> int:
         """0 done (known bad records are reported, not failures), 1 a change failed or the run could
-        not be done; `strict` makes reported problems exit 1 too."""
+        not be done, 2 it could not be done because of a setting; `strict` makes reported problems
+        exit 1 too."""
+        if self.config_error:
+            return 2
         if self.failed:
             return 1
         return 1 if strict and self.problems else 0
@@ -318,7 +324,9 @@ class Executor:
             except ConfigError:
                 raise
             except Exception as exc:  # a failed dry run, never a crash
-                return Report(job.name, today, True, None, error=_reason(exc))
+                report = Report(job.name, today, True, None)
+                report.error, report.config_error = self._failure(exc)
+                return report
             if on_plan is not None:
                 on_plan(plan)
             return Report.planned(plan)
@@ -377,6 +385,16 @@ class Executor:
         `jobs apply` compares a saved plan with)."""
         return self.read_and_plan(job, today)[1]
 
+    def _failure(self, exc: BaseException) -> tuple[str, bool]:
+        """Why a run failed, for people, and whether a setting is the cause. A CRM failure that the
+        edge calls a configuration error (nothing answers at `crm.token_url`, a token endpoint that is
+        none) is said here as there: naming the key and where it was set, so the run exits 2."""
+        if isinstance(exc, CRMError):
+            failure = describe_failure(exc, self.settings)
+            if failure.exit_code == 2:
+                return failure.message, True
+        return _reason(exc), False
+
     def _run(
         self,
         name: str,
@@ -409,7 +427,7 @@ class Executor:
                 journal.finish_run(run_id, self.clock(), RunOutcome.FAILED, report.summary(), error=str(exc))
                 raise
             except Exception as exc:  # whatever a planner or the CRM raises: a failed run, never a crash
-                report.error = _reason(exc)
+                report.error, report.config_error = self._failure(exc)
                 log.error("%s: the run failed: %s", name, report.error)
                 log.debug("%s: the run failed", name, exc_info=True)
             journal.finish_run(run_id, self.clock(), report.outcome, report.summary(), error=report.error)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from tribe_sync.errors import LockHeldError, StoreError
-from tribe_sync.store.schema import ensure_current
+from tribe_sync.store.schema import ensure_current, store_error
 from tribe_sync.store.tables import applied, audit, claims, runs
 
 __all__ = ["AuditEntry", "Journal", "open_journal", "safe_url", "store_engine"]
@@ -36,7 +36,7 @@ def open_journal(url: str) -> Journal:
         ensure_current(engine, f"the store at {safe_url(url)}")
     except (SQLAlchemyError, OSError) as exc:
         engine.dispose()
-        raise StoreError(f"cannot open the journal at {safe_url(url)}: {_reason(exc)}") from exc
+        raise store_error(f"cannot open the journal at {safe_url(url)}", exc) from exc
     except StoreError:
         engine.dispose()
         raise
@@ -52,7 +52,7 @@ def store_engine(url: str) -> Engine:
             return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
         return create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, OSError, ImportError) as exc:
-        raise StoreError(f"cannot open the journal at {safe_url(url)}: {_reason(exc)}") from exc
+        raise store_error(f"cannot open the journal at {safe_url(url)}", exc) from exc
 
 
 class Journal:

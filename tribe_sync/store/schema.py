@@ -15,6 +15,7 @@ both create it.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, inspect, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from tribe_sync.errors import StoreError, StoreSchemaError
+from tribe_sync.errors import StoreAccessError, StoreError, StoreSchemaError
 
 __all__ = [
     "LEGACY_COLUMNS",
@@ -128,7 +129,7 @@ def schema_status(engine: Engine) -> SchemaStatus:
     try:
         return _read_status(engine)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read the store's schema: {_reason(exc)}") from exc
+        raise store_error("cannot read the store's schema", exc) from exc
 
 
 def _read_status(engine: Engine) -> SchemaStatus:
@@ -211,6 +212,23 @@ def _refusal(status: SchemaStatus, where: str) -> str:
                 f"{where} holds tables of tribe-sync but no schema revision it can adopt; "
                 f"point store.url at an empty database or restore the store from a backup"
             )
+
+
+# What a database server says when the URL's role, password or database is wrong (PostgreSQL's
+# FATAL messages at connect time; psycopg gives no SQLSTATE for them).
+_REFUSED_BY_URL = re.compile(
+    r'FATAL:\s+(role "|database "|password authentication failed|no pg_hba\.conf entry)'
+    r"|no password supplied|invalid (dsn|connection option|integer value)"
+)
+
+
+def store_error(what: str, exc: BaseException) -> StoreError:
+    """`what` failed because of `exc`: a StoreAccessError (exit 2, a setting) when `store.url` itself
+    was refused or cannot be parsed, else a StoreError (an outage, exit 1)."""
+    reason = _reason(exc)
+    if isinstance(exc, ArgumentError) or _REFUSED_BY_URL.search(str(getattr(exc, "orig", None) or exc)):
+        return StoreAccessError(f"{what}: {reason}")
+    return StoreError(f"{what}: {reason}")
 
 
 def _reason(exc: BaseException) -> str:
