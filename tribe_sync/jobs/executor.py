@@ -385,6 +385,16 @@ class Executor:
         `jobs apply` compares a saved plan with)."""
         return self.read_and_plan(job, today)[1]
 
+    def _check_outbox(self) -> None:
+        """Before anything is written: a plan with a hand-off needs a writable outbox."""
+        why = self.outbox.unwritable()
+        if why is not None:
+            key = "programme.outbox_dir"
+            raise ConfigError(
+                f"cannot write hand-off files to the outbox ({why}); nothing was written. Check {key} "
+                f"(set by {self.settings.origin(key)}): a folder this process can write to"
+            )
+
     def _failure(self, exc: BaseException) -> tuple[str, bool]:
         """Why a run failed, for people, and whether a setting is the cause. A CRM failure that the
         edge calls a configuration error (nothing answers at `crm.token_url`, a token endpoint that is
@@ -420,6 +430,8 @@ class Executor:
             try:
                 report.plan = make_plan()
                 report.problems = list(report.plan.problems)
+                if any(isinstance(c, HandOff) for c in report.plan.changes):
+                    self._check_outbox()
                 _Apply(self, journal, report, run_id, actor, keeper, progress or (lambda _n: None)).run()
             except InterruptedRun as exc:
                 report.interrupted, report.error = True, str(exc)

@@ -102,6 +102,17 @@ class DirectoryOutbox:
         with contextlib.suppress(OSError):  # nothing to remove, or no folder to remove it from
             self._partial(name).unlink(missing_ok=True)
 
+    def unwritable(self) -> str | None:
+        """Stage and discard an empty probe file, as a hand-off is staged: finding out after the
+        allocations were written leaves requests allocated whose file the processor never gets."""
+        probe = ".write-check"
+        try:
+            stage_private_file(self._partial(probe), "")
+        except OSError as exc:
+            return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        self.discard(probe)
+        return None
+
 
 def read_handoff_file(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
