@@ -16,7 +16,7 @@ from tribe_sync.client.tribe import TribeClient
 from tribe_sync.client.wire import Record
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import ClosedBy, DeliveryMonth
-from tribe_sync.domain.problems import problem
+from tribe_sync.domain.problems import Problem, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.domain.tasks import TaskIntent
@@ -114,17 +114,24 @@ class TribeCRM:
         return found
 
     def requests_by_number(self, numbers: Collection[str]) -> dict[str, Request]:
+        return self.look_up_requests(numbers)[0]
+
+    def look_up_requests(self, numbers: Collection[str]) -> tuple[dict[str, Request], dict[str, Problem]]:
+        """The requests with these order numbers that map, and the problem of each that exists but
+        does not map (by order number): "not a known request" would send staff looking for a typo."""
         wanted = sorted(set(numbers))
         found: dict[str, Request] = {}
+        unreadable: dict[str, Problem] = {}
         query = queries.requests(self.schema)
         for start in range(0, len(wanted), _ID_CHUNK):
             chunk = wanted[start : start + _ID_CHUNK]
             records = self.client.iter_records(
                 self.schema.sets.request, query.with_(filter=any_of(F("Number"), chunk))
             )
-            mapped, _ = map_requests(records, self.schema)
+            mapped, problems = map_requests(records, self.schema)
             found.update({str(r.number): r for r in mapped})
-        return found
+            unreadable.update({str(p.label): p for p in problems if p.label in chunk})
+        return found, unreadable
 
     def create(self, change: CreateTask | CreateMonth) -> str:
         schema = self.schema

@@ -194,7 +194,7 @@ def test_a_template_error_is_a_configuration_error_before_anything_runs(cli: Cli
     assert "audit_staff.subject: unknown placeholder(s) $datum" in result.err
 
 
-def test_with_json_a_run_that_cannot_be_done_still_prints_one_document_and_exits_1(
+def test_with_json_a_run_that_a_setting_makes_impossible_still_prints_one_document_and_exits_2(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", "http://127.0.0.1:9")
@@ -202,11 +202,12 @@ def test_with_json_a_run_that_cannot_be_done_still_prints_one_document_and_exits
     monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
     monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
     result = cli("jobs", "run", "audit", "--today", "2026-12-01", "--allow-future", "--json")
-    assert result.code == 1
+    assert result.code == 2, "nothing answers at crm.token_url: a configuration error"
     document = json.loads(result.out)
     assert (document["job"], document["today"], document["changes"]) == ("audit", "2026-12-01", [])
     assert document["problems"][0]["code"] == "run_failed"
     assert "127.0.0.1:9" in document["error"]
+    assert "Check crm.token_url (set by TRIBE_SYNC_CRM__TOKEN_URL)" in document["error"]
 
 
 def test_problems_are_named_as_staff_find_them_in_tribe_with_a_link(
@@ -262,3 +263,32 @@ def test_requests_show_tells_one_request_s_status_history_with_who_and_why(
     assert step["reason"]
     assert set(shown) == {"request", "history", "stock", "tasks", "problems", "as_of"}
     assert cli("requests", "show", "AD1999-99999").code == 2
+
+
+def test_a_confirmation_for_a_request_tribe_holds_but_that_cannot_be_read_says_so_with_its_problem(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    store = tenant.state.store
+    (record,) = [r for r in store.all("Activity_SalesOrder") if r.get("Number") == numbers[0]]
+    store.update(
+        "Activity_SalesOrder", record["ID"], {"Phase": None}, dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    )
+    path.write_text(f"ordernummer;bevestigd_op\n{numbers[0]};2026-12-03\n")
+    result = cli("processor", "import", str(path))
+    assert result.code == 2
+    assert f"line 2: {numbers[0]} exists in Tribe but cannot be read (missing_field:" in result.err
+    assert "not a known request" not in result.err
+
+
+def test_the_summary_under_the_dutch_confirmations_table_is_dutch_too(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    path.write_text(f"sep=;\nordernummer;bevestigd_op\n{numbers[0]};2026-12-03\n")
+    result = cli("processor", "import", str(path), "--dry-run")
+    assert result.code == 0, result.err
+    assert (
+        "1 regel(s): 1 worden vastgelegd (proefdraai, niets weggeschreven), 0 stonden er al zo" in result.err
+    )
+    assert "line(s)" not in result.err

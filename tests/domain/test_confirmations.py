@@ -16,6 +16,7 @@ from tribe_sync.domain.confirmations import (
     read_confirmation_file,
 )
 from tribe_sync.domain.orders import OrderNumber
+from tribe_sync.domain.problems import problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
 
@@ -228,3 +229,30 @@ def test_a_generated_file_imports_whole_or_fails_whole_with_line_numbers(
         physical = text.splitlines()
         for error in checked.errors:
             assert physical[error.line - 1].strip(), "the line number points at the line itself"  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("first", ["sep=;", "SEP=;", '"sep=;"'])
+def test_excels_sep_line_is_read_as_the_delimiter_it_declares_and_lines_keep_their_numbers(
+    first: str,
+) -> None:
+    parsed = parse_confirmations(
+        f"{first}\nordernummer;bevestigd_op\nAD2026-00001;2026-12-03\nAD2026-00002;x\n"
+    )
+    assert parsed.delimiter == ";"
+    assert [line.order_number for line in parsed.lines] == ["AD2026-00001", "AD2026-00002"]
+    assert messages(parsed) == ["line 4: bevestigd_op 'x' is not a date (write 2026-12-01 or 01-12-2026)"]
+
+
+def test_a_sep_line_declaring_a_comma_wins_over_guessing() -> None:
+    parsed = parse_confirmations("sep=,\nordernummer,bevestigd_op\nAD2026-00001,2026-12-03\n")
+    assert (parsed.delimiter, parsed.errors) == (",", ())
+
+
+def test_a_request_that_exists_but_cannot_be_read_is_named_so_with_its_problem_not_as_unknown() -> None:
+    parsed = parse_confirmations("ordernummer;bevestigd_op\nAD2026-00001;2026-12-03\n")
+    bad = problem("no_product_line", "request", "r-1", order_number="AD2026-00001")
+    checked = check_confirmations(parsed, {}, {"AD2026-00001": bad})
+    assert [str(e) for e in checked.errors] == [
+        "line 2: AD2026-00001 exists in Tribe but cannot be read (no_product_line: the request has no "
+        "product line); fix the request in Tribe, then import the file again"
+    ]

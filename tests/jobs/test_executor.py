@@ -14,7 +14,7 @@ from tests.fakes import NOW, BrokenJob, Crash, InMemoryCRM, make_executor, memor
 from tribe_sync.config import Settings
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.domain.statuses import RequestStatus as S
-from tribe_sync.errors import LockHeldError
+from tribe_sync.errors import HandoffError, LockHeldError
 from tribe_sync.jobs.executor import Executor, Report
 from tribe_sync.jobs.handoff import read_handoff_file
 from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus, Outcome, Plan, SetMonth, Step
@@ -102,9 +102,13 @@ def test_a_status_a_person_changed_after_the_snapshot_is_skipped_and_reported_ne
 
 
 def test_a_change_whose_dependency_failed_is_skipped(world: World, tmp_path: Path) -> None:
-    world.outbox.parent.mkdir(exist_ok=True)
-    world.outbox.write_text("a file where the outbox folder should be")
-    report = world.executor().run_job(PROGRESS, TODAY)
+    executor = world.executor()
+
+    def disk_full(name: str, _rows: object) -> None:  # the outbox was writable when the run began
+        raise HandoffError(f"cannot write hand-off file {name}: No space left on device")
+
+    executor.outbox.stage = disk_full  # type: ignore[method-assign]
+    report = executor.run_job(PROGRESS, TODAY)
     failed = [o for o in report.outcomes if o.status is Outcome.FAILED]
     assert [o.change.kind for o in failed] == ["hand_off"]
     moves = [o for o in report.outcomes if o.change.step is Step.HAND_OFF and o.change.kind == "move_status"]

@@ -114,7 +114,8 @@ def add_examples(root: Any) -> Any:
 def _no_placeholder_on_flags(command: Any) -> None:
     """Typer's help shows the Python type after every option, `<bool>` after `--log-json` and `--help`
     too, as if a flag took a value. An empty metavar shows nothing there; options that take a value
-    keep theirs (typer carries its own copy of click, hence no isinstance). `--help` is made here (click caches it per command) so that it is one of them."""
+    keep theirs (typer carries its own copy of click, hence no isinstance). `--help` is made here
+    (click caches it per command) so that it is one of them."""
     help_option = command.get_help_option(command.context_class(command))
     for param in [*command.params, *([help_option] if help_option is not None else [])]:
         flag = getattr(param, "is_flag", False) or getattr(param, "count", False)

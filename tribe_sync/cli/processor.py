@@ -62,8 +62,10 @@ def import_confirmations(
         raise typer.BadParameter(f"cannot read {file}: {exc.strerror}", param_hint="FILE") from None
     parsed = read_confirmation_file(data)
     with Services(context.settings) as services:
-        found = services.crm.requests_by_number(order_numbers(parsed.lines)) if parsed.lines else {}
-        checked = check_confirmations(parsed, found)
+        found, unreadable = (
+            services.crm.look_up_requests(order_numbers(parsed.lines)) if parsed.lines else ({}, {})
+        )
+        checked = check_confirmations(parsed, found, unreadable)
         plan = confirmation_plan(checked, services.today(), file.name)
         report = None
         if checked.ok:
@@ -133,10 +135,11 @@ def _print(context: AppContext, file: Path, checked: CheckedFile, report: Report
         rows,
     )
     summary = checked.summary()
-    verb = "to record (dry run, nothing written)" if report.dry_run else "recorded"
+    # Dutch, as the table above it: the words of its last column, counted.
+    recorded = "worden vastgelegd (proefdraai, niets weggeschreven)" if report.dry_run else "vastgelegd"
     err.print(
-        f"{summary['lines']} line(s): {summary['record']} {verb}, {summary['unchanged']} already so, "
-        f"{summary['older']} older than the confirmation the CRM holds (kept).",
+        f"{summary['lines']} regel(s): {summary['record']} {recorded}, {summary['unchanged']} stonden er "
+        f"al zo, {summary['older']} ouder dan de bevestiging in Tribe (die blijft staan).",
         highlight=False,
     )
     if report.error:

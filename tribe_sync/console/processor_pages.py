@@ -72,8 +72,10 @@ def register_processor(console: Console) -> None:
         """Every line of the file checked against the CRM: rows to show, errors, and the plan (None
         when a line is wrong: then nothing may be written)."""
         parsed = read_confirmation_file(data)
-        found = services.crm.requests_by_number(order_numbers(parsed.lines)) if parsed.lines else {}
-        result = check_confirmations(parsed, found)
+        found, unreadable = (
+            services.crm.look_up_requests(order_numbers(parsed.lines)) if parsed.lines else ({}, {})
+        )
+        result = check_confirmations(parsed, found, unreadable)
         errors_by_line: dict[int | None, list[str]] = {}
         for error in result.errors:
             errors_by_line.setdefault(error.line, []).append(error.message)

@@ -25,6 +25,7 @@ from enum import StrEnum
 from charset_normalizer import from_bytes
 
 from tribe_sync.domain.orders import OrderNumber
+from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
 
@@ -62,6 +63,7 @@ COLUMNS: Mapping[Column, tuple[str, ...]] = {
 REQUIRED = (Column.ORDER, Column.CONFIRMED)
 CONFIRMABLE = (RequestStatus.AT_PROCESSOR, RequestStatus.AWAITING_DELIVERY_DATE)
 _DELIMITERS = (";", ",", "\t")
+_SEP_LINE = re.compile(r'"?sep=([;,\t|])"?', re.IGNORECASE)
 # Encodings a processor's spreadsheet plausibly writes; detection chooses among these only.
 _ENCODINGS = ["utf_8", "utf_16", "cp1252"]
 
@@ -196,7 +198,13 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
     if not any(line.strip() for line in physical):
         return ParsedFile(encoding, "", errors=(FileError(None, "the file is empty"),))
     header_at = next(i for i, line in enumerate(physical) if line.strip())
-    delimiter = _delimiter(physical[header_at])
+    declared = _SEP_LINE.fullmatch(physical[header_at].strip(" \r\n"))
+    if declared:  # Excel's `sep=;` line declares the delimiter; the header follows it
+        following = [i for i in range(header_at + 1, len(physical)) if physical[i].strip()]
+        if not following:
+            return ParsedFile(encoding, declared[1], errors=(FileError(None, "the file is empty"),))
+        header_at = following[0]
+    delimiter = declared[1] if declared else _delimiter(physical[header_at])
     reader = csv.reader(physical[header_at:], delimiter=delimiter)
     header = next(reader)
     # Excel writes a delimiter after the last column when an empty column was part of the selection:
@@ -330,8 +338,11 @@ def parse_date(text: str) -> dt.date | None:
 # -- checking against the CRM ------------------------------------------------------------------
 
 
-def check_confirmations(parsed: ParsedFile, requests: Mapping[str, Request]) -> CheckedFile:
-    """Each line against the request it names (`requests` by order number, as the CRM has them now).
+def check_confirmations(
+    parsed: ParsedFile, requests: Mapping[str, Request], unreadable: Mapping[str, Problem] | None = None
+) -> CheckedFile:
+    """Each line against the request it names (`requests` by order number, as the CRM has them now;
+    `unreadable`: the problem of each request that exists in the CRM but does not map).
 
     Every line is checked, whatever errors other lines have. A line whose confirmation is older than
     the one the CRM holds changes nothing: a confirmation never replaces a newer one.
@@ -342,9 +353,14 @@ def check_confirmations(parsed: ParsedFile, requests: Mapping[str, Request]) -> 
     for line in parsed.lines:
         request = requests.get(line.order_number)
         if request is None:
-            errors.append(
-                FileError(line.line, f"{line.order_number} is not a known request", line.order_number)
+            bad = (unreadable or {}).get(line.order_number)
+            message = (
+                f"{line.order_number} exists in Tribe but cannot be read ({bad.code}: {bad.message}); "
+                "fix the request in Tribe, then import the file again"
+                if bad is not None
+                else f"{line.order_number} is not a known request"
             )
+            errors.append(FileError(line.line, message, line.order_number))
             continue
         if request.status not in CONFIRMABLE:
             errors.append(
