@@ -46,3 +46,21 @@ def test_very_verbose_shows_our_steps_but_not_the_http_library_until_asked(
     assert "httpcore" not in quiet.err
     loud = cli("-vv", "--debug-http", "crm", "check")
     assert "httpcore" in loud.err
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: p or "tribe-sync")
+def test_no_help_shows_a_value_placeholder_after_a_flag(cli: Cli, path: str) -> None:
+    result = cli(*path.split(), "--help")
+    assert result.code == 0
+    assert "<bool>" not in result.out
+    for line in result.out.splitlines():
+        if "-v " in line and "--verbose" in line:
+            assert "<int>" not in line, "-v is counted, it takes no value"
+
+
+def test_a_wrong_forecast_state_says_our_message_and_the_states_without_pydantics_prefix(cli: Cli) -> None:
+    result = cli("forecasts", "list", "--state", "laat")
+    assert result.code == 2
+    text = " ".join(result.err.replace("│", " ").split())
+    assert "'laat' is not a forecast state; the states are effective, superseded, late" in text
+    assert "Value error" not in text

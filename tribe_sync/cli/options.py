@@ -7,6 +7,7 @@ import datetime as dt
 import typer
 
 from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month
+from tribe_sync.domain.forecasts import ForecastState
 
 __all__ = ["parse_day", "parse_month"]
 
@@ -32,4 +33,17 @@ def parse_month(value: str, param: str = "MONTH") -> Month:
     except ValueError:
         raise typer.BadParameter(
             f"{value!r} is not a month; use YYYY-MM, e.g. 2027-01", param_hint=param
+        ) from None
+
+
+def parse_state(value: str | None, param: str = "--state") -> ForecastState | None:
+    """A forecast state, said as our message with the allowed values. Declared as a string, because
+    typer's own enum check shows pydantic's "Value error, ..." prefix to the person typing."""
+    if value is None:
+        return None
+    try:
+        return ForecastState(value.strip().lower())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a forecast state; the states are {', '.join(ForecastState)}", param_hint=param
         ) from None

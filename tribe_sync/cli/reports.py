@@ -13,11 +13,10 @@ import typer
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
-from tribe_sync.cli.options import parse_month
+from tribe_sync.cli.options import parse_month, parse_state
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, Limit, emit_list, problems_table, read_model_as_of
 from tribe_sync.domain.calendar import Quarter
-from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.peoplefiles import csv_text
 from tribe_sync.reports import parse_status
 from tribe_sync.store.readmodel.queries import ReadModel
@@ -179,20 +178,19 @@ def list_forecasts(
     year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Only this year.")] = None,
     quarter: Annotated[int | None, typer.Option(min=1, max=4, help="Only this quarter (1-4).")] = None,
     org: Org = None,
-    state: Annotated[
-        ForecastState | None, typer.Option(help="Only effective, superseded or late forecasts.")
-    ] = None,
+    state: Annotated[str | None, typer.Option(help="Only effective, superseded or late forecasts.")] = None,
     limit: Limit = None,
     fresh: Fresh = False,
     as_json: Json = False,
 ) -> None:
     """Forecasts: which one counts (effective), which were replaced (superseded), which came late."""
+    wanted = parse_state(state)
     context = app_context(ctx)
     with Services(context.settings) as services:
         as_of = read_model_as_of(context, services, FORECAST_SETS, fresh=fresh)
         model = services.read_model
         rows = model.forecasts(
-            year=year, quarter=quarter, organisation_ids=organisation_ids(model, org), state=state
+            year=year, quarter=quarter, organisation_ids=organisation_ids(model, org), state=wanted
         )[:limit]
         problems = list(model.problems([s.value for s in FORECAST_SETS]))
     if as_json:
