@@ -292,3 +292,22 @@ def test_the_summary_under_the_dutch_confirmations_table_is_dutch_too(
         "1 regel(s): 1 worden vastgelegd (proefdraai, niets weggeschreven), 0 stonden er al zo" in result.err
     )
     assert "line(s)" not in result.err
+
+
+def test_the_dry_run_table_staff_read_is_dutch_while_json_keeps_its_machine_values(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    result = cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run")
+    assert result.code == 0, result.err
+    table = result.out + result.err
+    assert "toegekend in ronde 1 van december 2026" in table
+    assert "overgedragen aan " in table
+    assert " aanvragen: AD2026-" in table
+    assert "gepland" in table
+    for english in ("allocated in round", "handed off to", "aanvra(a)g(en)", "│ planned", "│ applied"):
+        assert english not in table
+    document = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run", "--json").out
+    )
+    assert {c["outcome"] for c in document["changes"]} == {"planned"}
+    assert {c["kind"] for c in document["changes"]} >= {"move_status", "hand_off"}

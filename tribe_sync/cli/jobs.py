@@ -25,7 +25,7 @@ from tribe_sync.config import Settings
 from tribe_sync.domain.problems import Problem
 from tribe_sync.errors import ConfigError, TribeSyncError
 from tribe_sync.jobs.executor import Report
-from tribe_sync.jobs.plan import Plan
+from tribe_sync.jobs.plan import OUTCOME_WORDS, Plan
 from tribe_sync.jobs.registry import JOBS
 
 app = typer.Typer(help="The scheduled jobs: list them, run one now.", no_args_is_help=True)
@@ -149,7 +149,7 @@ def show(context: AppContext, report: Report) -> None:
     steps = plan.steps if plan else ()
     for step in steps:
         rows = [
-            (o.change.label, o.change.describe(), o.change.reason, str(o.status), o.detail)
+            (o.change.label, o.change.describe(), o.change.reason, OUTCOME_WORDS[o.status], o.detail)
             for o in report.outcomes
             if o.change.step == step
         ]
@@ -157,7 +157,7 @@ def show(context: AppContext, report: Report) -> None:
             table(
                 context,
                 f"{report.job} · {step} ({len(rows)})",
-                ["record", "change", "why", "outcome", "detail"],
+                ["betreft", "wijziging", "waarom", "uitkomst", "toelichting"],
                 rows,
             )
     if report.held:

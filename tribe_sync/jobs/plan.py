@@ -88,6 +88,17 @@ class Outcome(StrEnum):
     NOT_REACHED = "not-reached"  # the run stopped before it (interrupted, lost its claim)
 
 
+# How each outcome reads in a table staff read (Dutch, as the changes in it); `--json` keeps the values.
+OUTCOME_WORDS: dict[Outcome, str] = {
+    Outcome.PLANNED: "gepland",
+    Outcome.APPLIED: "uitgevoerd",
+    Outcome.DONE_ALREADY: "was al zo",
+    Outcome.SKIPPED: "overgeslagen",
+    Outcome.FAILED: "mislukt",
+    Outcome.NOT_REACHED: "niet toegekomen",
+}
+
+
 def dutch_date(day: dt.date) -> str:
     """`3 december 2026`: how a date reads in what staff see."""
     return f"{day.day} {DUTCH_MONTHS[day.month - 1]} {day.year}"
@@ -267,7 +278,8 @@ class HandOff:
     def describe(self) -> str:
         numbers = ", ".join(r.order_number for r in self.rows[:5])
         more = f" en {len(self.rows) - 5} meer" if len(self.rows) > 5 else ""
-        return f"bestand naar {self.processor_name} met {len(self.rows)} aanvra(a)g(en): {numbers}{more}"
+        requests = "1 aanvraag" if len(self.rows) == 1 else f"{len(self.rows)} aanvragen"
+        return f"bestand naar {self.processor_name} met {requests}: {numbers}{more}"
 
 
 Change = MoveStatus | CreateMonth | SetMonth | RecordConfirmation | CreateTask | HandOff

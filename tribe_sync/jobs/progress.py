@@ -20,7 +20,16 @@ from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus as S
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.handoff import handoff_row
-from tribe_sync.jobs.plan import CreateTask, HandOff, HandOffRow, MoveStatus, Notice, Plan, Step
+from tribe_sync.jobs.plan import (
+    CreateTask,
+    HandOff,
+    HandOffRow,
+    MoveStatus,
+    Notice,
+    Plan,
+    Step,
+    dutch_date,
+)
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.jobs.tasks import Contacts, task_change
 from tribe_sync.mappers.schema import TenantSchema
@@ -125,9 +134,9 @@ class _Draft:
         )
         for request in result.allocate:
             carried = request.month != month
-            reason = f"allocated in round {result.rounds[request.id]} of the rounds of {month.label}"
+            reason = f"toegekend in ronde {result.rounds[request.id]} van {month.label}"
             if carried:
-                reason += f" (carried over from {request.month})"
+                reason += f" (doorgeschoven uit {request.month.label})"
             self.move(request, S.PROCESSING, Step.ALLOCATION, reason, month=record if carried else None)
         held = self.plan.held
         for item in result.held:
@@ -195,7 +204,7 @@ class _Draft:
                 HandOff(
                     key=batch,
                     step=Step.HAND_OFF,
-                    reason=f"handed off to {processor.name}",
+                    reason=f"overgedragen aan {processor.name}",
                     processor_id=processor_id,
                     processor_name=processor.name,
                     rows=tuple(
@@ -208,7 +217,7 @@ class _Draft:
                     request,
                     S.AT_PROCESSOR,
                     Step.HAND_OFF,
-                    f"handed off to {processor.name}",
+                    f"overgedragen aan {processor.name}",
                     depends_on=(batch,),
                 )
         if unassigned:  # one configuration problem, not one per request
@@ -281,7 +290,7 @@ class _Draft:
             },
             today=self.today,
             due=request.delivery_date,
-            reason=f"the delivery date {request.delivery_date} is known",
+            reason=f"leverdatum {dutch_date(request.delivery_date)} is bekend",
             label=str(request.number),
             snapshot=self.snapshot,
             schema=self.schema,
