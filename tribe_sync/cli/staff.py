@@ -17,7 +17,7 @@ from tribe_sync.domain.months import ClosedBy
 from tribe_sync.errors import LockHeldError
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.executor import Report
-from tribe_sync.jobs.plan import Plan
+from tribe_sync.jobs.plan import OUTCOME_WORDS, Plan
 from tribe_sync.jobs.staff import (
     CLOSING_JOB,
     month_plan,
@@ -170,9 +170,12 @@ def _report(context: AppContext, report: Report, as_json: bool) -> None:
     elif report.outcomes:
         table(
             context,
-            "Changes",
-            ["record", "change", "why", "outcome"],
-            [(o.change.label, o.change.describe(), o.change.reason, str(o.status)) for o in report.outcomes],
+            "Wijzigingen",
+            ["betreft", "wijziging", "waarom", "uitkomst"],
+            [
+                (o.change.label, o.change.describe(), o.change.reason, OUTCOME_WORDS[o.status])
+                for o in report.outcomes
+            ],
         )
     for found in report.problems:
         context.err.print(f"{found.entity} {found.record_id or ''}: {found.message}", highlight=False)

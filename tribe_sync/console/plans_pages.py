@@ -321,9 +321,12 @@ def _describe(change: dict[str, Any]) -> str:
 
 
 def _carried(reason: str) -> str:
-    found = re.search(r"carried over from (\d{4}-\d{2})", reason)
+    found = re.search(r"carried over from (\d{4}-\d{2})", reason)  # a plan saved before reasons were Dutch
     if found:
         return f"toegekend; doorgeschoven van {Month.parse(found.group(1)).label}"
+    found = re.search(r"doorgeschoven uit ([a-z]+ \d{4})", reason)
+    if found:
+        return f"toegekend; doorgeschoven van {found.group(1)}"
     return "toegekend: past binnen de capaciteit en het plafond"
 
 
