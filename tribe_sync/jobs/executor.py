@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -430,6 +431,13 @@ class Executor:
             try:
                 report.plan = make_plan()
                 report.problems = list(report.plan.problems)
+                log.info(
+                    "%s: planned %d change(s), %d problem(s), %d held back",
+                    name,
+                    len(report.plan.changes),
+                    len(report.problems),
+                    len(report.held),
+                )
                 if any(isinstance(c, HandOff) for c in report.plan.changes):
                     self._check_outbox()
                 _Apply(self, journal, report, run_id, actor, keeper, progress or (lambda _n: None)).run()
@@ -536,6 +544,15 @@ class _Apply:
             )
         finally:
             self.flush()
+        # -v: one line per step, what it did in counts (never a name or an address: labels only at -vv).
+        counts = Counter(str(self.done[c.key]) for c in changes if c.key in self.done)
+        log.info(
+            "%s: step %s: %d change(s): %s",
+            self.report.job,
+            step,
+            len(changes),
+            ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ended",
+        )
 
     def stop_reason(self) -> InterruptedRun | None:
         try:
@@ -552,6 +569,9 @@ class _Apply:
 
     def outcome(self, change: Change, status: Outcome, detail: str = "") -> None:
         self.done[change.key] = status
+        # -vv: one line per change, named as staff find it (an order number, a month, an organisation
+        # or processor); not its description or detail, which may quote a contact's words.
+        log.debug("%s: %s %s %s: %s", self.report.job, change.step, change.kind, change.label, status)
         self.report_later(ChangeOutcome(change, status, detail))
 
     def problem(self, found: Problem) -> None:
