@@ -26,6 +26,7 @@ def test_the_public_error_surface_is_pinned() -> None:
             "RateLimitError",
             "ResponseValidationError",
             "ServerError",
+            "StoreAccessError",
             "StoreError",
             "StoreSchemaError",
             "TokenError",

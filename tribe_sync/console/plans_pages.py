@@ -84,7 +84,7 @@ DECISIONS = {
 
 HELD_NL = {"reopened_by_staff": "zou sluiten, maar een medewerker heropende de maand: blijft open"}
 
-_ROUND = re.compile(r"\bround (\d+)\b")
+_ROUND = re.compile(r"\b(?:round|ronde) (\d+)\b")  # allocation reasons are Dutch; held notices English
 _ROOM = re.compile(
     r"(?:only (\d+)|none) of the (month's capacity|organisation's quarterly forecast) left, (\d+) asked"
 )
