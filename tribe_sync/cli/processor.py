@@ -35,7 +35,8 @@ Examples:
   tribe-sync processor import bevestiging.csv
 
 The file: columns ordernummer, bevestigd_op and optionally leverdatum; dates as 2026-12-03 or
-03-12-2026; UTF-8, UTF-16 or Windows-1252; `;`, `,` or tab between fields.
+03-12-2026; UTF-8, UTF-16 or Windows-1252; `;`, `,` or tab between fields (or what a first line
+`sep=;` from Excel declares).
 
   ordernummer;bevestigd_op;leverdatum
 
