@@ -121,7 +121,7 @@ def to_request(record: Record, schema: TenantSchema) -> Request:
     if len(lines) > 1:
         raise Unmappable("several_product_lines", detail=len(lines))
     line = lines[0] if isinstance(lines[0], dict) else {}
-    quantity = _whole(line.get("Quantity"), minimum=1, code="bad_quantity")
+    quantity = _whole(line.get("Quantity"), minimum=1, code="bad_quantity", field="ProductLines/Quantity")
     product_code = _required(_code_of(line.get("Product"), "ProductLines/Product"), "ProductLines/Product")
     requested_at = _moment(record)
     delivered_raw = record.get(f.delivered_quantity)
