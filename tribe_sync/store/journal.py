@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,12 +48,31 @@ def store_engine(url: str) -> Engine:
     """An engine on the store at `url`, without looking at its schema (`store upgrade` needs that)."""
     try:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(url.removeprefix("sqlite:///").partition("?")[0]).expanduser())
         if url in ("sqlite://", "sqlite:///:memory:"):
             return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
         return create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, OSError, ImportError) as exc:
         raise store_error(f"cannot open the journal at {safe_url(url)}", exc) from exc
+
+
+def _create_private_file(path: Path) -> None:
+    """Make a new SQLite store's file `0600` (and folders it needs `0750`) before SQLite opens it,
+    whatever the umask: it holds the console's session key, password hashes and the audit trail, which
+    no other user on the machine may read. An existing file keeps the mode its operator gave it; SQLite
+    gives its journal and WAL files the mode of the store."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o750)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(handle, 0o600)
+    finally:
+        os.close(handle)
 
 
 class Journal:
