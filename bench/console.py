@@ -54,10 +54,17 @@ def console_pages(scale: str, sandbox_url: str) -> list[dict[str, Any]]:
                 data={"username": "bench", "password": "bench-password-123", "csrf_token": token.group(1)},
             )
             first = next(iter(services.read_model.requests(limit=1)))
-            examples = {"number": first.order_number, "run_id": "1", "plan_id": "1", "name": "x.csv"}
+            # January's allocation waiting for approval: its page explains it from the read model only
+            # (its /controle page reads the CRM by design and is not a read-model page).
+            from tribe_sync.jobs.registry import JOBS  # noqa: PLC0415
+            from tribe_sync.plans import service  # noqa: PLC0415
+
+            planned = service.make_plan(JOBS["progress-statuses"], services, today.date(), by="bench")
+            plan, _ = service.submit(services, planned, by="bench")
+            examples = {"number": first.order_number, "run_id": "1", "plan_id": str(plan.id), "name": "x.csv"}
             calls_before = services.client.calls if "client" in services.__dict__ else 0
             for method, path, _role in console.routes:
-                if method != "GET" or "{name}" in path or "plan_id" in path or "run_id" in path:
+                if method != "GET" or "{name}" in path or path.endswith("/controle") or "run_id" in path:
                     continue
                 url = path
                 for key, value in examples.items():

@@ -55,6 +55,8 @@ def test_a_viewer_reads_the_allocation_round_by_round_with_reasons_but_gets_no_b
     plan_id = submitted(world, "beheer")
     client = world.client()
     login(client, "lees")
+    overview = client.get("/").text
+    assert f'<a href="/plannen/{plan_id}">Plan {plan_id}</a>: Toekennen en status bijwerken' in overview
     listing = client.get("/plannen").text
     assert f'href="/plannen/{plan_id}"' in listing
     assert "wacht op goedkeuring" in listing
@@ -181,3 +183,17 @@ def test_a_stale_plan_is_refused_and_names_the_request_that_moved(tenant_world: 
     later = client.get(f"/plannen/{plan_id}").text
     assert "Dit plan is verouderd" in later
     assert f'href="/plannen/{plan_id}/controle"' in later
+
+
+def test_a_plan_older_than_the_approval_age_is_refused_as_expired(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    plan_id = submitted(world, "beheer")
+    hours = world.services.settings.approval.max_age_hours
+    world.clock.advance(dt.timedelta(hours=hours + 1))
+    client = world.client()
+    token = login(client, "beslis")
+    refused = client.post(f"/plannen/{plan_id}/goedkeuren", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "Het plan is te oud (approval.max_age_hours) en is verlopen" in refused.text
+    assert service.plan_store(world.services).get(plan_id).status is PlanStatus.EXPIRED
+    assert world.services.journal.runs("progress-statuses") == []

@@ -12,6 +12,8 @@ from tribe_sync.console.plans_pages import register_plans
 from tribe_sync.console.processor_pages import register_processor
 from tribe_sync.console.readmodel_pages import overview_facts, register_read_model
 from tribe_sync.jobs.registry import JOBS
+from tribe_sync.plans.service import plan_store
+from tribe_sync.store.plans import PlanStatus
 from tribe_sync.store.users import Role
 
 __all__ = ["register"]
@@ -24,6 +26,7 @@ def register(console: Console) -> None:
     register_read_model(console)
     register_plans(console)
     journal = console.services.journal
+    plans = plan_store(console.services)
     sets = console.services.schema.sets
     kinds = {
         sets.request: "Aanvraag",
@@ -64,6 +67,15 @@ def register(console: Console) -> None:
             "Overzicht",
             {
                 **overview_facts(console),
+                "waiting_plans": [
+                    {
+                        "id": r.id,
+                        "job_label": job_label(r.job),
+                        "today": r.today,
+                        "submitted_at": r.submitted_at,
+                    }
+                    for r in plans.rows(status=PlanStatus.PENDING, limit=10)
+                ],
                 "runs": runs,
                 "last_per_job": [
                     {**(last_per_job.get(job) or {"job_label": job_label(job)}), "next_run": next_runs[job]}

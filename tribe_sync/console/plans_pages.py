@@ -19,13 +19,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tribe_sync.console.app import Console, Ctx, Page
-from tribe_sync.console.format import dutch_date, dutch_number
+from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number
 from tribe_sync.console.labels import job_label, outcome
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
-from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
 from tribe_sync.jobs.plan import change_from_json
 from tribe_sync.plans.document import Difference, DiffKind, RecordChange
@@ -38,6 +38,7 @@ from tribe_sync.store.users import Role
 __all__ = ["PLAN_STATUS", "Explained", "difference_lines", "explain", "register_plans"]
 
 PLANS_SHOWN = 100
+MAX_LOOKUPS = 2000  # requests looked up in the read model for one plan's page
 NOTE_MAX = 500
 
 # status -> (Dutch label, tone); the tone only adds colour and a mark, the word is always there.
@@ -142,30 +143,33 @@ class _Facts:
 
     def __init__(self, console: Console, document: dict[str, Any]) -> None:
         read = console.services.read_model
-        wanted = {
-            str(c.get("request_id") or c.get("record_id") or "")
-            for c in [*document.get("changes", []), *document.get("held", [])]
-            if isinstance(c, dict)
-        }
+        self.read = read
+        numbers: dict[str, str] = {}  # order number -> request ID, of the requests the plan decides on
+        for item in [*document.get("changes", []), *document.get("held", [])]:
+            if isinstance(item, dict) and item.get("step") == "allocation":
+                record = str(item.get("request_id") or item.get("record_id") or "")
+                numbers[str(item.get("order_number") or item.get("label") or "")] = record
         self.requests: dict[str, RequestRow] = {}
-        try:
-            for status in (RequestStatus.WAITING, RequestStatus.PROCESSING):
-                for row in read.requests(status=status):
-                    if row.id in wanted:
+        self._forecasts: dict[tuple[str, str, str], str] = {}
+        try:  # one indexed look-up per order number: a plan decides on tens, not thousands
+            for number, record in list(numbers.items())[:MAX_LOOKUPS]:
+                for row in read.requests(number=number, limit=2):
+                    if row.id == record:
                         self.requests[row.id] = row
-            if len(self.requests) < len(wanted):
-                for row in read.requests():
-                    if row.id in wanted:
-                        self.requests.setdefault(row.id, row)
         except StoreError:  # no read model yet: the plan's own words still explain it
             self.requests = {}
-        self.read = read
 
     def forecast(self, row: RequestRow | None, quarter: Quarter) -> str:
         """The forecast a request's cap came from: the effective one of its organisation, quarter and
         product, as the allocation chose it."""
         if row is None:
             return "de prognose van de organisatie"
+        key = (row.organisation_id, row.product, str(quarter))
+        if key not in self._forecasts:
+            self._forecasts[key] = self._forecast(row, quarter)
+        return self._forecasts[key]
+
+    def _forecast(self, row: RequestRow, quarter: Quarter) -> str:
         try:
             found = [
                 f
@@ -336,7 +340,15 @@ def _now(request: RequestRow | None, expected: str) -> tuple[str, bool]:
     return request.status.label, bool(expected) and request.status.name != expected
 
 
-def difference_lines(difference: Difference) -> list[str]:
+def _moment(text: str, tz: ZoneInfo | None) -> str:
+    """Tribe's `LastMutationDate` as staff read times: `4 januari 2027 09:00`."""
+    try:
+        return dutch_datetime(dt.datetime.fromisoformat(text.replace("Z", "+00:00")), tz)
+    except ValueError:
+        return text
+
+
+def difference_lines(difference: Difference, tz: ZoneInfo | None = None) -> list[str]:
     """What moved since the plan was made, in Dutch: per planned change, then per record, then the
     settings."""
     lines: list[str] = []
@@ -361,7 +373,12 @@ def difference_lines(difference: Difference) -> list[str]:
         label = record.label
         if record.entity == "forecasts" and label.startswith("of "):  # "of <org> for <quarter>"
             label = "van " + label[3:].replace(" for ", " voor ", 1)
-        when = f" (laatst gewijzigd {record.after})" if record.after and record.after != record.before else ""
+        if record.entity == "months":
+            with contextlib.suppress(ValueError):
+                label = Month.parse(label).label
+        when = ""
+        if record.after and record.after != record.before:
+            when = f" (laatst gewijzigd {_moment(record.after, tz)})"
         lines.append(f"{noun.capitalize()} {label} {verbs[record.kind]}{when}")
     for setting in difference.settings:
         lines.append(f"Instelling {setting.key} is veranderd")
@@ -478,7 +495,7 @@ class _PlansPages:
         except PlanError:
             values["failed"] = "Dit plan kan niet opnieuw worden gemaakt (de taak bestaat niet meer)."
         else:
-            values["lines"] = difference_lines(difference)
+            values["lines"] = difference_lines(difference, self.console.tz)
             values["stale"] = difference.stale or difference.edited
         return Page("plan_check.html", f"Plan {plan_id} tegen Tribe van nu", values)
 
@@ -529,7 +546,7 @@ class _PlansPages:
             moved: list[str] = []
             if refused.why in ("stale", "edited"):
                 try:
-                    moved = difference_lines(check(self.services, row.document)[1])
+                    moved = difference_lines(check(self.services, row.document)[1], self.console.tz)
                 except (PlanError, CRMError):
                     moved = list(refused.lines)
             error = {
