@@ -26,19 +26,20 @@ from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number
 from tribe_sync.console.labels import job_label, outcome
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
+from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
 from tribe_sync.jobs.plan import change_from_json
 from tribe_sync.plans.document import Difference, DiffKind, RecordChange
 from tribe_sync.plans.service import apply_approved, approve, check, plan_store, reject
 from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus
-from tribe_sync.store.readmodel.queries import RequestRow
+from tribe_sync.store.readmodel.queries import ForecastRow, RequestRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 from tribe_sync.store.users import Role
 
 __all__ = ["PLAN_STATUS", "Explained", "difference_lines", "explain", "register_plans"]
 
 PLANS_SHOWN = 100
-MAX_LOOKUPS = 2000  # requests looked up in the read model for one plan's page
+MAX_LOOKUPS = 100  # requests looked up one by one for one plan's page (moved out of the month)
 NOTE_MAX = 500
 
 # status -> (Dutch label, tone); the tone only adds colour and a mark, the word is always there.
@@ -139,70 +140,72 @@ class Explained:
 
 
 class _Facts:
-    """What the read model knows about the plan's records, read once per page."""
+    """What the read model knows about the plan's records, read once per page with a few indexed
+    queries: the month's requests and the waiting ones (the allocation's candidates, before and after
+    it was applied), and the quarter's forecasts."""
 
-    def __init__(self, console: Console, document: dict[str, Any]) -> None:
-        read = console.services.read_model
-        self.read = read
-        numbers: dict[str, str] = {}  # order number -> request ID, of the requests the plan decides on
+    def __init__(self, console: Console, document: dict[str, Any], month: Month | None) -> None:
+        self.read = console.services.read_model
+        numbers: dict[str, str] = {}  # request ID -> order number, of the requests the plan decides on
         for item in [*document.get("changes", []), *document.get("held", [])]:
             if isinstance(item, dict) and item.get("step") == "allocation":
                 record = str(item.get("request_id") or item.get("record_id") or "")
-                numbers[str(item.get("order_number") or item.get("label") or "")] = record
+                numbers[record] = str(item.get("order_number") or item.get("label") or "")
         self.requests: dict[str, RequestRow] = {}
-        self._forecasts: dict[tuple[str, str, str], str] = {}
-        try:  # one indexed look-up per order number: a plan decides on tens, not thousands
-            for number, record in list(numbers.items())[:MAX_LOOKUPS]:
-                for row in read.requests(number=number, limit=2):
-                    if row.id == record:
+        self._forecasts: dict[tuple[str, str], ForecastRow] | None = None
+        self.month = month
+        if not numbers:
+            return
+        try:
+            found = [*self.read.requests(status=RequestStatus.WAITING)]
+            if month is not None:
+                found += self.read.requests(month=month)
+            self.requests = {row.id: row for row in found if row.id in numbers}
+            missing = [n for record, n in numbers.items() if record not in self.requests][:MAX_LOOKUPS]
+            for number in missing:  # moved on since (e.g. handed off and carried elsewhere): by number
+                for row in self.read.requests(number=number, limit=2):
+                    if row.id in numbers:
                         self.requests[row.id] = row
         except StoreError:  # no read model yet: the plan's own words still explain it
             self.requests = {}
 
-    def forecast(self, row: RequestRow | None, quarter: Quarter) -> str:
+    def forecast(self, row: RequestRow | None) -> str:
         """The forecast a request's cap came from: the effective one of its organisation, quarter and
         product, as the allocation chose it."""
-        if row is None:
+        if row is None or self.month is None:
             return "de prognose van de organisatie"
-        key = (row.organisation_id, row.product, str(quarter))
-        if key not in self._forecasts:
-            self._forecasts[key] = self._forecast(row, quarter)
-        return self._forecasts[key]
-
-    def _forecast(self, row: RequestRow, quarter: Quarter) -> str:
-        try:
-            found = [
-                f
-                for f in self.read.forecasts(
-                    year=quarter.year, quarter=quarter.number, organisation_ids=[row.organisation_id]
-                )
-                if f.product == row.product and f.state is ForecastState.EFFECTIVE
-            ]
-        except StoreError:
-            found = []
-        if not found:
+        quarter = self.month.quarter
+        if self._forecasts is None:
+            try:
+                rows = self.read.forecasts(year=quarter.year, quarter=quarter.number)
+            except StoreError:
+                rows = []
+            self._forecasts = {
+                (f.organisation_id, f.product): f for f in rows if f.state is ForecastState.EFFECTIVE
+            }
+        chosen = self._forecasts.get((row.organisation_id, row.product))
+        if chosen is None:
             return f"de prognose van {row.organisation} voor het {quarter_label(quarter)}"
-        chosen = found[-1]
         return (
             f"de prognose van {row.organisation} voor het {quarter_label(quarter)} "
             f"({dutch_number(chosen.quantity)} stuks, ingediend {dutch_date(chosen.submitted_on)})"
         )
 
 
-def _why_held(code: str, message: str, facts: _Facts, row: RequestRow | None, quarter: Quarter) -> str:
+def _why_held(code: str, message: str, facts: _Facts, row: RequestRow | None) -> str:
     room = _ROOM.search(message)
     left, asked = (room.group(1) or "0", room.group(3)) if room else ("?", "?")
     if code == "capacity":
         return f"te weinig capaciteit: nog {left} over in de maand, {asked} gevraagd"
     if code == "cap":
-        return f"kwartaalplafond uit {facts.forecast(row, quarter)}: nog {left} over, {asked} gevraagd"
+        return f"kwartaalplafond uit {facts.forecast(row)}: nog {left} over, {asked} gevraagd"
     if code == "no_forecast":
         return "geen geldige prognose voor het kwartaal (programme.no_forecast_policy = hold)"
     if code == "allocated_but_not_chosen":
         found = _NOT_CHOSEN.search(message)
         because = {
             "capacity": "te weinig capaciteit",
-            "cap": f"het kwartaalplafond uit {facts.forecast(row, quarter)}",
+            "cap": f"het kwartaalplafond uit {facts.forecast(row)}",
             "no_forecast": "geen geldige prognose",
         }.get(found.group(1) if found else "", "de rondes")
         return f"eerder toegekend, maar de rondes kiezen hem nu niet: {because}"
@@ -213,10 +216,9 @@ def explain(console: Console, document: dict[str, Any], *, is_open: bool = True)
     """The saved plan for a person. Nothing here reads Tribe: the document and the read model only.
     `is_open`: the plan still waits, so a request the read model holds in another status than the
     plan expects is marked as moved (after applying, the plan itself moved it)."""
-    facts = _Facts(console, document)
     today = str(document.get("today", ""))
     month = Month.of(dt.date.fromisoformat(today)) if today else None
-    quarter = month.quarter if month else Quarter(2000, 1)
+    facts = _Facts(console, document, month)
     capacity = ""
     if month is not None:
         try:
@@ -275,7 +277,7 @@ def explain(console: Console, document: dict[str, Any], *, is_open: bool = True)
                     request.organisation if request else "",
                     request.quantity if request else int(room.group(3)) if room else None,
                     "not_chosen" if code == "allocated_but_not_chosen" else "held",
-                    _why_held(code, message, facts, request, quarter),
+                    _why_held(code, message, facts, request),
                     "",
                     now,
                     moved,
@@ -317,11 +319,15 @@ def _problem(found: dict[str, Any]) -> str:
 
 
 def _describe(change: dict[str, Any]) -> str:
-    """The change's own words (`describe()` of its kind); the saved text if the kind is unknown."""
+    """The change in its own words: `describe()` of its kind, as saved with the plan when it was made
+    (what the approver approves); worked out again from the change only for a document without it."""
+    saved = change.get("describe")
+    if isinstance(saved, str) and saved:
+        return saved
     try:
         return change_from_json(change).describe()
     except (ValueError, KeyError, TypeError):
-        return str(change.get("describe", ""))
+        return str(change.get("label", ""))
 
 
 def _carried(reason: str) -> str:
