@@ -115,3 +115,22 @@ def test_a_run_records_what_started_it_and_the_plan_it_applied(journal: Journal)
     assert journal.runs(since=T0 + dt.timedelta(seconds=1)) == []
     assert journal.keys_of_plan(7) == {"status/x/PROCESSING"}
     assert journal.keys_of_plan(8) == set()
+
+
+def test_summaries_count_changes_and_held_in_the_database_without_the_document(store: PlanStore) -> None:
+    with_held = {**document(changes=3), "held": [{"code": "cap"}, {"code": "capacity"}]}
+    first, _ = store.submit(with_held, "d1", by="anna", source=PlanSource.STAFF, at=T0)
+    second, _ = store.submit(
+        document(TODAY + dt.timedelta(days=1), changes=0), "d2", by="daemon", source=PlanSource.DAEMON, at=T0
+    )
+    store.move(first.id, (PlanStatus.PENDING,), PlanStatus.REJECTED, at=T0, by="bram", note="te vroeg")
+    newest, oldest = store.summaries()
+    assert (newest.id, newest.changes, newest.held, newest.status) == (second.id, 0, 0, PlanStatus.PENDING)
+    assert (oldest.id, oldest.changes, oldest.held) == (first.id, 3, 2)
+    assert (oldest.status, oldest.decided_by, oldest.note, oldest.decided_at) == (
+        PlanStatus.REJECTED,
+        "bram",
+        "te vroeg",
+        T0,
+    )
+    assert not hasattr(oldest, "document")

@@ -31,7 +31,7 @@ from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, S
 from tribe_sync.jobs.plan import change_from_json
 from tribe_sync.plans.document import Difference, DiffKind, RecordChange
 from tribe_sync.plans.service import apply_approved, approve, check, plan_store, reject
-from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus
+from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus, PlanSummary
 from tribe_sync.store.readmodel.queries import ForecastRow, RequestRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 from tribe_sync.store.users import Role
@@ -450,12 +450,29 @@ class _PlansPages:
         )
 
     def plans(self, ctx: Ctx) -> Page:
-        rows = self.store.rows(limit=PLANS_SHOWN)
-        open_ = [self.row_values(r) for r in rows if r.status in (PlanStatus.PENDING, PlanStatus.APPROVED)]
-        decided = [
-            self.row_values(r) for r in rows if r.status not in (PlanStatus.PENDING, PlanStatus.APPROVED)
-        ]
+        """Pending and approved plans first, then the latest decided ones; no document is read."""
+        rows = [self.summary_values(r) for r in self.store.summaries(limit=PLANS_SHOWN)]
+        open_ = [r for r in rows if r["status"] in (PlanStatus.PENDING, PlanStatus.APPROVED)]
+        decided = [r for r in rows if r["status"] not in (PlanStatus.PENDING, PlanStatus.APPROVED)]
         return Page("plans.html", "Plannen", {"open": open_, "decided": decided[:30]})
+
+    def summary_values(self, row: PlanSummary) -> dict[str, Any]:
+        label, tone = PLAN_STATUS.get(row.status, (row.status.value, "neutral"))
+        return {
+            "id": row.id,
+            "job_label": job_label(row.job),
+            "today": row.today,
+            "status": row.status.value,
+            "status_label": label,
+            "tone": tone,
+            "submitted_by": "de planner (daemon)" if row.source is PlanSource.DAEMON else row.submitted_by,
+            "submitted_at": row.submitted_at,
+            "decided_by": row.decided_by,
+            "decided_at": row.decided_at,
+            "note": row.note,
+            "changes": row.changes,
+            "held": row.held,
+        }
 
     def plan_page(self, ctx: Ctx, plan_id: int, status: int = 200, **extra: Any) -> Page:
         try:

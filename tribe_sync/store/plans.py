@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tribe_sync.errors import PlanError, StoreError
 from tribe_sync.store.tables import plans
 
-__all__ = ["PlanRow", "PlanSource", "PlanStatus", "PlanStore", "Trigger"]
+__all__ = ["PlanRow", "PlanSource", "PlanStatus", "PlanStore", "PlanSummary", "Trigger"]
 
 
 class PlanStatus(StrEnum):
@@ -103,6 +103,27 @@ class PlanRow:
         return row
 
 
+@dataclass(frozen=True)
+class PlanSummary:
+    """A plan without its document, for lists: a plan made at large scale carries the digest of every
+    record it read (megabytes), which a list of plans must not read for a count."""
+
+    id: int
+    job: str
+    today: dt.date
+    status: PlanStatus
+    source: PlanSource
+    submitted_by: str
+    submitted_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    note: str | None
+    run_id: int | None
+    replaced_by: int | None
+    changes: int
+    held: int
+
+
 class PlanStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -172,6 +193,35 @@ class PlanStore:
             query = query.where(plans.c.job == job)
         with self._tx() as tx:
             return [_row(r._mapping) for r in tx.execute(query)]
+
+    def summaries(self, *, limit: int = 200) -> list[PlanSummary]:
+        """The latest plans, newest first, with their counts of changes and held decisions worked out
+        by the database (JSON array lengths), not by reading each document."""
+        changes = func.coalesce(func.json_array_length(plans.c.document["changes"]), 0)
+        held = func.coalesce(func.json_array_length(plans.c.document["held"]), 0)
+        columns = [c for c in plans.c if c.name != "document"]
+        query = select(*columns, changes.label("n_changes"), held.label("n_held"))
+        with self._tx() as tx:
+            found = tx.execute(query.order_by(plans.c.id.desc()).limit(limit)).all()
+        return [
+            PlanSummary(
+                id=int(r.id),
+                job=str(r.job),
+                today=r.today,
+                status=PlanStatus(r.status),
+                source=PlanSource(r.source),
+                submitted_by=str(r.submitted_by),
+                submitted_at=_aware(r.submitted_at),
+                decided_by=r.decided_by,
+                decided_at=_aware(r.decided_at) if r.decided_at else None,
+                note=r.note,
+                run_id=r.run_id,
+                replaced_by=r.replaced_by,
+                changes=int(r.n_changes or 0),
+                held=int(r.n_held or 0),
+            )
+            for r in found
+        ]
 
     def open_for(self, job: str, today: dt.date | None = None) -> list[PlanRow]:
         """The job's pending and approved plans, oldest first (for one day, if given)."""
