@@ -123,3 +123,17 @@ def test_count_true_adds_the_total_to_the_page(api: httpx.Client) -> None:
     assert body["@odata.count"] == 180
     assert len(body["value"]) == 5
     assert "@odata.count" not in api.get(f"{SO}?$top=5").json()
+
+
+def test_an_or_chain_of_ids_or_numbers_finds_exactly_those_records_whatever_their_case(
+    api: httpx.Client,
+) -> None:
+    some = rows(api.get(f"{SO}?$select=Number&$orderby=ID&$top=5"))
+    ids = [r["ID"] for r in some]
+    chain = "%20or%20".join(f"ID%20eq%20{i.upper()}" for i in [*ids, "00000000-0000-0000-0000-000000000001"])
+    found = rows(api.get(f"{SO}?$filter=({chain})&$select=Number&$orderby=ID"))
+    assert [r["ID"] for r in found] == ids, "an ID that is not there is simply not found"
+    numbers = "%20or%20".join(f"Number%20eq%20'{r['Number']}'" for r in some[:3])
+    assert {r["ID"] for r in rows(api.get(f"{SO}?$filter=({numbers})&$select=Number"))} == set(ids[:3])
+    narrowed = rows(api.get(f"{SO}?$filter=({chain})%20and%20Number%20eq%20'{some[0]['Number']}'"))
+    assert [r["ID"] for r in narrowed] == [ids[0]], "a chain inside a larger filter still filters"

@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from tribe_sync.sandbox.errors import ODataError
-from tribe_sync.sandbox.query import ReadQuery, apply_order, compile_filter, shape, sort_key_for
+from tribe_sync.sandbox.query import (
+    ReadQuery,
+    apply_order,
+    compile_filter,
+    ids_named_by,
+    shape,
+    sort_key_for,
+)
 from tribe_sync.sandbox.tenant import SETS, EntitySet
 
 __all__ = ["SandboxStore", "utc_stamp"]
@@ -76,7 +83,12 @@ class SandboxStore:
         key = (es.name, query.filter, query.orderby)
         cached = self._cache.get(key)
         if cached is None:
-            rows = list(self._sets[es.name].values())
+            every = self._sets[es.name]
+            named = ids_named_by(query.filter) if query.filter else None
+            if named is not None:  # a look-up by ID: those records, not a pass over the whole set
+                rows = sorted((every[i] for i in named if i in every), key=lambda r: str(r["ID"]))
+            else:
+                rows = list(every.values())
             if query.filter:
                 keep = compile_filter(query.filter, es, self)
                 rows = [r for r in rows if keep(r)]
