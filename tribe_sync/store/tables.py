@@ -146,7 +146,7 @@ mirror_sets = Table(
     "tribe_sync_mirror_sets",
     metadata,
     Column("name", String(32), primary_key=True),
-    Column("cursor", DateTime(timezone=True)),  # the newest LastMutationDate seen
+    Column("cursor", DateTime(timezone=True)),  # when the last read began (our clock)
     Column("last_delta_at", DateTime(timezone=True)),
     Column("last_full_at", DateTime(timezone=True)),
     Column("stale_since", DateTime(timezone=True)),  # a webhook said it changed

@@ -174,6 +174,18 @@ def test_records_stamped_in_the_future_do_not_push_the_cursor_past_edits_made_no
             mirror.engine.dispose()
 
 
+def test_a_delta_with_nothing_changed_costs_one_get_per_set_even_when_records_share_their_date(
+    tenant: Tenant,
+) -> None:
+    """The generated tenant stamps whole sets with one LastMutationDate (as an import would): the
+    cursor is our clock when the read began, so none of them is read again."""
+    tenant.mirror.refresh(full=True)
+    before = tenant.calls()
+    done = tenant.mirror.refresh()
+    assert [(r.mode, r.read) for r in done] == [(RefreshMode.DELTA, 0)] * len(tenant.mirror.sets())
+    assert tenant.calls() - before == len(tenant.mirror.sets())
+
+
 def test_a_second_process_waits_for_a_refresh_under_way_and_a_reader_then_shows_what_is_there(
     tenant: Tenant,
 ) -> None:

@@ -1,11 +1,17 @@
 """Keeping the read model fresh: per set, a delta by `LastMutationDate`, or a full re-read.
 
-A delta asks each set for `LastMutationDate ge` its cursor minus `overlap` (clock skew between Tribe's
-servers, records committed late), ordered and paged like every read, and upserts by ID: with nothing
-changed that is one GET per set. It cannot see deletions, nor a change to a nested record that does
-not move its parent's `LastMutationDate` (a request's product-line quantity, an organisation's
-name): the full refresh re-reads everything, replaces what it read and removes the rows it did not
-see. The daemon runs it nightly; `mirror refresh --full` any time.
+A delta asks each set for `LastMutationDate ge` its cursor minus `overlap` (clock skew between Tribe
+and us, records committed late), ordered and paged like every read, and upserts by ID: with nothing
+changed that is one GET per set. The cursor is *our* clock when the last read of the set began, not
+the newest `LastMutationDate` seen: many records share one date (an import, a bulk edit), and a
+cursor on that date would read them all again on every delta for as long as nothing newer happens.
+A record changed during or after a read carries a date after the read began, give or take the
+clock skew the overlap covers, so the next delta still sees it.
+
+A delta cannot see deletions, nor a change to a nested record that does not move its parent's
+`LastMutationDate` (a request's product-line quantity, an organisation's name): the full refresh
+re-reads everything, replaces what it read and removes the rows it did not see. The daemon runs it
+nightly; `mirror refresh --full` any time.
 
 What is stored never includes a person's name, e-mail address or phone number, nor a request's
 delivery contact, address or explanation: those fields are not even asked of the CRM here.
@@ -293,12 +299,10 @@ class Mirror:
             since = F("LastMutationDate").ge(_utc(cursor) - self.overlap)
             query = query.with_(filter=since if query.filter is None else query.filter & since)
         read = bad = 0
-        newest = cursor
         try:
             for batch in _batches(self.reader.iter_records(spec.entity_set(self.schema), query), BATCH):
-                newest, problems = self._store(name, batch, started, newest)
+                bad += self._store(name, batch, started)
                 read += len(batch)
-                bad += problems
             with self.engine.begin() as tx:
                 removed = 0
                 if mode is RefreshMode.FULL:
@@ -315,12 +319,8 @@ class Mirror:
                     .where(mirror_problems.c.set_name == name.value)
                 ).scalar_one()
                 done = self.clock()
-                # A record stamped in our future (Tribe's clock ahead, or generated data) must not
-                # push the cursor past what we have seen happen: later edits would fall behind it.
-                if newest is not None and _utc(newest) > started:
-                    newest = started
                 values: Row = {
-                    "cursor": newest,
+                    "cursor": started,
                     "records": records,
                     "problems": problem_count,
                     "last_delta_at": done,
@@ -336,19 +336,15 @@ class Mirror:
                     tx.execute(update(mirror_sets).where(mirror_sets.c.name == name.value).values(**values))
         except SQLAlchemyError as exc:
             raise StoreError(f"the read model could not be refreshed ({name}): {_reason(exc)}") from exc
-        return SetRefresh(name, mode, read, bad, removed, newest)
+        return SetRefresh(name, mode, read, bad, removed, started)
 
-    def _store(
-        self, name: MirrorSet, batch: list[Record], started: dt.datetime, newest: dt.datetime | None
-    ) -> tuple[dt.datetime | None, int]:
-        """Upsert one batch: rows that map, problems for those that do not; returns the newest
-        `LastMutationDate` so far and the number of problems."""
+    def _store(self, name: MirrorSet, batch: list[Record], started: dt.datetime) -> int:
+        """Upsert one batch: rows that map, problems for those that do not; returns the number of
+        problems."""
         spec = SPECS[name]
         rows, problems, good_ids, bad_ids = [], [], [], []
         for record in batch:
             mutated = _moment(record)
-            if mutated is not None and (newest is None or mutated > _utc(newest)):
-                newest = mutated
             try:
                 row = spec.row(record, self.schema)
             except Unmappable as exc:
@@ -380,7 +376,7 @@ class Mirror:
                         mirror_problems.c.set_name == name.value, mirror_problems.c.record_id.in_(good_ids)
                     )
                 )
-        return newest, len(problems)
+        return len(problems)
 
     def mark_stale(self, sets: Iterable[MirrorSet], at: dt.datetime) -> None:
         """A webhook said these sets changed: the next reader refreshes them whatever their age."""
