@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import io
 import json
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +150,27 @@ def test_an_unknown_plan_or_status_is_a_usage_error(cli: Cli, crm: RunningSandbo
     assert cli("plans", "show", "99").code == 2
     assert cli("plans", "list", "--status", "maybe").code == 2
     assert cli("runs", "show", "99").code == 2
+
+
+def test_with_console_accounts_a_login_or_a_viewer_cannot_approve_and_nothing_is_written(
+    cli: Cli, crm: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, role in (("anna", "approver"), ("vera", "viewer")):
+        monkeypatch.setattr(sys, "stdin", io.StringIO("lang genoeg wachtwoord\n"))
+        assert cli("users", "add", name, "--role", role, "--password-stdin").code == 0
+    submitted = cli("jobs", "plan", "close-delivery-months", "--submit", "--by", "bram", "--json")
+    plan_id = str(json.loads(submitted.out)["plan_id"])
+    monkeypatch.setattr(getpass, "getuser", lambda: "root")
+
+    as_login = cli("plans", "approve", plan_id)
+    assert as_login.code == 2
+    assert "root is not a console user" in as_login.err
+    assert "--by NAME" in as_login.err
+    as_viewer = cli("plans", "reject", plan_id, "--by", "vera", "--reason", "nee")
+    assert as_viewer.code == 2
+    assert "vera is a viewer" in " ".join(as_viewer.err.split())
+    assert "Traceback" not in as_login.err + as_viewer.err
+    assert json.loads(cli("plans", "show", plan_id, "--json").out)["status"] == "pending"
+
+    assert cli("plans", "approve", plan_id, "--by", "Anna").code == 0
+    assert json.loads(cli("plans", "show", plan_id, "--json").out)["decided_by"] == "anna"

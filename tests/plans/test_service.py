@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from tests.jobs.conftest import NOW, TODAY, Env, make_env
 from tribe_sync.bootstrap import Services
@@ -32,6 +33,7 @@ from tribe_sync.sandbox.tenant import (
     MONTH,
 )
 from tribe_sync.store.plans import PlanSource, PlanStatus, Trigger
+from tribe_sync.store.users import Role, UserStore
 
 pytestmark = pytest.mark.sandbox
 
@@ -259,6 +261,42 @@ def test_without_four_eyes_the_submitter_may_approve(env: Env, tmp_path: Path) -
     with Services(alone, clock=lambda: NOW) as services:
         row, _ = service.submit(services, service.make_plan(CLOSING, services, TODAY), by="anna")
         assert service.approve(services, row.id, by="anna").status is PlanStatus.APPROVED
+
+
+def with_accounts(env: Env) -> None:
+    accounts = UserStore(
+        env.services.journal, env.services.clock, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+    for name, role in (("anna", Role.APPROVER), ("bram", Role.ADMIN), ("vera", Role.VIEWER)):
+        accounts.add(name, role, "lang genoeg wachtwoord")
+
+
+@pytest.mark.parametrize(
+    ("by", "why"),
+    [
+        ("root", "root is not a console user"),
+        ("vera", "vera is a viewer"),
+        ("", "is not a console user"),
+    ],
+)
+def test_with_console_accounts_only_an_approver_may_approve_or_reject(env: Env, by: str, why: str) -> None:
+    with_accounts(env)
+    row, _ = service.submit(env.services, service.make_plan(CLOSING, env.services, TODAY), by="anna")
+    with pytest.raises(PlanError, match=why) as refused:
+        service.approve(env.services, row.id, by=by)
+    assert "role approver or admin" in str(refused.value)
+    with pytest.raises(PlanError, match=why):
+        service.reject(env.services, row.id, by=by, reason="nee")
+    still = service.plan_store(env.services).get(row.id)
+    assert (still.status, still.decided_by) == (PlanStatus.PENDING, None)
+
+
+def test_with_console_accounts_four_eyes_is_not_fooled_by_capitals(env: Env) -> None:
+    with_accounts(env)
+    row, _ = service.submit(env.services, service.make_plan(CLOSING, env.services, TODAY), by="anna")
+    with pytest.raises(PlanError, match="someone else must approve it"):
+        service.approve(env.services, row.id, by=" Anna ")
+    assert service.approve(env.services, row.id, by="Bram").decided_by == "bram"
 
 
 def test_an_approved_plan_is_applied_and_the_run_says_who_submitted_and_who_approved(env: Env) -> None:

@@ -37,6 +37,14 @@ Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on s
 Who = Annotated[
     str | None, typer.Option("--by", help="Who does this (kept with the plan); default: your login.")
 ]
+Decider = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="Who decides (kept with the plan); default: your login. Once the console has accounts, a "
+        "user with role approver or admin (`tribe-sync users list`).",
+    ),
+]
 PlanId = Annotated[int, typer.Argument(help="The plan's number (see `plans list`).")]
 REFUSED = 3
 
@@ -176,7 +184,7 @@ def show_plan(ctx: typer.Context, plan_id: PlanId, as_json: Json = False) -> Non
 def approve(
     ctx: typer.Context,
     plan_id: PlanId,
-    by: Who = None,
+    by: Decider = None,
     note: Annotated[str | None, typer.Option(help="Why, or anything to remember.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Apply it at once (re-checked first).")] = False,
     as_json: Json = False,
@@ -229,7 +237,7 @@ def reject(
     ctx: typer.Context,
     plan_id: PlanId,
     reason: Annotated[str, typer.Option(help="Why it must not be applied.")],
-    by: Who = None,
+    by: Decider = None,
     as_json: Json = False,
 ) -> None:
     """Reject a pending or approved plan; it will never be applied."""

@@ -34,6 +34,7 @@ from tribe_sync.plans.document import (
 )
 from tribe_sync.plans.records import record_digest
 from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus, PlanStore, Trigger
+from tribe_sync.store.users import Role, UserStore
 
 __all__ = [
     "APPROVAL_TASK_PREFIX",
@@ -45,6 +46,7 @@ __all__ = [
     "approval_jobs",
     "approve",
     "check",
+    "decider",
     "make_plan",
     "park",
     "plan_store",
@@ -288,13 +290,38 @@ def submit(
     )
 
 
+def decider(services: Services, by: str, *, verb: str) -> str:
+    """Who may approve or reject: once the console has accounts, only an account with role approver
+    or admin, by its own name; before there are any, whoever is named (there is no one to check
+    against). A free-text name would let anyone at the shell, or a viewer, decide in another's name."""
+    name = by.strip().lower()
+    accounts = UserStore(services.journal, services.clock)
+    if not accounts.all_users():
+        return by.strip()
+    user = accounts.get(name)
+    hint = (
+        f"to {verb} a plan, give --by NAME of a console user with role approver or admin "
+        "(`tribe-sync users list` shows them); nothing was changed"
+    )
+    if user is None:
+        raise PlanError(f"{by.strip() or '(no name)'} is not a console user: {hint}")
+    if not user.role.allows(Role.APPROVER):
+        raise PlanError(f"{user.name} is a {user.role.value} ({user.role.label}): {hint}")
+    return user.name
+
+
 def approve(services: Services, plan_id: int, *, by: str, note: str | None = None) -> PlanRow:
     """A person says yes. Four eyes: not the one who submitted it (for staff-submitted plans)."""
+    by = decider(services, by, verb="approve")
     store = plan_store(services)
     row = store.get(plan_id)
     if row.status is not PlanStatus.PENDING:
         raise PlanError(f"plan {plan_id} is {row.status.value}; only a pending plan can be approved")
-    if services.settings.approval.four_eyes and row.source is PlanSource.STAFF and by == row.submitted_by:
+    if (
+        services.settings.approval.four_eyes
+        and row.source is PlanSource.STAFF
+        and by.strip().lower() == row.submitted_by.strip().lower()
+    ):
         raise PlanError(
             f"plan {plan_id} was submitted by {by}; with approval.four_eyes someone else must approve it"
         )
@@ -309,6 +336,8 @@ def approve(services: Services, plan_id: int, *, by: str, note: str | None = Non
 
 
 def reject(services: Services, plan_id: int, *, by: str, reason: str) -> PlanRow:
+    """A person says no: an approver, like approving (`decider`); the one who submitted it may."""
+    by = decider(services, by, verb="reject")
     store = plan_store(services)
     row = store.get(plan_id)
     if row.status not in (PlanStatus.PENDING, PlanStatus.APPROVED):
