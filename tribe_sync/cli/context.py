@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,14 +15,27 @@ from rich.console import Console
 from tribe_sync.config import Settings, load_settings
 from tribe_sync.logs import JsonLineFormatter
 
-__all__ = ["AppContext", "app_context", "configure_logging", "current_context"]
+__all__ = ["AppContext", "app_context", "configure_logging", "current_context", "people_console"]
+
+# Width for output that goes to a file or another program: no terminal to fit, so a table keeps its
+# natural width (rich's 80-column default would cut order numbers and names to "AD2025-00…").
+UNLIMITED_WIDTH = 10_000
+
+
+def people_console(*, stderr: bool = False) -> Console:
+    """A console for what people read: a terminal's width on a terminal; piped or redirected, wide
+    enough that nothing is cut or folded. An explicit `COLUMNS` still wins."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    width = UNLIMITED_WIDTH if piped and not os.environ.get("COLUMNS") else None
+    return Console(stderr=stderr, width=width)
 
 
 @dataclass
 class AppContext:
     config_path: Path | None
-    err: Console = field(default_factory=lambda: Console(stderr=True))
-    out: Console = field(default_factory=Console)
+    err: Console = field(default_factory=lambda: people_console(stderr=True))
+    out: Console = field(default_factory=people_console)
 
     def __post_init__(self) -> None:
         global _current  # noqa: PLW0603 - the edge (main.run) needs it after typer has returned

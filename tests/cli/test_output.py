@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+from tribe_sync.cli.context import AppContext
+from tribe_sync.cli.output import table
+
+LONG_NAME = "Stichting Maatschappelijke Dienstverlening Gemeente Súdwest-Fryslân en Omstreken"
+
+
+def _piped_table(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    piped = io.StringIO()  # a file or another program: not a terminal
+    monkeypatch.setattr(sys, "stdout", piped)
+    context = AppContext(config_path=None)
+    table(
+        context,
+        "Aanvragen (1)",
+        ["order", "organisatie", "status", "aantal", "maand"],
+        [("AD2026-00137", LONG_NAME, "In afwachting van leverdatum", 12, "januari 2027")],
+    )
+    return piped.getvalue()
+
+
+def test_a_table_piped_to_a_file_is_not_cut_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _piped_table(monkeypatch)
+    assert "AD2026-00137" in text
+    assert LONG_NAME in text
+    assert "In afwachting van leverdatum" in text
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) > 80
+
+
+def test_a_piped_table_is_as_wide_as_its_content_and_no_wider(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert max(len(line) for line in _piped_table(monkeypatch).splitlines()) < 200
+
+
+def test_an_explicit_columns_setting_still_decides_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    context = AppContext(config_path=None)
+    assert context.out.width == 60
