@@ -97,6 +97,51 @@ def test_a_change_is_recorded_with_its_further_keys_and_audit_line_all_at_once(j
     assert (entry["target_id"], entry["after"]) == ("t-1", {"task": "Verantwoording"})
 
 
+def line(key: str, *marks: str, label: str = "AD2027-0001") -> dict[str, object]:
+    return {
+        "keys": [key, *marks],
+        "entity_set": "move_status",
+        "target_id": "r-1",
+        "before": {"status": "A"},
+        "after": {"status": "B"},
+        "reason": "due",
+        "actor": "job:progress-statuses",
+        "at": T0,
+        "label": label,
+    }
+
+
+def test_a_group_of_changes_is_committed_at_once_in_order_with_their_further_keys(journal: Journal) -> None:
+    run_id = journal.start_run("progress-statuses", TODAY, T0)
+    journal.mark(run_id, "move/2", T0, state="pending")
+    journal.record_many(
+        run_id, [line("move/1"), line("move/2", label="AD2027-0002"), line("task/3", "sent/3", label="x")]
+    )
+    assert journal.states_of(["move/1", "move/2", "sent/3", "never"]) == {
+        "move/1": ("done", None),
+        "move/2": ("done", None),
+        "sent/3": ("done", None),
+    }, "an earlier intent is completed; a key never recorded is absent"
+    assert [e["label"] for e in journal.audit_trail(run_id=run_id)] == ["AD2027-0001", "AD2027-0002", "x"]
+
+
+def test_a_group_with_a_bad_line_keeps_none_of_its_lines(journal: Journal) -> None:
+    run_id = journal.start_run("progress-statuses", TODAY, T0)
+    broken = {**line("move/2"), "reason": None}  # the audit trail requires a reason
+    with pytest.raises(StoreError):
+        journal.record_many(run_id, [line("move/1"), broken])
+    assert journal.states_of(["move/1", "move/2"]) == {}
+    assert journal.audit_trail(run_id=run_id) == []
+
+
+def test_states_of_many_keys_asks_in_chunks_and_finds_every_one(journal: Journal) -> None:
+    run_id = journal.start_run("audit", TODAY, T0)
+    keys = [f"k/{n}" for n in range(1234)]
+    journal.mark_many(run_id, keys[::2], T0)
+    found = journal.states_of(keys)
+    assert set(found) == set(keys[::2])
+
+
 def test_a_claim_excludes_other_holders_until_it_expires_or_is_released(journal: Journal) -> None:
     ttl = dt.timedelta(minutes=10)
     journal.claim("job:audit", "host-a", T0, ttl)

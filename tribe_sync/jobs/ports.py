@@ -75,6 +75,10 @@ class JournalPort(Protocol):
 
     def state_of(self, key: str) -> tuple[str, str | None] | None: ...
 
+    def states_of(self, keys: Collection[str]) -> dict[str, tuple[str, str | None]]:
+        """`state_of` of many keys at once; keys never recorded are absent."""
+        ...
+
     def keys_with_prefix(self, prefix: str) -> dict[str, tuple[str, str | None]]: ...
 
     def mark(
@@ -107,6 +111,11 @@ class JournalPort(Protocol):
     ) -> None:
         """Mark `keys` done and write the audit line of `keys[0]` (with the `label` people know the
         record by), all or nothing."""
+        ...
+
+    def record_many(self, run_id: int, lines: Sequence[Mapping[str, Any]]) -> None:
+        """`record` for several changes (each line holds `record`'s keyword arguments) in one
+        transaction: all of them or none."""
         ...
 
     def forget(self, key: str) -> None: ...
