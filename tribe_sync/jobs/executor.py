@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -69,6 +70,10 @@ __all__ = ["ChangeOutcome", "ClaimKeeper", "ClaimLost", "Executor", "Job", "Repo
 log = logging.getLogger("tribe_sync.executor")
 
 _TASK_CHECK_CHUNK = 40  # ImportIds per look-up right before creating tasks
+# Journal group commits: the changes carried out meanwhile are committed together once this many
+# wait, once the oldest has waited this long, and at the end of every step.
+_GROUP_SIZE = 64
+_GROUP_WAIT_S = 0.5
 
 
 class Job(Protocol):
@@ -475,6 +480,10 @@ class _Apply:
     _local: threading.local = field(default_factory=threading.local)
     _held: dict[int, list[ChangeOutcome | Problem]] = field(default_factory=dict)
     by_key: dict[str, Change] = field(default_factory=dict)
+    states: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # this step's task keys
+    _lines: list[dict[str, Any]] = field(default_factory=list)  # journal lines not committed yet
+    _first_line_at: float = 0.0
+    _lines_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self) -> None:
         plan = self.report.plan
@@ -505,15 +514,16 @@ class _Apply:
         self.checkpoint()
         ids = [c.request_id for c in changes if isinstance(c, MoveStatus | RecordConfirmation)]
         ids += [row.request_id for c in changes if isinstance(c, HandOff) for row in c.rows]
-        self.phases = self.ex.crm.current_phases(ids) if ids else {}
-        if any(isinstance(c, CreateMonth | SetMonth) for c in changes):
-            self.months = self.ex.crm.current_months()
         pending_tasks = [c.key for c in changes if isinstance(c, CreateTask)]
         width = self.ex.settings.crm.max_in_flight
-        if width > 1 and pending_tasks:
+        self.reread(
+            ids,
+            months=any(isinstance(c, CreateMonth | SetMonth) for c in changes),
             # Writes overlap below, so every task of the step is looked up first (the same reads).
-            existing = self.ex.crm.existing_tasks(pending_tasks)
-            self.tasks_checked.update({k: k in existing for k in pending_tasks})
+            tasks=pending_tasks if width > 1 else [],
+            width=width,
+        )
+        self.states = self.journal.states_of(pending_tasks) if pending_tasks else {}
         position = {id(change): n for n, change in enumerate(changes)}
 
         def one(change: Change) -> None:
@@ -542,6 +552,15 @@ class _Apply:
                 key_of=lambda change: change.key,
                 waits_for=lambda change: change.depends_on,
             )
+        except Exception:
+            # Stopped or failed between changes: what was carried out is journalled all the same. (A
+            # kill, or a BaseException that stands for one in tests, loses the group: the CRM holds
+            # the effects, and the rerun finds them there, as it would after a crash between a write
+            # and its journal line.)
+            self.commit_lines()
+            raise
+        else:
+            self.commit_lines()
         finally:
             self.flush()
         # -v: one line per step, what it did in counts (never a name or an address: labels only at -vv).
@@ -553,6 +572,25 @@ class _Apply:
             len(changes),
             ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ended",
         )
+
+    def reread(self, ids: list[str], *, months: bool, tasks: list[str], width: int) -> None:
+        """What the step's writes depend on, read again right before them: the requests' phases,
+        the months, which tasks exist. Independent reads, so side by side (each its own lane)."""
+        reads: list[Callable[[], None]] = []
+        if ids:
+            reads.append(lambda: setattr(self, "phases", self.ex.crm.current_phases(ids)))
+        else:
+            self.phases = {}
+        if months:
+            reads.append(lambda: setattr(self, "months", self.ex.crm.current_months()))
+
+        def look_up_tasks() -> None:
+            existing = self.ex.crm.existing_tasks(tasks)
+            self.tasks_checked.update({k: k in existing for k in tasks})
+
+        if tasks:
+            reads.append(look_up_tasks)
+        run_in_lanes(reads, id, lambda read: read(), width=min(width, len(reads)))
 
     def stop_reason(self) -> InterruptedRun | None:
         try:
@@ -706,8 +744,7 @@ class _Apply:
         self.outcome(change, Outcome.APPLIED)
 
     def create_task(self, change: CreateTask) -> None:
-        with self._lock:
-            state = self.journal.state_of(change.key)
+        state = self.states.get(change.key)
         if state is not None and state[0] == "done":
             self.outcome(change, Outcome.DONE_ALREADY, "created by an earlier run")
             return
@@ -726,9 +763,10 @@ class _Apply:
         outbox = self.ex.outbox
         staged_by_journal: set[str] = set()
         fresh, finished = [], 0
+        states = self.journal.states_of([keys.handoff_row(row.request_id) for row in change.rows])
         for row in change.rows:
             key = keys.handoff_row(row.request_id)
-            state = self.journal.state_of(key)
+            state = states.get(key)
             if state is not None and state[0] == "pending" and state[1]:
                 name = state[1]
                 staged_by_journal.add(name)
@@ -785,25 +823,40 @@ class _Apply:
     # -- the journal ---------------------------------------------------------------------------
 
     def record(self, change: Change, *, target_id: str | None = None, note: str = "") -> None:
-        """Journal the change key and its audit line (who, what, before, after, why)."""
-        with self._lock:  # one writer at a time: the journal is one connection (SQLite) or one pool
-            self._record(change, target_id=target_id, note=note)
+        """Journal the change key and its audit line (who, what, before, after, why), in a group.
 
-    def _record(self, change: Change, *, target_id: str | None, note: str) -> None:
+        The line waits for the group's commit (`commit_lines`: at `_GROUP_SIZE` lines, after
+        `_GROUP_WAIT_S`, at the step's end). Until then a crash loses it, which is safe: the effect is
+        in the CRM, the rerun's re-read finds it (a status already moved, a task by its `ImportId`)
+        and journals it then. Hand-off rows never wait: their intent is committed before the file."""
         marks = list(change.marks) if isinstance(change, CreateTask) else []
         before, after = _before_after(change)
-        self.journal.record(
-            self.run_id,
-            [change.key, *marks],
-            entity_set=change.kind,
-            target_id=target_id or _target(change),
-            before=before,
-            after=after,
-            reason=f"{change.reason} ({note})" if note else change.reason,
-            actor=self.actor,
-            at=self.ex.clock(),
-            label=change.label,
-        )
+        line = {
+            "keys": [change.key, *marks],
+            "entity_set": change.kind,
+            "target_id": target_id or _target(change),
+            "before": before,
+            "after": after,
+            "reason": f"{change.reason} ({note})" if note else change.reason,
+            "actor": self.actor,
+            "at": self.ex.clock(),
+            "label": change.label,
+        }
+        with self._lines_lock:
+            if not self._lines:
+                self._first_line_at = time.monotonic()
+            self._lines.append(line)
+            due = len(self._lines) >= _GROUP_SIZE or time.monotonic() - self._first_line_at >= _GROUP_WAIT_S
+        if due:
+            self.commit_lines()
+
+    def commit_lines(self) -> None:
+        """Commit the journal lines waiting, in one transaction, in the order they were carried out."""
+        with self._lock:  # one writer at a time: the journal is one connection (SQLite) or one pool
+            with self._lines_lock:
+                lines, self._lines = self._lines, []
+            if lines:
+                self.journal.record_many(self.run_id, lines)
 
 
 _SUCCEEDED = (Outcome.APPLIED, Outcome.DONE_ALREADY)
