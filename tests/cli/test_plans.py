@@ -20,14 +20,18 @@ from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 
 pytestmark = pytest.mark.sandbox
 
-DAY = "2026-12-01"  # after the real date of the sandbox's anchor: applying needs --allow-future
+# The first of next month, the sandbox's data from a week before: after the real date, so applying
+# needs --allow-future whenever the tests run (a fixed day turned into the past and the tests with it).
+_NEXT = (dt.date.today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+DAY = _NEXT.isoformat()
+ANCHOR = _NEXT - dt.timedelta(days=8)
 PHASES = "Datastore_Phase_ActivitySalesOrder"
 
 
 @pytest.fixture
 def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
     """A sandbox of our own (these tests write), a journal and outbox in tmp_path."""
-    with start(build_state(scale="small", seed=2, anchor=dt.date(2026, 11, 23))) as running:
+    with start(build_state(scale="small", seed=2, anchor=ANCHOR)) as running:
         monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", running.url)
         monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{running.url}/oauth2/token")
         monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
