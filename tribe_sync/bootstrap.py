@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 from tribe_sync.client.ratelimit import RateLimiter
 from tribe_sync.client.tribe import TribeClient, count_support_for
 from tribe_sync.config import Settings
+from tribe_sync.errors import StoreError
 from tribe_sync.jobs.executor import Executor
 from tribe_sync.jobs.handoff import DirectoryOutbox
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.mappers.schema import TenantSchema
+from tribe_sync.store.crmcalls import CallLog, CallRecorder
 from tribe_sync.store.journal import Journal, open_journal
 from tribe_sync.store.ratelimit import SharedRateLimiter
 from tribe_sync.store.readmodel.queries import ReadModel
@@ -51,7 +53,20 @@ class Services:
             crm,
             limiter=self._shared_limiter(),
             count_support=count_support_for(crm.odata_root, crm.request_count),  # once per process
+            on_response=self.crm_calls.record,
         )
+
+    @cached_property
+    def crm_calls(self) -> CallRecorder:
+        """Counts this process's CRM calls per minute into the store (written every few seconds),
+        once the store is open: counting never opens or creates it. An in-memory store has one
+        connection for every thread, so it gets its counts only when the process closes."""
+        in_memory = self.settings.store.url in ("sqlite://", "sqlite:///:memory:")
+
+        def call_log() -> CallLog | None:
+            return CallLog(self.journal.engine) if "journal" in self.__dict__ and not in_memory else None
+
+        return CallRecorder(call_log, self.clock)
 
     def _shared_limiter(self) -> RateLimiter | None:
         """With PostgreSQL every process on the store shares Tribe's budget; else each keeps its own."""
@@ -137,8 +152,19 @@ class Services:
     def close(self) -> None:
         if "client" in self.__dict__:
             self.client.close()
+        if "crm_calls" in self.__dict__:
+            self._close_call_counts()
         if "journal" in self.__dict__:
             self.journal.close()
+
+    def _close_call_counts(self) -> None:
+        """Write the last counts; a command that never opened the store writes them only if the
+        store exists (a dry run must not create it) and is at this version's revision."""
+        try:
+            journal = self.existing_journal()
+        except StoreError:
+            journal = None
+        self.crm_calls.close(CallLog(journal.engine) if journal is not None else None)
 
     def __enter__(self) -> Services:
         return self

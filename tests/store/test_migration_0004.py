@@ -32,6 +32,7 @@ def test_a_0003_store_with_data_moves_to_0004_keeping_every_row(kind: str, tmp_p
                 )
             )
         upgrade(engine, "0004")
+        upgrade(engine)  # and on to the head, which open_journal needs
         engine.dispose()
 
         journal = open_journal(url)

@@ -27,9 +27,18 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 class Http:
     """Sends one request, translates failures, logs the exchange, and counts calls for metrics."""
 
-    def __init__(self, client: httpx.Client, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_response: Callable[[int], None] | None = None,
+    ) -> None:
+        """`on_response` is told each answer's status (the store's per-minute call counts); it must
+        be quick, as it runs on the calling thread."""
         self._client = client
         self._clock = clock
+        self._on_response = on_response
         self._count = threading.Lock()  # worker threads share one Http
         self.calls = 0
         self.status_counts: dict[int, int] = {}
@@ -66,6 +75,8 @@ class Http:
             ) from exc
         with self._count:
             self.status_counts[response.status_code] = self.status_counts.get(response.status_code, 0) + 1
+        if self._on_response is not None:
+            self._on_response(response.status_code)
         log.debug(
             "%s %s -> %s in %.0f ms (attempt %d)",
             method,

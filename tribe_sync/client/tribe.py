@@ -147,8 +147,10 @@ class TribeClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         count_support: CountSupport | None = None,
+        on_response: Callable[[int], None] | None = None,
     ) -> TribeClient:
-        """`count_support`: share one (`count_support_for`) so that a process asks only once."""
+        """`count_support`: share one (`count_support_for`) so that a process asks only once;
+        `on_response`: told every answer's HTTP status (the store's CRM call counts)."""
         if not crm.verify_tls:
             log.warning(
                 "TLS verification is OFF for %s (crm.verify_tls = false): only for a test tenant", crm.api_url
@@ -166,7 +168,7 @@ class TribeClient:
                 headers={"User-Agent": "tribe-sync"},
                 limits=httpx.Limits(max_connections=crm.max_in_flight + 2),
             )
-        http = Http(http_client, clock=clock)
+        http = Http(http_client, clock=clock, on_response=on_response)
         tokens = TokenProvider(
             http,
             token_url=crm.token_url,

@@ -13,6 +13,7 @@ from tribe_sync.console.processor_pages import register_processor
 from tribe_sync.console.readmodel_pages import overview_facts, register_read_model
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.plans.service import plan_store
+from tribe_sync.store.crmcalls import CallLog
 from tribe_sync.store.plans import PlanStatus
 from tribe_sync.store.users import Role
 
@@ -54,6 +55,17 @@ def register(console: Console) -> None:
         for name in JOBS
     }
 
+    def crm_budget() -> dict[str, Any]:
+        """CRM calls in the last 60 minutes (every process on the store) against the hour's budget."""
+        used = CallLog(journal.engine).last_hour(console.services.clock())
+        budget = int(console.settings.crm.max_requests_per_s * 3600)
+        return {
+            "calls": used.calls,
+            "rate_limited": used.rate_limited,
+            "budget": budget,
+            "percent": round(100 * used.calls / budget, 1) if budget else 0.0,
+        }
+
     @console.page("/")
     def overview(ctx: Ctx) -> Page:
         runs = [run_row(r) for r in journal.runs(limit=10)]
@@ -67,6 +79,7 @@ def register(console: Console) -> None:
             "Overzicht",
             {
                 **overview_facts(console),
+                "crm_budget": crm_budget(),
                 "waiting_plans": [
                     {
                         "id": r.id,

@@ -26,6 +26,7 @@ __all__ = [
     "audit",
     "claims",
     "console_secrets",
+    "crm_calls",
     "metadata",
     "mirror_forecasts",
     "mirror_months",
@@ -103,6 +104,16 @@ rate_calls = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# CRM calls per minute (every process on the store adds to its minute's row), for the console's
+# "CRM budget used in the last hour"; rows older than a day are pruned.
+crm_calls = Table(
+    "tribe_sync_crm_calls",
+    metadata,
+    Column("minute", DateTime(timezone=True), primary_key=True),
+    Column("calls", Integer, nullable=False),
+    Column("rate_limited", Integer, nullable=False),  # answers 429 Too Many Requests
 )
 
 # Console accounts: an argon2id hash, never the password; the role decides what a person may do.
