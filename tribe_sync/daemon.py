@@ -37,13 +37,12 @@ from starlette.routing import Route
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.errors import (
-    ConfigError,
     LockHeldError,
     StoreError,
     StoreSchemaError,
     TribeSyncError,
 )
-from tribe_sync.http_server import ServerThread, check_can_listen, serve_in_thread
+from tribe_sync.http_server import ServerThread, refuse_unless_can_listen, serve_in_thread
 from tribe_sync.jobs.executor import Job, Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.metrics import Metrics
@@ -271,13 +270,7 @@ class Daemon:
         daemon = self.settings.daemon
         if serve_http:
             # Before anything runs: a taken port is an operator's setting, said in one line.
-            why = check_can_listen(daemon.host, daemon.port)
-            if why is not None:
-                keys = "daemon.port" if "port" in why else "daemon.host"
-                raise ConfigError(
-                    f"{why}. Stop the other process, or set {keys} (set by {self.settings.origin(keys)}) "
-                    "to a free one; `ss -ltnp` shows who listens where."
-                )
+            refuse_unless_can_listen(daemon.host, daemon.port, self.settings, "daemon")
         self.lock_store()
         self.services.journal  # noqa: B018 - open (and create) the store before the first tick
         scheduler = BackgroundScheduler(

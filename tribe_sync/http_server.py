@@ -11,7 +11,10 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["ServerThread", "check_can_listen", "serve_in_thread"]
+from tribe_sync.config import Settings
+from tribe_sync.errors import ConfigError
+
+__all__ = ["ServerThread", "check_can_listen", "refuse_unless_can_listen", "serve_in_thread"]
 
 
 @dataclass
@@ -51,6 +54,25 @@ def check_can_listen(host: str, port: int) -> str | None:
                 return f"{host} is not an address of this machine"
             return f"cannot listen on {host}:{port}: {exc.strerror}"
     return None
+
+
+def refuse_unless_can_listen(
+    host: str, port: int, settings: Settings, section: str, *, options: frozenset[str] = frozenset()
+) -> None:
+    """A ConfigError (exit 2, one line) unless `host:port` can be listened on: it names the setting
+    (`daemon.port`, `console.host`, ...) and where it was set, or the command's option when that was
+    given (`options`: `--host`, `--port`). Called before anything is printed or run."""
+    why = check_can_listen(host, port)
+    if why is None:
+        return
+    what = "port" if why.startswith("port") else "host"
+    key = f"{section}.{what}"
+    change = (
+        f"give a free --{what}"
+        if f"--{what}" in options
+        else f"set {key} (set by {settings.origin(key)}) to a free one"
+    )
+    raise ConfigError(f"{why}. Stop the other process, or {change}; `ss -ltnp` shows who listens where.")
 
 
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "http") -> ServerThread:

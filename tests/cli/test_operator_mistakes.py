@@ -85,6 +85,37 @@ def test_a_daemon_whose_port_is_taken_says_so_before_running_anything(
     assert not (tmp_path / "journal.db").exists(), "nothing ran before the port was checked"
 
 
+def test_a_console_whose_port_is_taken_says_so_before_any_address(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, taken_port: int
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_CONSOLE__PORT", str(taken_port))
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path}/journal.db")
+    result = cli("console")
+    assert result.code == 2
+    assert f"port {taken_port} on 127.0.0.1 is already in use" in result.err
+    assert "console.port (set by TRIBE_SYNC_CONSOLE__PORT)" in result.err
+    assert "http://" not in result.err
+    assert_one_message(result.err)
+
+    given = cli("console", "--port", str(taken_port))
+    assert given.code == 2
+    assert "give a free --port" in given.err
+    assert_one_message(given.err)
+
+
+def test_the_demo_console_whose_port_is_taken_says_so_before_the_simulation(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, taken_port: int
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_CONSOLE__PORT", str(taken_port))
+    result = cli("demo", "--console", "--days", "1")
+    assert result.code == 2
+    assert f"port {taken_port} on 127.0.0.1 is already in use" in result.err
+    assert "console.port (set by TRIBE_SYNC_CONSOLE__PORT)" in result.err
+    assert "http://" not in result.err
+    assert "sandbox" not in result.err, "nothing was simulated"
+    assert_one_message(result.err)
+
+
 @pytest.mark.sandbox
 def test_a_wrong_token_url_is_named_at_once_not_after_half_a_minute_of_retries(
     cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch, taken_port: int

@@ -13,6 +13,7 @@ from tribe_sync.cli.context import app_context
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.console.app import create_app
 from tribe_sync.errors import UserError
+from tribe_sync.http_server import refuse_unless_can_listen
 from tribe_sync.store.users import Role, UserStore
 
 __all__ = ["console", "users"]
@@ -36,6 +37,10 @@ def console(
     """Serve the staff console. Put it behind a reverse proxy with TLS to reach it from elsewhere."""
     context = app_context(ctx)
     settings = context.settings
+    bind_host = host or settings.console.host
+    bind_port = settings.console.port if port is None else port
+    given = frozenset(name for name, value in (("--host", host), ("--port", port)) if value is not None)
+    refuse_unless_can_listen(bind_host, bind_port, settings, "console", options=given)
     services = Services(settings)
     try:
         store = UserStore(services.journal, services.clock)
@@ -45,8 +50,6 @@ def console(
                 "`tribe-sync users add NAME --role admin --password-stdin`."
             )
         app = create_app(services, store)
-        bind_host = host or settings.console.host
-        bind_port = settings.console.port if port is None else port
         context.err.print(f"The console is at http://{bind_host}:{bind_port}/ (Ctrl+C stops it).")
         # proxy_headers: behind a TLS proxy on loopback the scheme is https, so cookies get Secure.
         uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", proxy_headers=True)

@@ -19,6 +19,7 @@ from tribe_sync.config import Settings
 from tribe_sync.console.app import create_app
 from tribe_sync.demo import DayDone, DayLog, DemoResult, run_demo
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.http_server import refuse_unless_can_listen
 from tribe_sync.sandbox.generator import SCALES
 from tribe_sync.store.users import Role, UserStore
 
@@ -46,6 +47,10 @@ def demo(
     if scale not in SCALES:
         raise typer.BadParameter(f"choose one of {', '.join(SCALES)}", param_hint="--scale")
     start_day = parse_day(today, dt.date.today())
+    if console:  # said now, not after a minute of simulation
+        refuse_unless_can_listen(
+            context.settings.console.host, context.settings.console.port, context.settings, "console"
+        )
     context.err.print(
         f"A {scale} sandbox CRM; every job on each working day from {start_day} for {days} days ..."
     )
@@ -95,6 +100,7 @@ def serve_demo_console(context: AppContext, settings: Settings, clock: Callable[
         UserStore(services.journal, services.clock).add("beheer", Role.ADMIN, password)
         app = create_app(services)
         host, port = settings.console.host, settings.console.port
+        refuse_unless_can_listen(host, port, settings, "console")  # taken while the demo ran
         context.err.print(
             f"\nThe staff console: http://{host}:{port}/\n  user: beheer\n  password (only this once): "
             f"{password}\nCtrl+C ends the console and the demo's sandbox.",
