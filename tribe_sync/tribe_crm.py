@@ -309,6 +309,7 @@ def _assemble(got: dict[str, Any], schema: TenantSchema, task_prefixes: Collecti
     for prefix in task_prefixes:
         for record in got[f"tasks:{prefix}"]:
             snap.tasks[str(record.get("ImportId"))] = record.id
+    snap.problems = snap.named(snap.problems)  # the sets were read side by side: name them now
     return snap
 
 

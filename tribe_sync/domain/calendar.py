@@ -146,6 +146,11 @@ class Quarter:
         return self.months[2].last_day
 
     @property
+    def label(self) -> str:
+        """Dutch, as staff write it: `K1 2027` (kwartaal 1)."""
+        return f"K{self.number} {self.year}"
+
+    @property
     def forecast_deadline(self) -> dt.date:
         """Inclusive: 15 days before the end of the preceding quarter (Q1's is 16 December)."""
         return _forecast_deadline(self.year, self.number)

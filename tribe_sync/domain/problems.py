@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from tribe_sync.domain.calendar import Month, Quarter
+
 __all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
 
 
@@ -179,18 +181,21 @@ class Problem:
 
     @property
     def label(self) -> str | None:
-        """What staff can find the record by in Tribe: an order number, an organisation's name (with
-        the quarter for a forecast), a month; None when the record says nothing usable."""
+        """What staff can find the record by in Tribe: an order number, a month (`december 2026`), an
+        organisation's name (with the quarter for a forecast, `Bibliotheek Noord, K1 2027`, or the
+        order number for an accountability report); None when the record says nothing usable."""
         context = self.context
-        for key in ("order_number", "month"):
-            if context.get(key):
-                return str(context[key])
-        if context.get("organisation"):
-            quarter = context.get("quarter")
-            return f"{context['organisation']}, {quarter}" if quarter else str(context["organisation"])
-        if context.get("record"):  # a change that failed: its label (an order number, a processor's name)
-            return str(context["record"])
-        return None
+        number = _text(context.get("order_number"))
+        if number and self.entity == "request":
+            return number
+        month = _text(context.get("month"))
+        if month:
+            return _month_label(month)
+        parts = [_text(context.get("organisation")), _quarter_label(_text(context.get("quarter"))), number]
+        named = [part for part in parts if part]
+        if named:
+            return ", ".join(named)
+        return _text(context.get("record"))  # a change that failed: its label (order number, processor)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -232,6 +237,29 @@ def problem(code: ProblemCode | str, entity: str, record_id: str | None, **param
         dutch.format(**params),
         {k: _plain(v) for k, v in context.items()},
     )
+
+
+def _text(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _month_label(text: str) -> str:
+    """`2026-12` as `december 2026`; a label already in words stays as it is."""
+    try:
+        return Month.parse(text).label
+    except ValueError:
+        return text
+
+
+def _quarter_label(text: str | None) -> str | None:
+    """`2027-Q1` as `K1 2027` (the JSON keeps the ISO form in `quarter`)."""
+    if text is None:
+        return None
+    try:
+        return Quarter.parse(text).label
+    except ValueError:
+        return text
 
 
 def _plain(value: Any) -> Any:

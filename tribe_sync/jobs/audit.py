@@ -31,12 +31,8 @@ def findings(snapshot: Snapshot, settings: Settings) -> list[Problem]:
         found += validate_request(request, catalogue)
     _, stock_problems = stock_per_request(snapshot.requests, snapshot.reports)
     found += stock_problems
-    names = {o.id: o.name for o in snapshot.organisations.values()}
     for forecast in snapshot.forecasts:
         if not forecast.on_time:
-            named = (
-                {"organisation": names[forecast.organisation_id]} if forecast.organisation_id in names else {}
-            )
             found.append(
                 problem(
                     ProblemCode.LATE_FORECAST,
@@ -45,10 +41,10 @@ def findings(snapshot: Snapshot, settings: Settings) -> list[Problem]:
                     detail=forecast.submitted_on,
                     deadline=forecast.quarter.forecast_deadline,
                     quarter=str(forecast.quarter),
-                    **named,
+                    organisation_id=forecast.organisation_id,
                 )
             )
-    return found
+    return snapshot.named(found)
 
 
 def _line(found: Problem, link: str | None) -> str:

@@ -122,6 +122,7 @@ class _Draft:
                         None,
                         field="delivery month",
                         detail=month.code,
+                        month=month.code,
                     )
                 )
             return

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from tribe_sync.domain.accountability import AccountabilityReport
@@ -15,6 +15,7 @@ from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.domain.validation import Catalogue
+from tribe_sync.mappers.naming import name_problems
 
 __all__ = ["PARTS", "Snapshot"]
 
@@ -51,3 +52,12 @@ class Snapshot:
             products=frozenset(p.code for p in self.products.values() if p.active),
             months=self.months,
         )
+
+    def named(self, problems: Iterable[Problem]) -> list[Problem]:
+        """`problems` named by what this snapshot read: organisations by name, requests by number."""
+        organisations = {o.id: o.name for o in self.organisations.values() if o.name}
+        organisations.update(
+            {o.organisation_id: o.name for o in self.organisations.values() if o.organisation_id and o.name}
+        )
+        requests = {r.id: (str(r.number), r.organisation_id) for r in self.requests}
+        return name_problems(problems, organisations, requests)

@@ -59,24 +59,47 @@ def map_all(
         try:
             mapped.append(mapper(record, schema))
         except Unmappable as bad:
-            problems.append(problem(bad.code, entity, record.id, **_naming(record, entity), **bad.params))
+            problems.append(
+                problem(bad.code, entity, record.id, **_naming(record, entity, schema), **bad.params)
+            )
     return mapped, problems
 
 
-def _naming(record: Record, entity: str) -> dict[str, str]:
+def _naming(record: Record, entity: str, schema: TenantSchema) -> dict[str, Any]:
     """What a person would look the record up by, when the record holds it in a usable shape. Never a
-    contact's name (personal data): only an order number, an organisation's name or a month's code."""
-    value: Any = None
+    contact's name (personal data): an order number, an organisation's name, a month's code, and for
+    records named after another one (a forecast's or a contact's organisation, a report's request) that
+    record's ID, which `naming.name_problems` turns into its name once the other sets are read."""
+    found: dict[str, Any] = {}
     if entity == "request":
-        key, value = "order_number", record.get("Number")
-    elif entity == "organisation":
+        found["order_number"] = record.get("Number")
+    elif entity in ("organisation", "customer"):
         organisation = record.get("Organization")
-        key, value = "organisation", organisation.get("Name") if isinstance(organisation, dict) else None
+        name = organisation.get("Name") if isinstance(organisation, dict) else None
+        found["organisation"] = name if isinstance(name, str) and name.strip() else record.get("_Name")
     elif entity == "delivery_month":
-        key, value = "month", record.get("Code")
-    else:
-        return {}
-    return {key: value.strip()} if isinstance(value, str) and value.strip() else {}
+        found["month"] = record.get("Code")
+    elif entity == "forecast":
+        f = schema.tenant.forecast
+        found["organisation_id"] = _reference_id(record, f.organisation)
+        year, number = record.get(f.year), record.get(f.quarter)
+        if _is_int(year) and _is_int(number) and 1 <= number <= 4 and not year_fault(year):
+            found["quarter"] = str(Quarter(year, number))
+    elif entity == "accountability":
+        found["request_id"] = _reference_id(record, schema.tenant.accountability.request)
+    elif entity == "contact":
+        found["organisation_id"] = _reference_id(record, "Relation")
+    return {
+        key: value.strip()
+        for key, value in found.items()
+        if isinstance(value, str) and value.strip() and text_fault(value.strip(), MAX_ID_CHARS) is None
+    }
+
+
+def _reference_id(record: Record, prop: str) -> str | None:
+    value = record.get(prop)
+    found = value.get("ID") if isinstance(value, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def map_requests(
