@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -112,6 +113,29 @@ def test_a_tenant_that_refuses_count_is_paged_without_it_and_asked_only_once(
     assert asked.count(True) == 1, "refused once, then remembered"
 
 
+def test_reads_side_by_side_before_a_refusal_each_repeat_their_first_page_once_then_nobody_asks(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    rows = sales_orders()
+    all_asked = threading.Barrier(3, timeout=10)
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        if "$count" in parse_qs(urlsplit(str(request.url)).query):
+            all_asked.wait()  # only returns if all three reads asked before any answer came
+            return httpx.Response(400, json={"error": {"code": "400", "message": "$count is not supported"}})
+        return page(rows[skip_of(request) :][:3])
+
+    route = router.get(url__startswith=ROOT + SET).mock(side_effect=serve)
+    with make_client(clock, page_size=3, max_in_flight=4) as client:
+        got = client.side_by_side({str(n): partial(client.list, SET) for n in range(3)})
+        assert [len(records) for records in got.values()] == [7, 7, 7]
+        calls_so_far = route.call_count
+        assert len(client.list(SET)) == 7
+    asked = ["$count" in parse_qs(urlsplit(str(c.request.url)).query) for c in route.calls]
+    assert asked.count(True) == 3, "each read that started before the answer asked once"
+    assert not any(asked[calls_so_far:]), "after the refusal, nobody asks"
+
+
 def test_a_tenant_that_answers_count_gets_it_on_every_read_with_auto(
     client: TribeClient, router: respx.MockRouter
 ) -> None:
@@ -136,17 +160,13 @@ def test_a_bad_read_during_the_count_probe_is_raised_and_decides_nothing(
     assert client.count_support.supported is None, "the next read asks again"
 
 
-def test_readers_that_start_during_the_probe_wait_for_its_answer() -> None:
+def test_readers_that_start_before_the_first_answer_ask_too_and_the_first_answer_decides() -> None:
     support = CountSupport("auto")
-    assert support.should_ask() is True  # this read probes
-    answers: list[bool] = []
-    waiting = threading.Thread(target=lambda: answers.append(support.should_ask()))
-    waiting.start()
-    waiting.join(0.05)
-    assert waiting.is_alive(), "a second reader waits while the probe is under way"
+    assert support.should_ask() is True  # this read asks first
+    assert support.should_ask() is True, "a second reader does not wait a round trip for the answer"
     support.learn(True)
-    waiting.join(10)
-    assert answers == [True]
+    support.learn(False)  # a later, different answer changes nothing
+    assert support.should_ask() is True
     assert CountSupport("off").should_ask() is False
     assert CountSupport("on").should_ask() is True
 

@@ -41,47 +41,29 @@ _COUNT_REFUSED = frozenset({400, 501})  # how a tenant says it does not do `$cou
 
 
 class CountSupport:
-    """Whether the tenant answers `$count=true` on a read: asked once per process, then remembered.
+    """Whether the tenant answers `$count=true` on a read: learned from its first answer, then kept.
 
-    `auto` asks on the first read. A tenant that answers `@odata.count` gets it on every read after;
-    one that refuses it (400/501) or ignores it is paged without it from then on. Readers that start
-    while the first answer is awaited wait for it rather than each asking again.
+    `auto` asks until the tenant has answered once. A tenant that answers `@odata.count` gets it on
+    every read after; one that refuses it (400/501) or ignores it is paged without it from then on.
+    Reads that start before the first answer ask too, rather than wait for it: waiting cost every
+    other set of a snapshot a round trip. If the tenant refuses, each of those reads repeats its first
+    page without `$count`: at most `max_in_flight` extra calls, once per process.
     """
 
     def __init__(self, mode: str = "auto") -> None:
         self.mode = mode
         self._lock = threading.Lock()
-        self._known = threading.Event()
-        self._probing = False
         self.supported: bool | None = {"on": True, "off": False}.get(mode)
-        if self.supported is not None:
-            self._known.set()
 
     def should_ask(self) -> bool:
-        """True if this read asks for `$count`; the first caller in `auto` becomes the probe."""
+        """True if this read asks for `$count`: always while the answer is not known yet."""
         with self._lock:
-            if self.supported is not None:
-                return self.supported
-            if not self._probing:
-                self._probing = True
-                return True
-        self._known.wait()
-        return bool(self.supported)
+            return True if self.supported is None else self.supported
 
     def learn(self, supported: bool) -> None:
         with self._lock:
             if self.mode == "auto" and self.supported is None:
                 self.supported = supported
-                self._probing = False
-                self._known.set()
-
-    def abandon(self) -> None:
-        """The probe failed for another reason: let the next read ask again."""
-        with self._lock:
-            if self.supported is None:
-                self._probing = False
-                self._known.set()
-                self._known.clear()
 
 
 _PROCESS_COUNT_SUPPORT: dict[tuple[str, str], CountSupport] = {}
@@ -244,21 +226,14 @@ class TribeClient:
         try:
             body = self._get_json(url, label=entity_set)
         except APIStatusError as exc:
-            if support.mode != "auto" or exc.status not in _COUNT_REFUSED:
-                support.abandon()
+            if support.mode != "auto" or support.supported or exc.status not in _COUNT_REFUSED:
                 raise
             url = self._url(entity_set, query)
-            try:
-                body = self._get_json(url, label=entity_set)
-            except BaseException:
-                support.abandon()  # the read itself is wrong, not necessarily `$count`: still undecided
-                raise
-            log.info("the tenant refuses $count (%s); paging without it from now on", exc.status)
+            body = self._get_json(url, label=entity_set)  # if this fails too, the read is wrong
+            if support.supported is None:
+                log.info("the tenant refuses $count (%s); paging without it from now on", exc.status)
             support.learn(False)
             return body, url
-        except BaseException:
-            support.abandon()
-            raise
         count = body.get("@odata.count")
         support.learn(isinstance(count, int) and not isinstance(count, bool))
         return body, url
