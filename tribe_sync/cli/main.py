@@ -23,6 +23,7 @@ from tribe_sync.cli.daemon import daemon
 from tribe_sync.cli.demo import demo
 from tribe_sync.cli.examples import add_examples
 from tribe_sync.cli.failures import describe_failure
+from tribe_sync.cli.usage import plain_bad_values
 from tribe_sync.errors import TribeSyncError
 
 __all__ = ["app", "run"]
@@ -90,7 +91,7 @@ app.add_typer(mirror.app, name="mirror")
 def run() -> None:
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
-        command = add_examples(typer.main.get_command(app))
+        command = plain_bad_values(add_examples(typer.main.get_command(app)))
         command(prog_name="tribe-sync")
     except (TribeSyncError, OSError, RuntimeError, ValueError, LookupError, TypeError) as exc:
         context = current_context()

@@ -1,0 +1,33 @@
+"""A value typed wrong says which option, what is wrong and what is allowed: in our words, not
+pydantic's ("Input should be …", "Value error, …"), exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cli.conftest import Cli
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("plans", "show", "abc"), "Invalid value for PLAN_ID: 'abc' is not a whole number"),
+        (("runs", "show", "x1"), "Invalid value for RUN_ID: 'x1' is not a whole number"),
+        (
+            ("users", "add", "piet", "--role", "lezer", "--password-stdin"),
+            "Invalid value for '--role': 'lezer' is not one of viewer, approver, admin",
+        ),
+        (("runs", "list", "--limit", "0"), "Invalid value for '--limit': 0 is too small: give at least 1"),
+        (("console", "--port", "70000"), "Invalid value for '--port': 70000 is outside 0 to 65535"),
+        (("demo", "--days", "many"), "Invalid value for '--days': 'many' is not a whole number"),
+    ],
+)
+def test_a_badly_typed_value_is_one_plain_message_naming_the_option(
+    cli: Cli, args: tuple[str, ...], said: str
+) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    err = " ".join(result.err.replace("│", " ").split())
+    assert said in err
+    for leak in ("Input should", "Value error", "pydantic", "Traceback"):
+        assert leak not in err
