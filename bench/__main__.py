@@ -60,7 +60,9 @@ def free_port() -> int:
 
 
 class Sandbox:
-    def __init__(self, scale: str, latency_ms: int, rate_limit: int | None) -> None:
+    def __init__(
+        self, scale: str, latency_ms: int, rate_limit: int | None, *, latency_counts_work: bool = False
+    ) -> None:
         self.port = free_port()
         command = [
             str(EXE),
@@ -85,11 +87,13 @@ class Sandbox:
         while True:
             try:
                 httpx.get(f"{self.url}/_sandbox/health", timeout=2)
-                return
+                break
             except httpx.TransportError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     raise RuntimeError(f"the {scale} sandbox did not start") from None
                 time.sleep(0.25)
+        if latency_counts_work:
+            httpx.put(f"{self.url}/_sandbox/faults", json={"latency_counts_work": True}, timeout=10)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -180,39 +184,54 @@ def shared_store() -> Iterator[str | None]:
         admin.dispose()
 
 
-def run_scale(scale: str, latency_ms: int, rate_limit: int | None) -> list[dict[str, Any]]:
+def run_scale(
+    scale: str, latency_ms: int, rate_limit: int | None, jobs: list[str] = JOB_ORDER
+) -> list[dict[str, Any]]:
     sandbox = Sandbox(scale, latency_ms, rate_limit)
     rows = []
     try:
         with tempfile.TemporaryDirectory() as folder, shared_store() as store:
-            for job in JOB_ORDER:
+            for job in jobs:
                 row = measure(sandbox.url, job, Path(folder), store, latency_ms=latency_ms)
                 row["scale"] = scale
                 row["store"] = "postgresql (shared rate budget)" if store else "sqlite (a budget per process)"
                 rows.append(row)
                 _print(row)
-            row = measure(
-                sandbox.url, "snapshot", Path(folder), store, request_count="off", latency_ms=latency_ms
-            )
-            row["scale"] = scale
-            rows.append(row)
-            _print(row)
+            if "snapshot" in jobs:
+                row = measure(
+                    sandbox.url, "snapshot", Path(folder), store, request_count="off", latency_ms=latency_ms
+                )
+                row["scale"] = scale
+                rows.append(row)
+                _print(row)
     finally:
         sandbox.stop()
     return rows
 
 
-def latency(latency_ms: int, variants: list[str]) -> list[dict[str, Any]]:
-    """Every job at realistic scale, at Tribe-like latency: wall time against the floor. `before` is
-    the client as it was: one call at a time, no `$count`."""
+SANDBOX_LATENCY = {
+    "on-top": "the delay comes on top of the sandbox's own work, which one process does for every call "
+    "in turn: calls in flight together queue for it",
+    "counts-work": "a call takes the delay, the sandbox's own work counted in (as a hosted CRM's latency "
+    "includes its servers' work)",
+}
+
+
+def latency(
+    latency_ms: int, variants: list[str], jobs: list[str] = JOB_ORDER, sandbox_latency: str = "on-top"
+) -> list[dict[str, Any]]:
+    """Every job at realistic scale, at Tribe-like latency: wall time against the floor (and against
+    the ordered floor, see `one.Stages`). `before` is the client as it was: one call at a time, no
+    `$count`. `sandbox_latency`: see `SANDBOX_LATENCY`."""
     settings = {"after": ("auto", 8), "before": ("off", 1)}
     rows = []
     for variant in variants:
         request_count, width = settings[variant]
-        sandbox = Sandbox("realistic", latency_ms, None)  # fresh data: both variants do the same work
+        # Fresh data: both variants do the same work.
+        sandbox = Sandbox("realistic", latency_ms, None, latency_counts_work=sandbox_latency == "counts-work")
         try:
             with tempfile.TemporaryDirectory() as folder:
-                for job in JOB_ORDER:
+                for job in jobs:
                     row = measure(
                         sandbox.url,
                         job,
@@ -222,7 +241,7 @@ def latency(latency_ms: int, variants: list[str]) -> list[dict[str, Any]]:
                         max_in_flight=width,
                         latency_ms=latency_ms,
                     )
-                    row.update(scale="realistic", variant=variant)
+                    row.update(scale="realistic", variant=variant, sandbox_latency=sandbox_latency)
                     rows.append(row)
                     _print(row)
         finally:
@@ -288,6 +307,8 @@ def scaling(latency_ms: int) -> list[dict[str, Any]]:
 def _print(row: dict[str, Any]) -> None:
     mode = f" (count {row['request_count']}, {row['max_in_flight']} in flight)"
     floor = f" floor {row['floor_s']:.1f} s x{row['wall_to_floor']}" if row.get("latency_ms") else ""
+    if row.get("latency_ms") and "ordered_floor_s" in row:
+        floor += f" ordered {row['ordered_floor_s']:.1f} s x{row['wall_to_ordered_floor']}"
     print(
         f"{row['scale']:>9} {row['job'] + mode:<52} calls {row['calls']:>6} min {row['minimum']:>6} "
         f"x{row['ratio_to_minimum']:<5} naive {row['naive']:>7} 429s {row['status_429']:>2} "
@@ -296,7 +317,7 @@ def _print(row: dict[str, Any]) -> None:
     )
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--parts", default="calls,latency,shared,scaling,mirror,console")
     parser.add_argument("--scales", default="realistic,large")
@@ -304,7 +325,22 @@ def main() -> None:
     parser.add_argument("--slow-latency-ms", type=int, default=250, help="the latency part's")
     parser.add_argument("--variants", default="after", help="latency: after,before (one call at a time)")
     parser.add_argument("--rate-limit", type=int, default=1000, help="calls per minute the sandbox enforces")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--sandbox-latency",
+        choices=sorted(SANDBOX_LATENCY),
+        default="on-top",
+        help="latency: whether the sandbox's delay includes its own work on a call",
+    )
+    parser.add_argument(
+        "--jobs",
+        default=",".join(JOB_ORDER),
+        help="calls, latency: only these jobs (their rows replace the same jobs' rows in the results)",
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
     os.chdir(ROOT)
     parts = set(args.parts.split(","))
     scales = args.scales.split(",")
@@ -313,17 +349,36 @@ def main() -> None:
     document: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     document.setdefault("measured_with", {})
     command = "make bench ARGS='" + " ".join(sys.argv[1:]) + "'"
+    jobs = [job for job in JOB_ORDER if job in args.jobs.split(",")]
     if "calls" in parts:
         document.update(latency_ms=args.latency_ms, rate_limit_per_min=args.rate_limit, today=TODAY)
-        document["runs"] = [
-            row for scale in scales for row in run_scale(scale, args.latency_ms, args.rate_limit)
+        fresh_runs = [
+            row for scale in scales for row in run_scale(scale, args.latency_ms, args.rate_limit, jobs)
         ]
+        measured = {(r["scale"], r["job"], r["request_count"]) for r in fresh_runs}
+        kept_runs = [
+            r for r in document.get("runs", []) if (r["scale"], r["job"], r["request_count"]) not in measured
+        ]
+        document["runs"] = kept_runs + fresh_runs
         document["measured_with"]["runs"] = command
+        document["measured_with"].setdefault("runs_by_scale_and_job", {}).update(
+            {f"{scale} {job}": command for scale, job, _ in measured}
+        )
     if "latency" in parts:
-        fresh = latency(args.slow_latency_ms, args.variants.split(","))
-        kept = [r for r in document.get("latency", []) if r.get("variant") not in args.variants.split(",")]
+        fresh = latency(args.slow_latency_ms, args.variants.split(","), jobs, args.sandbox_latency)
+        kept = [
+            r
+            for r in document.get("latency", [])
+            if r.get("variant") not in args.variants.split(",")
+            or r["job"] not in jobs
+            or r.get("sandbox_latency", "on-top") != args.sandbox_latency
+        ]
+        document["sandbox_latency"] = SANDBOX_LATENCY
         document["latency"] = kept + fresh
         document["measured_with"]["latency"] = command
+        document["measured_with"].setdefault("latency_by_job", {}).update(
+            {f"{r['variant']} {r['job']} ({args.sandbox_latency})": command for r in fresh}
+        )
     if "shared" in parts:
         document["shared"] = shared(scales, args.latency_ms, args.rate_limit)
         document["measured_with"]["shared"] = command

@@ -11,19 +11,113 @@ import datetime as dt
 import json
 import math
 import resource
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from tribe_sync.bootstrap import Services
+from tribe_sync.client.http import Http
 from tribe_sync.client.odata import Query
 from tribe_sync.client.tribe import TribeClient
 from tribe_sync.client.wire import Record
 from tribe_sync.config import Settings
-from tribe_sync.jobs.plan import Outcome
+from tribe_sync.jobs.executor import _lane
+from tribe_sync.jobs.plan import Change, Outcome
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.snapshot import PARTS
+from tribe_sync.lanes import _predecessors
+from tribe_sync.tribe_crm import TribeCRM
+
+
+class Stages:
+    """The run as stages that must follow one another: the snapshot read, then per step its
+    re-reads, then its writes. A stage's calls may overlap; a stage cannot start before the one before
+    it ended (the plan needs the snapshot; a write needs its re-read). Within a stage some order is
+    unavoidable too: a read's later pages come after its first (which tells the total), and a
+    record's own writes, and a write after what it depends on, come one after another.
+
+    From that, the ordered floor: per stage, the rounds of `max_in_flight` calls it needs at least,
+    times the latency, plus the CPU time. The plain floor assumes every call could overlap with all
+    others; the ordered one is what a perfect client could reach with the same calls."""
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+        self.calls: list[int] = []
+        self.reads: list[list[int]] = []  # records per read
+        self.writes: list[list[Change]] = []
+        self._lock = threading.Lock()
+        self._inside = threading.local()
+        self.page_size = 100
+
+    def enter(self, kind: str) -> int:
+        with self._lock:
+            if not self.kinds or self.kinds[-1] != kind:
+                self.kinds.append(kind)
+                self.calls.append(0)
+                self.reads.append([])
+                self.writes.append([])
+            return len(self.kinds) - 1
+
+    def wrap(self, crm: TribeCRM, http: Http, reads: Reads, page_size: int) -> None:
+        stages = self
+        for name, kind in (
+            ("snapshot", "read"),
+            ("current_phases", "re-read"),
+            ("current_months", "re-read"),
+            ("existing_tasks", "re-read"),
+            ("create", "write"),
+            ("update", "write"),
+        ):
+            original = getattr(crm, name)
+
+            def staged(*args: Any, _original: Any = original, _kind: str = kind, **kwargs: Any) -> Any:
+                if getattr(stages._inside, "kind", None):  # current_months reads through snapshot
+                    return _original(*args, **kwargs)
+                at = stages.enter(_kind)
+                if _kind == "write":
+                    with stages._lock:
+                        stages.writes[at].append(args[0])
+                stages._inside.kind = _kind
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    stages._inside.kind = None
+
+            setattr(crm, name, staged)
+        send = http.send
+
+        def counted_send(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("label") != "token" and self.kinds:
+                with self._lock:
+                    self.calls[-1] += 1
+            return send(*args, **kwargs)
+
+        http.send = counted_send  # type: ignore[method-assign]
+        reads.on_read = lambda n: self.reads[-1].append(n) if self.kinds else None
+        self.page_size = page_size
+
+    def rounds(self, width: int) -> list[int]:
+        """The least number of rounds of `width` calls in flight each stage needs."""
+        out = []
+        for calls, reads, writes in zip(self.calls, self.reads, self.writes, strict=True):
+            least = math.ceil(calls / width)
+            if any(n > self.page_size for n in reads):  # later pages wait for the first
+                least = max(least, 1 + math.ceil(max(0, calls - len(reads)) / width))
+            if writes:
+                least = max(least, _longest_chain(writes))
+            out.append(least)
+        return out
+
+
+def _longest_chain(changes: list[Change]) -> int:
+    """The longest run of writes that must go one after another (a lane, `depends_on`)."""
+    before = _predecessors(changes, _lane, lambda c: c.key, lambda c: c.depends_on)
+    depth: list[int] = []
+    for earlier in before:
+        depth.append(1 + max((depth[i] for i in earlier), default=0))
+    return max(depth, default=0)
 
 
 class Reads:
@@ -31,6 +125,7 @@ class Reads:
 
     def __init__(self) -> None:
         self.reads: list[tuple[str, int]] = []
+        self.on_read: Any = lambda _n: None
 
     def wrap(self, client: TribeClient) -> None:
         original = client.iter_records
@@ -43,6 +138,7 @@ class Reads:
                     yield record
             finally:  # a read its caller ends early (it has every ID it asked for) is a read too
                 self.reads.append((entity_set, n))
+                self.on_read(n)
 
         client.iter_records = counted  # type: ignore[method-assign]
 
@@ -75,9 +171,11 @@ def main() -> None:
         programme={"outbox_dir": args.outbox},  # type: ignore[arg-type]
     )
     reads = Reads()
+    stages = Stages()
     today = dt.date.fromisoformat(args.today)
     with Services(settings, clock=lambda: dt.datetime.combine(today, dt.time(7), dt.UTC)) as services:
         reads.wrap(services.client)
+        stages.wrap(services.crm, services.client.transport.http, reads, services.client.page_size)
         started, cpu_started = time.perf_counter(), time.process_time()
         changes = 0
         if args.job == "snapshot":
@@ -91,6 +189,8 @@ def main() -> None:
         calls = http.calls - 1  # without the token request
         # The floor: the calls' summed latency spread over the calls in flight, plus the CPU we spend.
         floor = calls * args.latency_ms / 1000 / args.max_in_flight + cpu
+        rounds = stages.rounds(args.max_in_flight)
+        ordered_floor = sum(rounds) * args.latency_ms / 1000 + cpu
         result: dict[str, Any] = {
             "job": args.job,
             "wall_s": round(wall, 2),
@@ -100,6 +200,12 @@ def main() -> None:
             "latency_ms": args.latency_ms,
             "floor_s": round(floor, 2),
             "wall_to_floor": round(wall / floor, 2) if floor > 0 else None,
+            "ordered_floor_s": round(ordered_floor, 2),
+            "wall_to_ordered_floor": round(wall / ordered_floor, 2) if ordered_floor > 0 else None,
+            "stages": [
+                {"kind": kind, "calls": n, "rounds": r}
+                for kind, n, r in zip(stages.kinds, stages.calls, rounds, strict=True)
+            ],
             "calls": calls,
             "token_calls": services.client.transport.tokens.fetches,
             "changes": changes,

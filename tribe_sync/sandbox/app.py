@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -77,10 +78,14 @@ class _Handlers:
 
     async def odata(self, request: Request) -> Response:
         client_id = None
+        arrived = time.monotonic()
         try:
             client_id = self._authorised(request)
             await self._faults(client_id)
             response = await self._dispatch(request)
+            faults = self.state.faults
+            if faults.latency_counts_work and faults.latency_ms:
+                await asyncio.sleep(max(0.0, arrived + faults.latency_ms / 1000 - time.monotonic()))
             if self.state.faults.stall_rate and self.state.rng.random() < self.state.faults.stall_rate:
                 await asyncio.sleep(self.state.faults.stall_s)  # done, but the client may time out first
         except ODataError as exc:
@@ -103,7 +108,7 @@ class _Handlers:
         return client_id
 
     async def _faults(self, client_id: str) -> None:
-        if self.state.faults.latency_ms:
+        if self.state.faults.latency_ms and not self.state.faults.latency_counts_work:
             await asyncio.sleep(self.state.faults.latency_ms / 1000)
         wait = self.state.over_rate_limit(client_id)
         if wait is not None:

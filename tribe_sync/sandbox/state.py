@@ -22,6 +22,10 @@ class Faults:
     """What can go wrong on purpose. Injected failures happen before a request is processed."""
 
     latency_ms: int = 0
+    # True: `latency_ms` is how long a call takes, the sandbox's own work on it counted in, as a hosted
+    # CRM's latency includes its servers' work. False: the delay comes on top of that work, which one
+    # Python process does for every call in turn, so calls in flight together queue for it.
+    latency_counts_work: bool = False
     fail_rate: float = 0.0
     fail_statuses: tuple[int, ...] = (429, 429, 500, 502, 503)
     retry_after_s: int | None = 1  # on injected 429s; every other one goes without, as Tribe may
