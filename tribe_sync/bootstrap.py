@@ -107,6 +107,7 @@ class Services:
             clock=self.clock,
             overlap=dt.timedelta(seconds=self.settings.mirror.overlap_s),
             task_prefixes=sorted({prefix for job in JOBS.values() for prefix in job.task_prefixes}),
+            adult_age_groups=self.settings.tenant.adult_age_groups,
             holder=self.holder,
         )
 

@@ -119,7 +119,7 @@ def show_request(
         as_of = read_model_as_of(context, services, (*STOCK_SETS, MirrorSet.TASKS), fresh=fresh)
         model = services.read_model
         found = next(model.requests(number=wanted), None)
-        problems = [p for p in model.problems(["requests"]) if p.order_number == wanted]
+        problems = list(model.problems(["requests"], number=wanted))
         if found is None and not problems:
             raise typer.BadParameter(f"no request {wanted} in the CRM (as of {as_of:%Y-%m-%d %H:%M})")
         history = services.journal.audit_trail(target_id=found.id) if found else []

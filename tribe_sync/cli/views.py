@@ -69,14 +69,22 @@ def emit_list(
 
 
 def problems_table(context: AppContext, problems: Iterable[ProblemRow]) -> None:
-    """Records that do not map, in a section of their own: staff looking for one find it here."""
+    """What is wrong with records, in a section of their own: a record that does not map is only
+    here (staff looking for it find it here); one that breaks a rule is also in the list above."""
     rows = [
-        (p.order_number or p.record_id, p.set_name, escape(p.message_nl), escape(p.message)) for p in problems
+        (
+            p.order_number or p.record_id,
+            p.set_name,
+            "yes" if p.mapped else "no",
+            escape(p.message_nl),
+            escape(p.message),
+        )
+        for p in problems
     ]
     if rows:
         table(
             context,
-            f"Problems ({len(rows)}): records that do not map and are not in the list above",
-            ["order / ID", "set", "probleem", "problem"],
+            f"Problems ({len(rows)}): 'listed' no means the record does not map and is not in the list above",
+            ["order / ID", "set", "listed", "probleem", "problem"],
             rows,
         )

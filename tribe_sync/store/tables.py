@@ -28,6 +28,7 @@ __all__ = [
     "console_secrets",
     "crm_calls",
     "metadata",
+    "mirror_catalogue",
     "mirror_forecasts",
     "mirror_months",
     "mirror_organisations",
@@ -35,6 +36,7 @@ __all__ = [
     "mirror_reports",
     "mirror_requests",
     "mirror_sets",
+    "mirror_stock",
     "mirror_tasks",
     "plans",
     "rate_calls",
@@ -210,9 +212,21 @@ mirror_forecasts = _mirrored(
     Column("quantity", Integer, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("submitted_on", Date, nullable=False),
+    # Effective, superseded or late: decided at refresh time over the forecasts of its organisation
+    # by the domain's rule (store.readmodel.derived), so a list reads it instead of recomputing it.
+    Column("state", String(16)),
 )
 
 Index("ix_tribe_sync_mirror_forecasts_quarter", mirror_forecasts.c.year, mirror_forecasts.c.quarter)
+# The forecasts list's order: organisation, quarter, product, submission.
+Index(
+    "ix_tribe_sync_mirror_forecasts_listed",
+    mirror_forecasts.c.organisation_id,
+    mirror_forecasts.c.year,
+    mirror_forecasts.c.quarter,
+    mirror_forecasts.c.product,
+    mirror_forecasts.c.submitted_at,
+)
 
 mirror_reports = _mirrored(
     "tribe_sync_mirror_reports",
@@ -228,17 +242,43 @@ mirror_tasks = _mirrored(
     Column("status", String(64)),  # the task's phase code
 )
 
-# Records of the mirrored sets that do not map: shown by every list as problems.
+# What is wrong with the mirrored records: shown by every list and the console as problems. A record
+# that does not map (`mapped` false) is not in its table; one that breaks a rule of the programme
+# (an invalid phone number, a month closed when it was requested) is, with one row here per rule.
+# Never the offending personal value itself: the messages name the field, not what it held.
 mirror_problems = Table(
     "tribe_sync_mirror_problems",
     metadata,
     Column("set_name", String(32), primary_key=True),
     Column("record_id", String(64), primary_key=True),
-    Column("number", String(64)),  # the request's order number, as the CRM holds it
-    Column("code", String(64), nullable=False),
+    Column("code", String(64), primary_key=True),
+    Column("number", String(64), index=True),  # the request's order number, as the CRM holds it
+    Column("mapped", Boolean, nullable=False),
     Column("message", Text, nullable=False),
     Column("message_nl", Text, nullable=False),
     Column("synced_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per organisation with delivered requests: its stock, by the domain's rule, kept at refresh time.
+mirror_stock = Table(
+    "tribe_sync_mirror_stock",
+    metadata,
+    Column("organisation_id", String(64), primary_key=True),
+    Column("received", Integer, nullable=False),
+    Column("handed_out", Integer, nullable=False),
+    Column("in_stock", Integer, nullable=False),
+    Column("oldest_undistributed_delivery", Date),
+    Column("last_report", Date),
+)
+
+# The codes a request is checked against (products, target groups): read with a full refresh of the
+# requests, so a delta needs no extra call for them.
+mirror_catalogue = Table(
+    "tribe_sync_mirror_catalogue",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("active", Boolean, nullable=False),
 )
 
 

@@ -1,9 +1,10 @@
 """What staff lists, reports and the console read: typed rows from the read model, streamed.
 
 Rows come from the database a few hundred at a time (`yield_per`), so a list of the whole programme
-at large scale never holds it all in memory. Sums that need the programme's rules (stock, which
-forecast counts) rebuild the few domain objects they need and use `domain/`, so a view and a job
-never disagree about a rule. Nothing here calls the CRM; `Mirror.ensure_fresh` does that first.
+at large scale never holds it all in memory. What needs the programme's rules (stock, which forecast
+counts) was worked out by `domain/` when the rows were refreshed (`derived.py`) and is read here as it
+is, so a view and a job never disagree about a rule; only stock at the end of a past quarter is
+worked out on the spot. Nothing here calls the CRM; `Mirror.ensure_fresh` does that first.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from tribe_sync.domain.accountability import AccountabilityReport, stock_per_organisation, stock_per_request
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast, ForecastState, classify_forecasts
-from tribe_sync.domain.orders import OrderNumber
-from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import StoreError
+from tribe_sync.store.readmodel.derived import domain_request
 from tribe_sync.store.tables import (
     mirror_forecasts,
     mirror_months,
@@ -30,6 +30,7 @@ from tribe_sync.store.tables import (
     mirror_problems,
     mirror_reports,
     mirror_requests,
+    mirror_stock,
     mirror_tasks,
 )
 
@@ -88,7 +89,8 @@ class RequestRow:
 
 @dataclass(frozen=True, slots=True)
 class ProblemRow:
-    """A record that does not map: its set, ID, the order number if it is a request, and why."""
+    """What is wrong with a record: its set, ID, the order number if it is a request, and why.
+    `mapped`: the record breaks a rule but is in the lists; otherwise it does not map and is not."""
 
     set_name: str
     record_id: str
@@ -96,6 +98,7 @@ class ProblemRow:
     code: str
     message: str
     message_nl: str
+    mapped: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +108,7 @@ class ProblemRow:
             "code": self.code,
             "message": self.message,
             "message_nl": self.message_nl,
+            "listed": self.mapped,
         }
 
 
@@ -339,14 +343,37 @@ class ReadModel:
     def stock(self, as_of: Quarter | None = None) -> list[StockRow]:
         """Per organisation with delivered requests: received, handed out, in stock; as it stood at
         the end of `as_of` if given. Most stock first."""
-        r, a = mirror_requests, mirror_reports
-        delivered = select(r).where(r.c.status == RequestStatus.CLOSED.name)
-        reports = select(a)
         if as_of is not None:
-            end = as_of.last_day
-            delivered = delivered.where(or_(r.c.delivery_date.is_(None), r.c.delivery_date <= end))
-            reports = reports.where(a.c.reported_on <= end)
-        requests = [_request(row) for row in self._rows(delivered)]
+            return self._stock_at_end_of(as_of)
+        s, o = mirror_stock, mirror_organisations
+        query = (
+            select(s, o.c.name)
+            .select_from(s.outerjoin(o, o.c.id == s.c.organisation_id))
+            .order_by(s.c.in_stock.desc(), s.c.organisation_id)
+        )
+        return [
+            StockRow(
+                organisation_id=row.organisation_id,
+                organisation=row.name or row.organisation_id,
+                received=row.received,
+                handed_out=row.handed_out,
+                in_stock=row.in_stock,
+                oldest_undistributed_delivery=row.oldest_undistributed_delivery,
+                last_report=row.last_report,
+            )
+            for row in self._rows(query)
+        ]
+
+    def _stock_at_end_of(self, as_of: Quarter) -> list[StockRow]:
+        """Stock as it stood at the end of a quarter: worked out now from every delivered request."""
+        r, a = mirror_requests, mirror_reports
+        end = as_of.last_day
+        delivered = select(r).where(
+            r.c.status == RequestStatus.CLOSED.name,
+            or_(r.c.delivery_date.is_(None), r.c.delivery_date <= end),
+        )
+        reports = select(a).where(a.c.reported_on <= end)
+        requests = [domain_request(row) for row in self._rows(delivered)]
         found = [
             AccountabilityReport(
                 row.id, row.request_id, row.handed_out, None, _utc(row.reported_at), row.reported_on
@@ -379,18 +406,70 @@ class ReadModel:
         organisation_ids: Collection[str] | None = None,
         state: ForecastState | None = None,
     ) -> list[ForecastRow]:
-        """Forecasts with their state (decided over all forecasts of their key, then filtered)."""
-        f = mirror_forecasts
-        query = select(f)
+        """Forecasts with their state (decided at refresh time over all forecasts of their key), by
+        organisation, quarter, product and submission."""
+        return list(
+            self.iter_forecasts(year=year, quarter=quarter, organisation_ids=organisation_ids, state=state)
+        )
+
+    def iter_forecasts(
+        self,
+        *,
+        year: int | None = None,
+        quarter: int | None = None,
+        organisation_ids: Collection[str] | None = None,
+        state: ForecastState | None = None,
+    ) -> Iterator[ForecastRow]:
+        """`forecasts`, streamed."""
+        f, o = mirror_forecasts, mirror_organisations
+        query = select(
+            f.c.id,
+            f.c.organisation_id,
+            o.c.name,
+            f.c.year,
+            f.c.quarter,
+            f.c.product,
+            f.c.quantity,
+            f.c.submitted_on,
+            f.c.state,
+        ).select_from(f.outerjoin(o, o.c.id == f.c.organisation_id))
         if year is not None:
             query = query.where(f.c.year == year)
-        if organisation_ids is not None:
-            query = query.where(f.c.organisation_id.in_(list(organisation_ids)))
-        # The state of one forecast depends on the others of its organisation, quarter and product;
-        # quarter filters narrow the set without splitting a key, so they are safe to push down.
         if quarter is not None:
             query = query.where(f.c.quarter == quarter)
-        forecasts = [
+        if organisation_ids is not None:
+            query = query.where(f.c.organisation_id.in_(list(organisation_ids)))
+        if state is not None:
+            # A forecast stored in the middle of a refresh has no state yet: decided below.
+            query = query.where(or_(f.c.state == state.value, f.c.state.is_(None)))
+        query = query.order_by(
+            f.c.organisation_id, f.c.year, f.c.quarter, f.c.product, f.c.submitted_at, f.c.id
+        )
+        undecided: dict[str, dict[str, ForecastState]] = {}
+        for row in self._rows(query):
+            if row.state is not None:
+                found = ForecastState(row.state)
+            else:
+                if row.organisation_id not in undecided:
+                    undecided[row.organisation_id] = self._states_of(row.organisation_id)
+                found = undecided[row.organisation_id][row.id]
+            if state is not None and found is not state:
+                continue
+            yield ForecastRow(
+                row.id,
+                row.organisation_id,
+                row.name or row.organisation_id,
+                Quarter(row.year, row.quarter),
+                row.product,
+                row.quantity,
+                row.submitted_on,
+                found,
+            )
+
+    def _states_of(self, organisation_id: str) -> dict[str, ForecastState]:
+        f = mirror_forecasts
+        query = select(f).where(f.c.organisation_id == organisation_id)
+        return classify_forecasts(
             Forecast(
                 row.id,
                 row.organisation_id,
@@ -401,26 +480,7 @@ class ReadModel:
                 row.submitted_on,
             )
             for row in self._rows(query)
-        ]
-        states = classify_forecasts(forecasts)
-        names = {o.id: o.name for o in self.organisations()}
-        chosen = sorted(
-            (x for x in forecasts if state is None or states[x.id] is state),
-            key=lambda x: (x.organisation_id, x.quarter, x.product_code, x.submitted_at),
         )
-        return [
-            ForecastRow(
-                x.id,
-                x.organisation_id,
-                names.get(x.organisation_id, x.organisation_id),
-                x.quarter,
-                x.product_code,
-                x.quantity,
-                x.submitted_on,
-                states[x.id],
-            )
-            for x in chosen
-        ]
 
     # -- one request -------------------------------------------------------------------------
 
@@ -443,14 +503,27 @@ class ReadModel:
 
     # -- problems ----------------------------------------------------------------------------
 
-    def problems(self, sets: Collection[str] | None = None) -> Iterator[ProblemRow]:
-        """Records of `sets` (default all) that do not map, by set and order number."""
+    def problems(
+        self, sets: Collection[str] | None = None, *, number: str | None = None
+    ) -> Iterator[ProblemRow]:
+        """What is wrong with records of `sets` (default all; only request `number`'s if given): the
+        ones that do not map and the rules mapped ones break, by set and order number."""
         p = mirror_problems
-        query = select(p).order_by(p.c.set_name, p.c.number, p.c.record_id)
+        query = select(p).order_by(p.c.set_name, p.c.number, p.c.record_id, p.c.code)
         if sets is not None:
             query = query.where(p.c.set_name.in_(list(sets)))
+        if number is not None:
+            query = query.where(p.c.number == number)
         for row in self._rows(query):
-            yield ProblemRow(row.set_name, row.record_id, row.number, row.code, row.message, row.message_nl)
+            yield ProblemRow(
+                row.set_name,
+                row.record_id,
+                row.number,
+                row.code,
+                row.message,
+                row.message_nl,
+                bool(row.mapped),
+            )
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -462,27 +535,6 @@ class ReadModel:
             raise StoreError(
                 f"cannot read the read model: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
             ) from exc
-
-
-def _request(row: Any) -> Request:
-    """A domain request from a read-model row: enough for the programme's sums, no personal fields."""
-    return Request(
-        id=row.id,
-        number=OrderNumber.parse(row.number),
-        organisation_id=row.organisation_id,
-        contact_id=None,
-        status=RequestStatus[row.status],
-        requested_at=_utc(row.requested_at),
-        requested_on=row.requested_on,
-        month=Month.parse(row.month),
-        product_code=row.product,
-        quantity=row.quantity,
-        reference=row.reference,
-        delivery_date=row.delivery_date,
-        processor_id=row.processor_id,
-        processor_confirmed_on=row.processor_confirmed_on,
-        delivered_quantity=row.delivered_quantity,
-    )
 
 
 def _iso(value: dt.date | None) -> str | None:

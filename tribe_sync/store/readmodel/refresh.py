@@ -14,7 +14,13 @@ re-reads everything, replaces what it read and removes the rows it did not see. 
 nightly; `mirror refresh --full` any time.
 
 What is stored never includes a person's name, e-mail address or phone number, nor a request's
-delivery contact, address or explanation: those fields are not even asked of the CRM here.
+delivery contact, address or explanation. A request's delivery fields are read, as the jobs read
+them, only to check the programme's rules (a Dutch phone number and postcode, an adult age group):
+a broken rule is kept as a problem naming the field, never the value it held.
+
+After each set, what the rules derive from it (forecast states, stock, requests made for a closed
+month) is worked out again for what changed, in the transaction that moves the cursor
+(`derived.py`).
 """
 
 from __future__ import annotations
@@ -28,20 +34,37 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.client.odata import Expand, F, Query
 from tribe_sync.client.wire import Record, parse_moment
-from tribe_sync.domain.problems import problem
+from tribe_sync.domain.problems import Problem, ProblemCode, problem
+from tribe_sync.domain.requests import Request
+from tribe_sync.domain.validation import Catalogue, validate_request
 from tribe_sync.errors import LockHeldError, StoreError
 from tribe_sync.mappers import queries
 from tribe_sync.mappers.errors import Unmappable
-from tribe_sync.mappers.read import to_forecast, to_month, to_organisation, to_report, to_request
+from tribe_sync.mappers.read import (
+    map_all,
+    to_forecast,
+    to_month,
+    to_organisation,
+    to_product,
+    to_report,
+    to_request,
+)
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.journal import Journal
+from tribe_sync.store.readmodel.derived import (
+    ALL,
+    derive_forecast_states,
+    derive_month_problems,
+    derive_stock,
+)
 from tribe_sync.store.tables import (
+    mirror_catalogue,
     mirror_forecasts,
     mirror_months,
     mirror_organisations,
@@ -60,9 +83,12 @@ CLAIM_TTL = dt.timedelta(minutes=30)  # a crashed refresh's claim expires; a ful
 
 
 class MirrorSet(StrEnum):
+    """The sets, in the order a refresh reads them: months before requests, so that a request is
+    checked against its month as the CRM holds it now."""
+
     ORGANISATIONS = "organisations"
-    REQUESTS = "requests"
     MONTHS = "months"
+    REQUESTS = "requests"
     FORECASTS = "forecasts"
     REPORTS = "reports"
     TASKS = "tasks"
@@ -93,6 +119,26 @@ class SetRefresh:
 
 Row = dict[str, Any]
 
+# Rules whose message would repeat a person's delivery details: kept without the value.
+PERSONAL_DETAIL = frozenset(
+    {ProblemCode.INVALID_PHONE, ProblemCode.INVALID_POSTCODE, ProblemCode.INVALID_EMAIL}
+)
+HIDDEN = "…"
+
+
+class CatalogueKind(StrEnum):
+    PRODUCTS = "products"
+    TARGET_GROUPS = "target_groups"
+
+
+@dataclass
+class _Touched:
+    """What one set's refresh changed, for the rules derived from it."""
+
+    organisations: set[str] = field(default_factory=set)
+    requests: set[str] = field(default_factory=set)
+    months: set[str] = field(default_factory=set)
+
 
 @dataclass(frozen=True)
 class _Spec:
@@ -109,7 +155,10 @@ def _organisation_row(record: Record, schema: TenantSchema) -> Row:
 
 
 def _request_row(record: Record, schema: TenantSchema) -> Row:
-    r = to_request(record, schema)
+    return _request_values(to_request(record, schema))
+
+
+def _request_values(r: Request) -> Row:
     return {
         "id": r.id,
         "number": str(r.number),
@@ -175,14 +224,8 @@ def _task_row(record: Record, schema: TenantSchema) -> Row:
 
 
 def _request_query(schema: TenantSchema, _prefixes: Collection[str]) -> Query:
-    """The jobs' request read without a single personal or free-text field."""
-    f = schema.tenant.request
-    full = queries.requests(schema)
-    personal = {f.explanation, f.street, f.house_number, f.postcode, f.city, f.contact_name, f.phone, f.email}
-    return full.with_(
-        select=[name for name in full.select if name not in personal],
-        expand=[e for e in full.expand if e.nav not in ("Contact", f.age_groups, f.target_groups)],
-    )
+    """The jobs' request read: its delivery fields are needed to check the rules, never stored."""
+    return queries.requests(schema)
 
 
 def _report_query(schema: TenantSchema, _prefixes: Collection[str]) -> Query:
@@ -246,6 +289,7 @@ class Mirror:
     clock: Callable[[], dt.datetime]
     overlap: dt.timedelta = dt.timedelta(minutes=2)
     task_prefixes: Collection[str] = ()
+    adult_age_groups: Collection[str] = ()
     holder: str = "tribe-sync"
     wait: dt.timedelta = dt.timedelta(seconds=30)
     sleep: Callable[[float], None] = time.sleep
@@ -299,9 +343,13 @@ class Mirror:
             since = F("LastMutationDate").ge(_utc(cursor) - self.overlap)
             query = query.with_(filter=since if query.filter is None else query.filter & since)
         read = bad = 0
+        touched = _Touched()
+        catalogue: list[Catalogue] = []  # read on the first batch of requests that needs it
         try:
             for batch in _batches(self.reader.iter_records(spec.entity_set(self.schema), query), BATCH):
-                bad += self._store(name, batch, started)
+                if name is MirrorSet.REQUESTS and not catalogue:
+                    catalogue.append(self._catalogue(full=mode is RefreshMode.FULL))
+                bad += self._store(name, batch, started, touched, catalogue[0] if catalogue else None)
                 read += len(batch)
             with self.engine.begin() as tx:
                 removed = 0
@@ -312,6 +360,7 @@ class Mirror:
                             mirror_problems.c.set_name == name.value, mirror_problems.c.synced_at < started
                         )
                     )
+                self._derive(tx, name, touched, full=mode is RefreshMode.FULL, at=started)
                 records = tx.execute(select(func.count()).select_from(spec.table)).scalar_one()
                 problem_count = tx.execute(
                     select(func.count())
@@ -338,45 +387,147 @@ class Mirror:
             raise StoreError(f"the read model could not be refreshed ({name}): {_reason(exc)}") from exc
         return SetRefresh(name, mode, read, bad, removed, started)
 
-    def _store(self, name: MirrorSet, batch: list[Record], started: dt.datetime) -> int:
-        """Upsert one batch: rows that map, problems for those that do not; returns the number of
-        problems."""
+    def _store(
+        self,
+        name: MirrorSet,
+        batch: list[Record],
+        started: dt.datetime,
+        touched: _Touched,
+        catalogue: Catalogue | None,
+    ) -> int:
+        """Upsert one batch: rows that map, and a problem for each record that does not and for each
+        rule a request breaks; notes in `touched` what the derived rules must look at again. Returns
+        the number of problems."""
         spec = SPECS[name]
         rows, problems, good_ids, bad_ids = [], [], [], []
+        number_of = name is MirrorSet.REQUESTS
         for record in batch:
             mutated = _moment(record)
+            number = record.get("Number") if number_of else None
+            number = number if isinstance(number, str) else None
+            request: Request | None = None
             try:
-                row = spec.row(record, self.schema)
+                if number_of:
+                    request = to_request(record, self.schema)
+                    row = _request_values(request)
+                else:
+                    row = spec.row(record, self.schema)
             except Unmappable as exc:
                 found = problem(exc.code, spec.entity, record.id, **exc.params)
-                number = record.get("Number") if name is MirrorSet.REQUESTS else None
-                problems.append(
-                    {
-                        "set_name": name.value,
-                        "record_id": record.id,
-                        "number": number if isinstance(number, str) else None,
-                        "code": found.code,
-                        "message": found.message,
-                        "message_nl": found.message_nl,
-                        "synced_at": started,
-                    }
-                )
+                problems.append(_problem_row(name, record.id, number, found, started, mapped=False))
                 bad_ids.append(record.id)
                 continue
+            if request is not None and catalogue is not None:
+                for broken in validate_request(request, catalogue):
+                    problems.append(
+                        _problem_row(name, record.id, number, _without_personal(broken), started, mapped=True)
+                    )
             rows.append({**row, "mutated_at": mutated, "synced_at": started})
             good_ids.append(record.id)
+        ids = [record.id for record in batch]
         with self.engine.begin() as tx:
+            self._note_touched(tx, name, ids, rows, touched)
             _upsert(tx, spec.table, rows, ["id"])
-            _upsert(tx, mirror_problems, problems, ["set_name", "record_id"])
             if bad_ids:
                 tx.execute(delete(spec.table).where(spec.table.c.id.in_(bad_ids)))
-            if good_ids:
-                tx.execute(
-                    delete(mirror_problems).where(
-                        mirror_problems.c.set_name == name.value, mirror_problems.c.record_id.in_(good_ids)
-                    )
+            # A record's problems are what this read found: the ones it no longer has go.
+            tx.execute(
+                delete(mirror_problems).where(
+                    mirror_problems.c.set_name == name.value, mirror_problems.c.record_id.in_(ids)
                 )
+            )
+            _upsert(tx, mirror_problems, problems, ["set_name", "record_id", "code"])
         return len(problems)
+
+    @staticmethod
+    def _note_touched(
+        tx: Connection, name: MirrorSet, ids: list[str], rows: list[Row], touched: _Touched
+    ) -> None:
+        """The organisations (requests, months) whose derived rows this batch may change: those of
+        the rows as they were and as they are now."""
+        if name is MirrorSet.FORECASTS or name is MirrorSet.REQUESTS:
+            table = SPECS[name].table
+            touched.organisations |= {row["organisation_id"] for row in rows}
+            touched.organisations |= set(
+                tx.execute(select(table.c.organisation_id).where(table.c.id.in_(ids))).scalars()
+            )
+            if name is MirrorSet.REQUESTS:
+                touched.requests |= set(ids)
+        elif name is MirrorSet.REPORTS:
+            r, a = mirror_requests, mirror_reports
+            request_ids = {row["request_id"] for row in rows}
+            request_ids |= set(tx.execute(select(a.c.request_id).where(a.c.id.in_(ids))).scalars())
+            touched.organisations |= set(
+                tx.execute(select(r.c.organisation_id).where(r.c.id.in_(sorted(request_ids)))).scalars()
+            )
+        elif name is MirrorSet.MONTHS:
+            touched.months |= {row["month"] for row in rows}
+            touched.months |= set(
+                tx.execute(select(mirror_months.c.month).where(mirror_months.c.id.in_(ids))).scalars()
+            )
+
+    @staticmethod
+    def _derive(tx: Connection, name: MirrorSet, touched: _Touched, *, full: bool, at: dt.datetime) -> None:
+        """Work out again what the programme's rules derive from this set (everything after a full
+        read, which may also have removed rows)."""
+        organisations = ALL if full else touched.organisations
+        if name is MirrorSet.FORECASTS:
+            derive_forecast_states(tx, organisations)
+        elif name is MirrorSet.REQUESTS:
+            derive_stock(tx, organisations)
+            derive_month_problems(tx, at, request_ids=ALL if full else touched.requests)
+        elif name is MirrorSet.REPORTS:
+            derive_stock(tx, organisations)
+        elif name is MirrorSet.MONTHS:
+            derive_month_problems(tx, at, months=ALL if full else touched.months)
+
+    def _catalogue(self, *, full: bool) -> Catalogue:
+        """What requests are checked against. Products and target groups are read from the CRM with a
+        full refresh (or when none are kept yet) and kept; a delta uses the kept ones. The month
+        check is derived apart (`derive_month_problems`): a month can close after its requests."""
+        c = mirror_catalogue
+        with self.engine.connect() as connection:
+            kept: list[tuple[str, str, bool]] = [
+                (row.kind, row.code, bool(row.active))
+                for row in connection.execute(select(c.c.kind, c.c.code, c.c.active))
+            ]
+        if full or not kept:
+            sets = self.schema.sets
+            products, _ = map_all(
+                self.reader.iter_records(sets.product, queries.products(self.schema)),
+                to_product,
+                self.schema,
+                "product",
+            )
+            groups = self.reader.iter_records(sets.target_group, queries.options(self.schema))
+            rows = [
+                {"kind": CatalogueKind.PRODUCTS.value, "code": p.code, "active": p.active} for p in products
+            ]
+            rows += [
+                {
+                    "kind": CatalogueKind.TARGET_GROUPS.value,
+                    "code": str(g.get("Code")),
+                    "active": g.get("IsActive") is not False,
+                }
+                for g in groups
+                if g.get("Code")
+            ]
+            unique = {(row["kind"], row["code"]): row for row in rows}
+            with self.engine.begin() as tx:
+                tx.execute(delete(c))
+                if unique:
+                    tx.execute(insert(c), list(unique.values()))
+            kept = [(str(row["kind"]), str(row["code"]), bool(row["active"])) for row in unique.values()]
+        return Catalogue(
+            adult_age_groups=frozenset(self.adult_age_groups),
+            target_groups=frozenset(
+                code for kind, code, active in kept if kind == CatalogueKind.TARGET_GROUPS and active
+            ),
+            products=frozenset(
+                code for kind, code, active in kept if kind == CatalogueKind.PRODUCTS and active
+            ),
+            months={},
+        )
 
     def mark_stale(self, sets: Iterable[MirrorSet], at: dt.datetime) -> None:
         """A webhook said these sets changed: the next reader refreshes them whatever their age."""
@@ -441,6 +592,29 @@ class Mirror:
         as_of = self.as_of(sets)
         assert as_of is not None, "every set was refreshed at least once"
         return as_of
+
+
+def _problem_row(
+    name: MirrorSet, record_id: str, number: str | None, found: Problem, at: dt.datetime, *, mapped: bool
+) -> Row:
+    return {
+        "set_name": name.value,
+        "record_id": record_id,
+        "code": found.code,
+        "number": number,
+        "mapped": mapped,
+        "message": found.message,
+        "message_nl": found.message_nl,
+        "synced_at": at,
+    }
+
+
+def _without_personal(found: Problem) -> Problem:
+    """The problem as the read model keeps it: an invalid phone number, postcode or e-mail address is
+    named by its field, without the value (personal data stays in the CRM)."""
+    if found.code not in PERSONAL_DETAIL:
+        return found
+    return problem(found.code, found.entity, found.record_id, detail=HIDDEN)
 
 
 def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:

@@ -1,0 +1,120 @@
+"""What the programme's rules derive is kept with the read model and equals what `domain/` works out
+from the same rows: forecast states, stock per organisation, and every rule a request breaks (as the
+demo's seven deliberate problems show), never with the personal value that breaks it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.store.readmodel.conftest import Tenant
+from tribe_sync.domain.accountability import stock_per_organisation, stock_per_request
+from tribe_sync.domain.forecasts import classify_forecasts
+from tribe_sync.jobs.snapshot import Snapshot
+from tribe_sync.sandbox import tenant as t
+from tribe_sync.store.readmodel.refresh import MirrorSet
+from tribe_sync.tribe_crm import TribeCRM
+
+pytestmark = pytest.mark.sandbox
+
+REQUESTS = "Activity_SalesOrder"
+FORECASTS = "_77dde229__df88__4e4d__ac23__86e5cc86ba64"
+REPORTS = "f1a38d32__6834__4c65__927c__b2382bedda16"
+SEEDED = {
+    "unknown_phase",
+    "no_product_line",
+    "several_product_lines",
+    "invalid_postcode",
+    "invalid_phone",
+    "not_adult_age_group",
+    "month_closed_at_submission",
+}
+
+
+def crm_snapshot(tenant: Tenant) -> Snapshot:
+    mirror = tenant.mirror
+    return TribeCRM(mirror.reader, mirror.schema).snapshot(  # type: ignore[arg-type]
+        {"organisations", "requests", "forecasts", "reports"}
+    )
+
+
+def assert_derived_equal_a_fresh_computation(tenant: Tenant) -> None:
+    snapshot = crm_snapshot(tenant)
+    states = classify_forecasts(snapshot.forecasts)
+    assert {f.id: f.state for f in tenant.model.forecasts()} == states
+    stocks, _ = stock_per_request(snapshot.requests, snapshot.reports)
+    expected = {
+        o.organisation_id: (o.received, o.handed_out, o.in_stock, o.oldest_undistributed_delivery)
+        for o in stock_per_organisation(stocks.values()).values()
+    }
+    kept = {
+        s.organisation_id: (s.received, s.handed_out, s.in_stock, s.oldest_undistributed_delivery)
+        for s in tenant.model.stock()
+    }
+    assert kept == expected
+
+
+def test_every_problem_the_demo_seeds_is_kept_with_its_order_number_and_without_the_personal_value(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    found = list(tenant.model.problems({"requests"}))
+    assert {p.code for p in found} >= SEEDED
+    for p in found:
+        assert p.order_number
+        assert p.message
+        assert p.message_nl
+    numbers = {str(r["ID"]): r["Number"] for r in tenant.sandbox.state.store.all(REQUESTS)}
+    for p in found:
+        assert p.order_number == numbers[p.record_id]
+    listed = {r.id for r in tenant.model.requests()}
+    breaking = [p for p in found if p.code in {"invalid_phone", "invalid_postcode", "not_adult_age_group"}]
+    assert breaking
+    assert all(p.mapped and p.record_id in listed for p in breaking)
+    for p in breaking:  # a request with problems is found by its number, with its problems
+        assert next(tenant.model.requests(number=p.order_number)).id == p.record_id
+        assert p.code in {q.code for q in tenant.model.problems(number=p.order_number)}
+    said = " ".join(p.message + p.message_nl for p in found)
+    assert "bel ons" not in said
+    assert "0123 SS" not in said
+
+
+def test_a_month_closed_problem_follows_the_month_and_a_fixed_phone_number_loses_its_problem(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    [phone] = [p for p in tenant.model.problems({"requests"}) if p.code == "invalid_phone"]
+    tenant.edit(REQUESTS, phone.record_id, **{t.R_PHONE: "020 123 4567"})
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert "invalid_phone" not in {p.code for p in tenant.model.problems(number=phone.order_number)}
+
+    [late] = [p for p in tenant.model.problems({"requests"}) if p.code == "month_closed_at_submission"]
+    request = tenant.sandbox.state.store.get(REQUESTS, late.record_id)
+    assert request is not None
+    month_id = request[t.R_MONTH]
+    tenant.edit(tenant.mirror.schema.sets.delivery_month, str(month_id), IsActive=True)
+    tenant.mirror.refresh([MirrorSet.MONTHS])
+    assert "month_closed_at_submission" not in {p.code for p in tenant.model.problems({"requests"})}
+
+
+def test_forecast_states_and_stock_after_deltas_equal_what_the_domain_works_out_from_the_crm(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    assert_derived_equal_a_fresh_computation(tenant)
+    store = tenant.sandbox.state.store
+    now = tenant.sandbox.state.now()
+    forecast = store.all(FORECASTS)[0]
+    navs = t.SETS[FORECASTS].navs
+    store.create(  # a newer forecast for the same key: the older one is superseded
+        FORECASTS,
+        {
+            k: ([{"ID": x} for x in v] if isinstance(v, list) else {"ID": v}) if k in navs and v else v
+            for k, v in forecast.items()
+            if k not in {"ID", "_Type", "_Name", "CreationDate", "LastMutationDate"}
+        },
+        now,
+    )
+    report = store.all(REPORTS)[0]
+    store.update(REPORTS, report["ID"], {t.A_HANDED_OUT: 1}, now)
+    tenant.mirror.refresh([MirrorSet.FORECASTS, MirrorSet.REPORTS])
+    assert_derived_equal_a_fresh_computation(tenant)
