@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import io
 import json
 import sys
@@ -83,3 +84,57 @@ def test_bad_account_commands_are_usage_errors_and_change_nothing(
     assert cli("users", "passwd", "niemand", "--password-stdin").code == 2
     assert [u["role"] for u in json.loads(cli("users", "list", "--json").out)["users"]] == ["viewer"]
     assert "Traceback" not in duplicate.err
+
+
+class Terminal(io.StringIO):
+    """Standard input that is a terminal (nothing is read from it: the password is asked for)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def answers(monkeypatch: pytest.MonkeyPatch, *typed_in: str) -> list[str]:
+    """The person at the terminal types `typed_in`, one per hidden prompt; returns the prompts."""
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    prompts: list[str] = []
+    given = iter(typed_in)
+
+    def ask(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(given)
+
+    monkeypatch.setattr(getpass, "getpass", ask)
+    return prompts
+
+
+def test_on_a_terminal_the_password_is_asked_twice_hidden(
+    cli: Cli, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts = answers(monkeypatch, "correct horse battery", "correct horse battery")
+    added = cli("users", "add", "piet", "--role", "viewer")
+    assert added.code == 0, added.err
+    assert prompts == ["Password: ", "The same password again: "]
+    store = UserStore(open_journal(store_url), lambda: dt.datetime.now(dt.UTC))
+    assert store.verify("piet", "correct horse battery") is not None
+
+
+def test_two_different_passwords_make_no_account(
+    cli: Cli, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers(monkeypatch, "correct horse battery", "correct horse batterY")
+    differ = cli("users", "add", "piet", "--role", "viewer")
+    assert differ.code == 2
+    assert "the two passwords differ; nothing was changed" in differ.err
+    assert json.loads(cli("users", "list", "--json").out) == {"users": []}
+
+
+def test_without_a_terminal_or_password_stdin_it_says_how_to_pipe_the_password(
+    cli: Cli, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typed(monkeypatch, "")
+    result = cli("users", "add", "piet", "--role", "viewer")
+    assert result.code == 2
+    err = " ".join(result.err.replace("│", " ").split())
+    assert "no terminal to ask the password on" in err
+    assert "--password-stdin" in err
+    assert "Traceback" not in err

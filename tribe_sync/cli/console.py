@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from tribe_sync.cli.output import emit_json, table
 from tribe_sync.console.app import create_app
 from tribe_sync.errors import UserError
 from tribe_sync.http_server import refuse_unless_can_listen
-from tribe_sync.store.users import Role, UserStore
+from tribe_sync.store.users import MIN_PASSWORD_LENGTH, Role, UserStore
 
 __all__ = ["console", "users"]
 
@@ -24,7 +25,9 @@ Name = Annotated[str, typer.Argument(help="The account's name (a-z, 0-9, '.', '_
 PasswordStdin = Annotated[
     bool,
     typer.Option(
-        "--password-stdin", help="Read the password from standard input (never from an argument or a file)."
+        "--password-stdin",
+        help="Read the password from standard input (never from an argument or a file); without it, "
+        "the password is asked twice, hidden, on a terminal.",
     ),
 ]
 
@@ -58,11 +61,27 @@ def console(
 
 
 def _password(from_stdin: bool) -> str:
-    if not from_stdin:
-        raise typer.BadParameter("give the password on standard input with --password-stdin")
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise typer.BadParameter("standard input held no password", param_hint="--password-stdin")
+    """From standard input with --password-stdin (scripts); else asked twice, hidden, on a terminal.
+    Never from an argument, where `ps` and the shell's history would keep it."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise typer.BadParameter("standard input held no password", param_hint="--password-stdin")
+        return password
+    if not sys.stdin.isatty():
+        raise typer.BadParameter(
+            "not given, and there is no terminal to ask the password on: pipe it in, e.g. "
+            '`echo "$PASSWORD" | tribe-sync users add NAME --role viewer --password-stdin`',
+            param_hint="--password-stdin",
+        )
+    password = getpass.getpass("Password: ")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise typer.BadParameter(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters; nothing was changed",
+            param_hint="password",
+        )
+    if getpass.getpass("The same password again: ") != password:
+        raise typer.BadParameter("the two passwords differ; nothing was changed", param_hint="password")
     return password
 
 
@@ -82,7 +101,8 @@ def add(
     role: Annotated[Role, typer.Option(help="viewer, approver or admin.")],
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Make an account; the password comes on standard input (`… | tribe-sync users add …`)."""
+    """Make an account; the password is asked twice on a terminal, or comes on standard input with
+    --password-stdin (`… | tribe-sync users add …`)."""
     password = _password(password_stdin)
     services, store = _store(ctx)
     with services:
