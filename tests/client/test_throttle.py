@@ -110,3 +110,49 @@ def test_a_429_storm_with_8_workers_earns_no_429_beyond_the_calls_already_under_
         f"only lone probes were refused after the first: {after}"
     )
     assert len(after) <= 3, "one probe per announced second of a storm of 2.2 s"
+
+
+def test_a_call_that_waited_for_the_rate_limiter_while_a_429_came_in_waits_out_the_pause_too(
+    clock: FakeClock, token_route: respx.Route
+) -> None:
+    """Worker A holds its place and waits for a free slot of the minute; meanwhile worker B's call is
+    refused with `Retry-After: 30`. When the limiter lets A go, the pause is still on: A must not send."""
+    sent_at: list[float] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        sent_at.append(clock.now)
+        return page([])
+
+    with respx.mock(base_url=API, assert_all_called=False) as router:
+        router.post(TOKEN_URL).mock(
+            return_value=httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+        )
+        router.get(url__startswith=ROOT + SET).mock(side_effect=serve)
+        with TribeClient.from_settings(
+            CRMSettings(
+                api_url=API, token_url=TOKEN_URL, client_id="c", client_secret="s", request_count="off"
+            ),
+            http_client=httpx.Client(),
+            sleep=clock.sleep,
+            clock=clock,
+        ) as client:
+            throttle = client.transport.throttle
+
+            class SlowLimiter:
+                def acquire(self) -> float:
+                    clock.sleep(5.0)  # waiting for the window
+                    throttle.pause(30.0)  # meanwhile another worker's call got a 429 (Retry-After: 30)
+                    client.transport._limiter = no_wait  # the next calls find the window free
+                    return 5.0
+
+            class NoWait:
+                def acquire(self) -> float:
+                    return 0.0
+
+            no_wait = NoWait()
+            client.transport._limiter = SlowLimiter()
+            started = clock.now
+            list(client.iter_records(SET))
+
+    assert sent_at, "the read was sent in the end"
+    assert sent_at[0] - started >= 5.0 + 30.0, "not before the pause that began while it waited ended"

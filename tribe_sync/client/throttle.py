@@ -6,7 +6,9 @@ the client enters this throttle first, which gives three guarantees:
 
 - at most `max_in_flight` calls are under way at once;
 - a 429 pauses *every* worker until the wait it asked for (its `Retry-After`, or the policy's wait)
-  has passed: no call starts meanwhile;
+  has passed: no call starts meanwhile, not even one that entered before the pause and was waiting
+  for the rate limiter when it began (`wait_out_pause`); a later, longer wait extends the pause, and
+  workers asleep in it sleep on until its new end;
 - after a 429 the client comes back at one call in flight and widens by one per `width` successful
   calls (additive increase), so a tenant that is still busy sees one probe, not a burst.
 
@@ -60,6 +62,17 @@ class Throttle:
                     self._changed.wait()
                     continue
             self._sleep(pause)
+
+    def wait_out_pause(self) -> None:
+        """Right before sending, for a call that already holds its place: if a pause began since it
+        entered (it waited for the rate limiter meanwhile, perhaps long), give the place back and enter
+        again, so that no call starts during a pause, and after it only as many as the width allows."""
+        with self._changed:
+            if self._paused_until <= self._clock():
+                return
+            self._in_flight -= 1
+            self._changed.notify_all()
+        self.enter()
 
     def leave(self, *, ok: bool) -> None:
         """The call is over; `ok` if it was answered without a 429 (its place is given to the next)."""

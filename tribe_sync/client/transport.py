@@ -113,6 +113,7 @@ class Transport:
         ok = False
         try:
             self._limiter.acquire()
+            self.throttle.wait_out_pause()  # a 429 came in while the limiter kept this call waiting
             response = self.http.send(method, url, headers=headers, json=json, attempt=attempt, label=label)
             ok = response.status_code != 429
             return response
