@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Cli
+from tribe_sync.domain.calendar import planning_window
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.journal import open_journal
 
@@ -85,6 +86,21 @@ def test_bad_job_names_and_dates_are_usage_errors(cli: Cli) -> None:
     assert result.code == 2
     assert "close-delivery-months" in result.err
     assert cli("jobs", "run", "progress-statuses", "--today", "tomorrow").code == 2
+
+
+@pytest.mark.parametrize("command", ["run", "plan"])
+@pytest.mark.parametrize("day", ["2019-01-01", "2099-01-01"])
+def test_a_today_outside_the_planning_window_is_a_usage_error_naming_the_range(
+    cli: Cli, command: str, day: str
+) -> None:
+    first, last = planning_window(dt.date.today())
+    result = cli(
+        "jobs", command, "progress-statuses", "--today", day, "--dry-run" if command == "run" else "--json"
+    )
+    assert result.code == 2
+    err = " ".join(result.err.replace("│", " ").split())
+    assert f"{day} is outside the days a job can be planned for: {first} to {last}" in err
+    assert "Traceback" not in err
 
 
 def test_staff_close_and_reopen_a_month_and_the_job_respects_the_reopening(

@@ -178,3 +178,15 @@ def test_with_console_accounts_a_login_or_a_viewer_cannot_approve_and_nothing_is
 
     assert cli("plans", "approve", plan_id, "--by", "Anna").code == 0
     assert json.loads(cli("plans", "show", plan_id, "--json").out)["decided_by"] == "anna"
+
+
+def test_runs_list_of_an_unknown_job_is_a_usage_error_naming_the_jobs(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
+    result = cli("runs", "list", "--job", "nope")
+    assert result.code == 2
+    err = " ".join(result.err.replace("│", " ").split())
+    assert "no job 'nope'; the jobs are: close-delivery-months, progress-statuses" in err
+    assert "months close" in err
+    assert cli("runs", "list", "--job", "months close", "--json").code == 0

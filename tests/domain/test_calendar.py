@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tribe_sync.config import ProgrammeSettings
-from tribe_sync.domain.calendar import Month, Quarter, WorkingDays, easter_sunday, holidays_in
+from tribe_sync.domain.calendar import (
+    Month,
+    Quarter,
+    WorkingDays,
+    easter_sunday,
+    holidays_in,
+    planning_window,
+)
 
 DEFAULT = WorkingDays(ProgrammeSettings().holidays)
 D = dt.date
@@ -155,3 +162,17 @@ def test_the_first_working_day_is_a_weekday_within_a_week_of_the_quarter_start(d
     first = DEFAULT.first_of_quarter(Quarter.of(day))
     assert first.weekday() < 5
     assert 0 <= (first - Quarter.of(day).first_day).days <= 4
+
+
+@pytest.mark.parametrize(
+    ("real", "window"),
+    [
+        (D(2026, 12, 6), (D(2024, 1, 1), D(2027, 12, 31))),
+        (D(2027, 1, 1), (D(2025, 1, 1), D(2028, 12, 31))),
+        (D(1900, 6, 1), (D(1900, 1, 1), D(1901, 12, 31))),
+    ],
+)
+def test_the_planning_window_runs_from_two_years_back_to_the_end_of_next_year(
+    real: dt.date, window: tuple[dt.date, dt.date]
+) -> None:
+    assert planning_window(real) == window

@@ -19,7 +19,7 @@ from rich.progress import (
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
-from tribe_sync.cli.options import parse_day
+from tribe_sync.cli.options import parse_job, parse_planning_day
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.config import Settings
 from tribe_sync.domain.problems import Problem
@@ -69,12 +69,10 @@ def run(
 ) -> None:
     """Run one job now. Exit 0 done (bad records reported), 1 a change failed or the run could not be
     done (--strict: also when bad records were reported), 2 usage or configuration."""
-    job = JOBS.get(name)
-    if job is None:
-        raise typer.BadParameter(f"no job {name!r}; the jobs are: {', '.join(JOBS)}", param_hint="NAME")
+    job = parse_job(name)
     context = app_context(ctx)
     with Services(context.settings) as services:
-        day = parse_day(today, services.today())
+        day = parse_planning_day(today, services.today())
         dry_run = only_plan_in_future(context, day, services.today(), dry_run, allow_future)
         try:
             with progress_bar(context, disable=as_json or not sys.stderr.isatty()) as bar:

@@ -6,10 +6,12 @@ import datetime as dt
 
 import typer
 
-from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month
+from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month, planning_window
 from tribe_sync.domain.forecasts import ForecastState
+from tribe_sync.jobs.executor import Job
+from tribe_sync.jobs.registry import JOBS, OTHER_RUNS
 
-__all__ = ["parse_day", "parse_month"]
+__all__ = ["parse_day", "parse_job", "parse_month", "parse_planning_day", "parse_run_name", "parse_state"]
 
 
 def parse_day(value: str | None, default: dt.date, param: str = "--today") -> dt.date:
@@ -25,6 +27,42 @@ def parse_day(value: str | None, default: dt.date, param: str = "--today") -> dt
             param_hint=param,
         )
     return day
+
+
+def parse_planning_day(value: str | None, real_today: dt.date, param: str = "--today") -> dt.date:
+    """A day to plan a job as of: a date inside `planning_window` of the real date."""
+    day = parse_day(value, real_today, param)
+    first, last = planning_window(real_today)
+    if not first <= day <= last:
+        raise typer.BadParameter(
+            f"{day} is outside the days a job can be planned for: {first} to {last} (from two years back "
+            "to the end of next year)",
+            param_hint=param,
+        )
+    return day
+
+
+def parse_job(value: str, param: str = "NAME") -> Job:
+    """A job by its public name (`jobs run`, `jobs plan`)."""
+    job = JOBS.get(value.strip())
+    if job is None:
+        raise typer.BadParameter(_unknown(value, tuple(JOBS)), param_hint=param)
+    return job
+
+
+def parse_run_name(value: str | None, param: str = "--job") -> str | None:
+    """What the journal's runs are named: a job, or a staff command's or the approval notice's run."""
+    if value is None:
+        return None
+    if value.strip() in (*JOBS, *OTHER_RUNS):
+        return value.strip()
+    raise typer.BadParameter(
+        _unknown(value, tuple(JOBS)) + f"; other runs: {', '.join(OTHER_RUNS)}", param_hint=param
+    )
+
+
+def _unknown(value: str, names: tuple[str, ...]) -> str:
+    return f"no job {value!r}; the jobs are: {', '.join(names)}"
 
 
 def parse_month(value: str, param: str = "MONTH") -> Month:

@@ -18,11 +18,10 @@ import typer
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.jobs import show
-from tribe_sync.cli.options import parse_day
+from tribe_sync.cli.options import parse_day, parse_job, parse_planning_day, parse_run_name
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.errors import PlanError, PlanRefused
 from tribe_sync.jobs.executor import Report
-from tribe_sync.jobs.registry import JOBS
 from tribe_sync.peoplefiles import write_private_file
 from tribe_sync.plans import service
 from tribe_sync.plans.document import PlanFormatError, read_document
@@ -68,13 +67,11 @@ def jobs_plan(
     as_json: Json = False,
 ) -> None:
     """Plan a job and show it; write nothing to the CRM. --out saves it, --submit stores it for approval."""
-    job = JOBS.get(name)
-    if job is None:
-        raise typer.BadParameter(f"no job {name!r}; the jobs are: {', '.join(JOBS)}", param_hint="NAME")
+    job = parse_job(name)
     context = app_context(ctx)
     who = actor(by)
     with Services(context.settings) as services:
-        planned = service.make_plan(job, services, parse_day(today, services.today()), by=who)
+        planned = service.make_plan(job, services, parse_planning_day(today, services.today()), by=who)
         if out is not None:
             _save(out, planned.document)
         row = service.submit(services, planned, by=who)[0] if submit else None
@@ -264,6 +261,7 @@ def list_runs(
     as_json: Json = False,
 ) -> None:
     """The latest runs: job, day, what started it, outcome and counts."""
+    job = parse_run_name(job)
     context = app_context(ctx)
     with Services(context.settings) as services:
         start = _since(since, services)

@@ -22,6 +22,7 @@ __all__ = [
     "WorkingDays",
     "easter_sunday",
     "holidays_in",
+    "planning_window",
 ]
 
 DUTCH_MONTHS = (
@@ -46,6 +47,16 @@ _MONTH_CODE = re.compile(r"^(\d{4})-(\d{2})$")
 # data (a record) or a usage error (`--today`), never a crash.
 FIRST_YEAR = 1900
 LAST_YEAR = 2999
+
+
+def planning_window(real_today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days a job may be planned as of (`--today`), given the real date: back to 1 January two
+    years ago (a missed day re-run, a quarter's reminders late) and ahead to 31 December next year
+    (next year's first forecast deadline, a month's allocation planned ahead). Outside it the CRM holds
+    nothing to plan, and a run would write tasks for years nobody works in: a usage error."""
+    first = dt.date(max(real_today.year - 2, FIRST_YEAR), 1, 1)
+    last = dt.date(min(real_today.year + 1, LAST_YEAR), 12, 31)
+    return first, last
 
 
 @dataclass(frozen=True, order=True, slots=True)

@@ -8,7 +8,7 @@ from tribe_sync.jobs.executor import Job
 from tribe_sync.jobs.progress import ProgressStatuses
 from tribe_sync.jobs.reminders import AccountabilityReminders, ForecastReminders
 
-__all__ = ["JOBS"]
+__all__ = ["JOBS", "OTHER_RUNS"]
 
 JOBS: dict[str, Job] = {
     job.name: job
@@ -20,3 +20,7 @@ JOBS: dict[str, Job] = {
         Audit(),
     )
 }
+
+# The journal's runs that are not jobs: staff commands (`months close|open`, `processor import`) and
+# the daemon's task that a plan waits for approval. `runs list --job` accepts these names too.
+OTHER_RUNS: tuple[str, ...] = ("months close", "months open", "processor import", "approval-notice")
