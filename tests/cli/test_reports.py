@@ -36,7 +36,7 @@ def test_requests_list_shows_every_request_that_does_not_map_as_a_problem_with_i
     assert problems, "the sandbox seeds requests that do not map"
     assert listed | set(problems) == {r["Number"] for r in crm}
     table = cli("requests", "list")
-    assert "Problems (" in table.out
+    assert "Problemen (" in table.out
     for number, found in problems.items():
         assert number in table.out
         assert found["message_nl"]

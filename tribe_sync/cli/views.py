@@ -69,22 +69,34 @@ def emit_list(
 
 
 def problems_table(context: AppContext, problems: Iterable[ProblemRow]) -> None:
-    """What is wrong with records, in a section of their own: a record that does not map is only
-    here (staff looking for it find it here); one that breaks a rule is also in the list above."""
+    """What is wrong with records, in a section of their own, by the name staff know the record by in
+    Tribe (order number, organisation and quarter, month): a record that does not map is only here
+    (staff looking for it find it here); one that breaks a rule is also in the list above."""
     rows = [
         (
-            p.order_number or p.record_id,
-            p.set_name,
-            "yes" if p.mapped else "no",
+            p.shown,
+            SET_WORDS.get(p.set_name, p.set_name),
+            "ja" if p.mapped else "nee",
             escape(p.message_nl),
-            escape(p.message),
+            p.code,
         )
         for p in problems
     ]
     if rows:
         table(
             context,
-            f"Problems ({len(rows)}): 'listed' no means the record does not map and is not in the list above",
-            ["order / ID", "set", "listed", "probleem", "problem"],
+            f"Problemen ({len(rows)}): 'in de lijst' nee betekent dat het record niet te gebruiken is",
+            ["betreft", "soort", "in de lijst", "probleem", "code"],
             rows,
         )
+
+
+# What each mirrored set's records are called in Dutch.
+SET_WORDS = {
+    "requests": "aanvraag",
+    "organisations": "organisatie",
+    "months": "leveringsmaand",
+    "forecasts": "prognose",
+    "reports": "verantwoording",
+    "tasks": "taak",
+}

@@ -391,7 +391,7 @@ def _problems(console: Console) -> None:
             rows.append(
                 {
                     "order_number": p.order_number,
-                    "what": names.get(p.record_id) or SET_KINDS.get(p.set_name, p.set_name),
+                    "what": p.label or names.get(p.record_id) or SET_KINDS.get(p.set_name, p.set_name),
                     "kind": SET_KINDS.get(p.set_name, p.set_name),
                     "message": p.message_nl or p.message,
                     "todo": PROBLEM_TODO.get(p.code, "Bekijk het record in Tribe en corrigeer het."),

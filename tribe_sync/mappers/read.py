@@ -33,6 +33,7 @@ from tribe_sync.mappers.schema import TenantSchema
 __all__ = [
     "map_all",
     "map_requests",
+    "problem_naming",
     "to_contact",
     "to_forecast",
     "to_month",
@@ -60,12 +61,12 @@ def map_all(
             mapped.append(mapper(record, schema))
         except Unmappable as bad:
             problems.append(
-                problem(bad.code, entity, record.id, **_naming(record, entity, schema), **bad.params)
+                problem(bad.code, entity, record.id, **problem_naming(record, entity, schema), **bad.params)
             )
     return mapped, problems
 
 
-def _naming(record: Record, entity: str, schema: TenantSchema) -> dict[str, Any]:
+def problem_naming(record: Record, entity: str, schema: TenantSchema) -> dict[str, Any]:
     """What a person would look the record up by, when the record holds it in a usable shape. Never a
     contact's name (personal data): an order number, an organisation's name, a month's code, and for
     records named after another one (a forecast's or a contact's organisation, a report's request) that

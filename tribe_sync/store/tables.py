@@ -254,6 +254,7 @@ mirror_problems = Table(
     Column("code", String(64), primary_key=True),
     Column("number", String(64), index=True),  # the request's order number, as the CRM holds it
     Column("mapped", Boolean, nullable=False),
+    Column("label", String(255)),  # what staff find the record by: order number, organisation (quarter)
     Column("message", Text, nullable=False),
     Column("message_nl", Text, nullable=False),
     Column("synced_at", DateTime(timezone=True), nullable=False),

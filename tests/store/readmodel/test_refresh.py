@@ -199,3 +199,18 @@ def test_a_second_process_waits_for_a_refresh_under_way_and_a_reader_then_shows_
     assert as_of == tenant.mirror.as_of([MirrorSet.REQUESTS])
     journal.release("mirror:refresh", "other-host:1:abc")
     assert waiting.refresh([MirrorSet.REQUESTS])
+
+
+def test_a_forecast_that_does_not_map_is_named_by_its_organisation_and_quarter_in_the_read_model(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    forecast = tenant.sandbox.state.store.all(t.FORECAST)[0]
+    names = {o.id: o.name for o in tenant.model.organisations()}
+    organisation = names[str(forecast[t.F_ORGANISATION])]
+    tenant.edit(t.FORECAST, str(forecast["ID"]), **{t.F_QUANTITY: -3, t.F_YEAR: 2027, t.F_QUARTER: 1})
+    tenant.mirror.refresh([MirrorSet.FORECASTS])
+    [found] = [p for p in tenant.model.problems({"forecasts"}) if p.record_id == forecast["ID"]]
+    assert found.code == "negative_forecast"
+    assert found.label == f"{organisation}, K1 2027"
+    assert found.as_dict()["label"] == found.label

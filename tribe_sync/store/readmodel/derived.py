@@ -157,6 +157,7 @@ def derive_month_problems(
                 "record_id": row.id,
                 "code": code,
                 "number": row.number,
+                "label": row.number,
                 "mapped": True,
                 "message": said.message,
                 "message_nl": said.message_nl,

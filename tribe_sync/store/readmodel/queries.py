@@ -89,7 +89,8 @@ class RequestRow:
 
 @dataclass(frozen=True, slots=True)
 class ProblemRow:
-    """What is wrong with a record: its set, ID, the order number if it is a request, and why.
+    """What is wrong with a record: its set, ID, the order number if it is a request, what staff find
+    it by in Tribe (`label`: order number, organisation and quarter, month), and why.
     `mapped`: the record breaks a rule but is in the lists; otherwise it does not map and is not."""
 
     set_name: str
@@ -99,12 +100,19 @@ class ProblemRow:
     message: str
     message_nl: str
     mapped: bool = False
+    label: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The record as a person names it; its ID only when the record holds nothing better."""
+        return self.label or self.order_number or self.record_id
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "set": self.set_name,
             "record_id": self.record_id,
             "order_number": self.order_number,
+            "label": self.label,
             "code": self.code,
             "message": self.message,
             "message_nl": self.message_nl,
@@ -523,6 +531,7 @@ class ReadModel:
                 row.message,
                 row.message_nl,
                 bool(row.mapped),
+                row.label,
             )
 
     # -- plumbing ----------------------------------------------------------------------------

@@ -46,8 +46,10 @@ from tribe_sync.domain.validation import Catalogue, validate_request
 from tribe_sync.errors import LockHeldError, StoreError
 from tribe_sync.mappers import queries
 from tribe_sync.mappers.errors import Unmappable
+from tribe_sync.mappers.naming import name_problems
 from tribe_sync.mappers.read import (
     map_all,
+    problem_naming,
     to_forecast,
     to_month,
     to_organisation,
@@ -413,17 +415,22 @@ class Mirror:
                 else:
                     row = spec.row(record, self.schema)
             except Unmappable as exc:
-                found = problem(exc.code, spec.entity, record.id, **exc.params)
-                problems.append(_problem_row(name, record.id, number, found, started, mapped=False))
+                naming = problem_naming(record, spec.entity, self.schema)
+                found = problem(exc.code, spec.entity, record.id, **naming, **exc.params)
+                problems.append((record.id, number, found, False))
                 bad_ids.append(record.id)
                 continue
             if request is not None and catalogue is not None:
                 for broken in validate_request(request, catalogue):
-                    problems.append(
-                        _problem_row(name, record.id, number, _without_personal(broken), started, mapped=True)
-                    )
+                    problems.append((record.id, number, _without_personal(broken), True))
             rows.append({**row, "mutated_at": mutated, "synced_at": started})
             good_ids.append(record.id)
+        problem_rows = [
+            _problem_row(name, record_id, number, named, started, mapped=mapped)
+            for (record_id, number, _, mapped), named in zip(
+                problems, self._named([p for _, _, p, _ in problems]), strict=True
+            )
+        ]
         ids = [record.id for record in batch]
         with self.engine.begin() as tx:
             self._note_touched(tx, name, ids, rows, touched)
@@ -436,7 +443,7 @@ class Mirror:
                     mirror_problems.c.set_name == name.value, mirror_problems.c.record_id.in_(ids)
                 )
             )
-            _upsert(tx, mirror_problems, problems, ["set_name", "record_id", "code"])
+            _upsert(tx, mirror_problems, problem_rows, ["set_name", "record_id", "code"])
         return len(problems)
 
     @staticmethod
@@ -529,6 +536,28 @@ class Mirror:
             months={},
         )
 
+    def _named(self, found: list[Problem]) -> list[Problem]:
+        """Name the records that point at the one staff know (a forecast's organisation, a report's
+        request) from what the read model already holds: organisations are refreshed first."""
+        if not found:
+            return found
+        request_ids = {str(p.context["request_id"]) for p in found if p.context.get("request_id")}
+        o, r = mirror_organisations, mirror_requests
+        with self.engine.connect() as connection:
+            requests = {
+                row.id: (row.number, row.organisation_id)
+                for row in connection.execute(
+                    select(r.c.id, r.c.number, r.c.organisation_id).where(r.c.id.in_(request_ids))
+                )
+            }
+            organisation_ids = {str(p.context.get("organisation_id") or "") for p in found}
+            organisation_ids |= {organisation for _, organisation in requests.values()}
+            organisations = {
+                row.id: row.name
+                for row in connection.execute(select(o.c.id, o.c.name).where(o.c.id.in_(organisation_ids)))
+            }
+        return name_problems(found, organisations, requests)
+
     def mark_stale(self, sets: Iterable[MirrorSet], at: dt.datetime) -> None:
         """A webhook said these sets changed: the next reader refreshes them whatever their age."""
         try:
@@ -602,6 +631,7 @@ def _problem_row(
         "record_id": record_id,
         "code": found.code,
         "number": number,
+        "label": (found.label or number or "")[:255] or None,
         "mapped": mapped,
         "message": found.message,
         "message_nl": found.message_nl,
