@@ -47,7 +47,7 @@ from tribe_sync.jobs.executor import Job, Report
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.metrics import Metrics
 from tribe_sync.plans.service import approval_jobs, park, plan_store
-from tribe_sync.store.plans import Trigger
+from tribe_sync.store.plans import PlanRow, Trigger
 from tribe_sync.store.readmodel.refresh import MirrorSet
 from tribe_sync.webhooks import (
     BodyTooLarge,
@@ -87,6 +87,7 @@ class Daemon:
         self.role = "starting"
         self.store_error: str | None = None
         self.last: dict[str, dict[str, Any]] = {}
+        self.waiting: dict[str, PlanRow] = {}  # a job under approval: its plan that waits (--once says so)
         self.metrics = Metrics(lambda: services.__dict__.get("client"))
         self._run_lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
@@ -209,7 +210,9 @@ class Daemon:
             return None
         for refused in tick.refused:
             log.warning("%s: an approved plan was refused (%s): %s", job, refused.why, refused)
+        self.waiting.pop(job, None)
         if tick.pending is not None:
+            self.waiting[job] = tick.pending
             log.info(
                 "%s: plan %d waits for approval (%s)",
                 job,

@@ -11,6 +11,7 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
 from tribe_sync.daemon import LEADER, Daemon
 from tribe_sync.jobs.executor import Report
+from tribe_sync.store.plans import PlanRow
 
 
 def daemon(
@@ -31,7 +32,9 @@ def daemon(
             context.err.print("another daemon leads; it runs the jobs. Nothing was run.")
         for report in reports:
             context.err.print(once_line(report), highlight=False, markup=False)
-        if runner.is_leader and not reports:
+        for row in runner.waiting.values():
+            context.err.print(waiting_line(row), highlight=False, markup=False)
+        if runner.is_leader and not reports and not runner.waiting:
             context.err.print("nothing was due.")
     finally:
         if runner.role == LEADER:
@@ -47,4 +50,13 @@ def once_line(report: Report) -> str:
         f"{report.job}: {report.outcome}"
         + (f", {counts}" if counts else "")
         + (f" ({report.error})" if report.error else "")
+    )
+
+
+def waiting_line(row: PlanRow) -> str:
+    """One line for a job under approval whose plan was parked instead of run."""
+    changes = f"{row.changes} change" + ("" if row.changes == 1 else "s")
+    return (
+        f"{row.job}: plan {row.id} waits for approval ({changes}, nothing written); approve it with "
+        f"`tribe-sync plans approve {row.id}` or on the console's Plannen page"
     )
