@@ -25,6 +25,18 @@ def test_crm_check_passes_for_the_default_mapping_against_the_tenant(
     assert len(document["findings"]) == len(expected) + sum(len(fields) for fields in expected.values())
 
 
+def test_crm_check_says_in_one_line_that_everything_is_present(cli: Cli, crm_env: RunningSandbox) -> None:
+    result = cli("crm", "check")
+    assert result.code == 0, result.err
+    expected = expected_fields(TenantSchema.from_settings(Settings()))
+    sets, fields = len(expected), sum(len(f) for f in expected.values())
+    assert result.err.strip() == (
+        f"All {sets + fields} sets and fields the tenant mapping names are present in the CRM "
+        f"({sets} sets, {fields} fields)."
+    )
+    assert result.out.strip() == "", "no empty table"
+
+
 def test_crm_check_names_a_misconfigured_field_and_exits_1(
     cli: Cli, crm_env: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,7 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.errors import ResponseValidationError
-from tribe_sync.mappers.metadata import check_metadata
+from tribe_sync.mappers.metadata import Finding, check_metadata
 
 app = typer.Typer(
     help="Look at the CRM: does the tenant have what the mapping expects?", no_args_is_help=True
@@ -37,9 +37,21 @@ def check(
     else:
         shown = findings if show_all else bad
         rows = [(f.entity_set, f.field or "(set)", f.expected, f.status, f.actual) for f in shown]
-        table(context, "Tenant mapping vs $metadata", ["set", "field", "expected", "status", "found"], rows)
-        context.err.print(
-            f"{len(findings) - len(bad)} of {len(findings)} present; {len(bad)} missing or wrong."
-        )
+        if rows:  # everything present: the line below says so, an empty table says nothing
+            table(
+                context, "Tenant mapping vs $metadata", ["set", "field", "expected", "status", "found"], rows
+            )
+        context.err.print(_verdict(findings, bad), highlight=False)
     if bad:
         raise typer.Exit(1)
+
+
+def _verdict(findings: list[Finding], bad: list[Finding]) -> str:
+    sets = sum(1 for f in findings if f.field is None)
+    fields = len(findings) - sets
+    if not bad:
+        return (
+            f"All {len(findings)} sets and fields the tenant mapping names are present in the CRM "
+            f"({sets} sets, {fields} fields)."
+        )
+    return f"{len(findings) - len(bad)} of {len(findings)} present; {len(bad)} missing or wrong."
