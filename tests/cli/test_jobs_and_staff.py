@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,6 +280,34 @@ def test_requests_show_tells_one_request_s_status_history_with_who_and_why(
     assert step["reason"]
     assert set(shown) == {"request", "history", "stock", "tasks", "problems", "as_of"}
     assert cli("requests", "show", "AD1999-99999").code == 2
+
+
+def test_requests_show_reads_as_staff_write_it_names_dutch_labels_and_local_times_no_ids_or_dicts(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    run = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--allow-future", "--json").out
+    )
+    allocated = next(
+        c for c in run["changes"] if c.get("kind") == "move_status" and c.get("outcome") == "applied"
+    )
+    number = allocated["label"]
+    request = json.loads(cli("requests", "show", number, "--json").out)["request"]
+    shown = cli("requests", "show", number)
+    assert shown.code == 0
+    assert f"Aanvraag {number}" in shown.out
+    assert request["organisation"] in shown.out
+    assert request["id"] not in shown.out
+    assert request["organisation_id"] not in shown.out
+    assert "Wacht op toekenning → Verwerking bestelling" in shown.out
+    assert "taak Toekennen en status bijwerken" in shown.out
+    assert "{" not in shown.out
+    assert "'status'" not in shown.out
+    assert re.search(
+        r"\d{1,2} (januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december) \d{4} \d{2}:\d{2}",
+        shown.out,
+    )
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d+", shown.out), "no microseconds"
 
 
 def test_a_confirmation_for_a_request_tribe_holds_but_that_cannot_be_read_says_so_with_its_problem(

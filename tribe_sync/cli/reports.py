@@ -16,10 +16,15 @@ from tribe_sync.cli.context import app_context
 from tribe_sync.cli.options import parse_month, parse_state
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, Limit, emit_list, problems_table, read_model_as_of
-from tribe_sync.domain.calendar import Quarter
+from tribe_sync.cli.wording import actor_words, change_words, dutch_date, local_moment, task_words
+from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.errors import TribeSyncError
+from tribe_sync.mappers import queries
+from tribe_sync.mappers.errors import Unmappable
+from tribe_sync.mappers.read import to_processor
 from tribe_sync.peoplefiles import csv_text
 from tribe_sync.reports import parse_status
-from tribe_sync.store.readmodel.queries import ReadModel
+from tribe_sync.store.readmodel.queries import ReadModel, RequestRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 requests = typer.Typer(help="Requests (aanvragen).", no_args_is_help=True)
@@ -125,6 +130,8 @@ def show_request(
         history = services.journal.audit_trail(target_id=found.id) if found else []
         handed_out, last_report = model.handed_out(found.id) if found else (0, None)
         tasks = model.tasks(found.id, found.organisation_id) if found else []
+        processor = _processor_name(services, found.processor_id) if found else None
+        tz = services.schema.timezone
     steps = [
         {
             "at": entry["at"].isoformat() if entry["at"] else None,
@@ -147,7 +154,7 @@ def show_request(
             "last_report": last_report.isoformat() if last_report else None,
         }
     document = {
-        "request": found.as_dict() if found else None,
+        "request": {**found.as_dict(), "processor": processor} if found else None,
         "history": steps,
         "stock": stock,
         "tasks": [{"key": t.key, "status": t.status} for t in tasks],
@@ -158,18 +165,65 @@ def show_request(
         emit_json(document)
         return
     if found is not None:
-        fields = found.as_dict()
-        table(context, f"Request {wanted}", ["field", "value"], [(k, v) for k, v in fields.items()])
+        table(context, f"Aanvraag {found.order_number}", ["gegeven", "waarde"], _request_lines(found, processor))
         table(
             context,
-            f"History ({len(steps)})",
-            ["at", "by", "before", "after", "reason"],
-            [(s["at"], s["by"], s["before"], s["after"], s["reason"]) for s in steps],
+            f"Geschiedenis ({len(history)})",
+            ["wanneer", "wijziging", "door", "waarom"],
+            [
+                (
+                    local_moment(e["at"], tz),
+                    change_words(e["before"], e["after"]),
+                    actor_words(e["actor"]),
+                    e["reason"],
+                )
+                for e in history
+            ],
         )
         if stock is not None:
-            table(context, "Stock", ["field", "value"], list(stock.items()))
-        table(context, f"Tasks ({len(tasks)})", ["key", "status"], [(t.key, t.status) for t in tasks])
+            table(
+                context,
+                "Voorraad",
+                ["ontvangen", "uitgegeven", "op voorraad", "laatste verantwoording"],
+                [(stock["received"], stock["handed_out"], stock["in_stock"], dutch_date(last_report))],
+            )
+        table(
+            context,
+            f"Taken ({len(tasks)})",
+            ["taak", "status in Tribe"],
+            [(task_words(t.key), t.status or "—") for t in tasks],
+        )
     problems_table(context, problems)
+
+
+def _request_lines(found: RequestRow, processor: str | None) -> list[tuple[str, object]]:
+    """One request as staff read it: names and Dutch labels, no record IDs (those are in --json)."""
+    return [
+        ("organisatie", found.organisation),
+        ("status", found.status.label),
+        ("aantal", f"{found.quantity} ({found.product.lower()})"),
+        ("leveringsmaand", Month.parse(found.month).label),
+        ("aangevraagd op", dutch_date(found.requested_on)),
+        ("referentie", found.reference or "—"),
+        ("verwerker", processor or "—"),
+        ("bevestigd door verwerker op", dutch_date(found.processor_confirmed_on)),
+        ("leverdatum", dutch_date(found.delivery_date)),
+        ("geleverd aantal", "—" if found.delivered_quantity is None else found.delivered_quantity),
+    ]
+
+
+def _processor_name(services: Services, processor_id: str | None) -> str | None:
+    """The processor's name from the CRM (the read model keeps no processors); None if it cannot be
+    read, so that the line says "—" rather than a record ID."""
+    if processor_id is None:
+        return None
+    try:
+        record = services.client.get(
+            services.schema.sets.processor, processor_id, queries.processors(services.schema)
+        )
+        return to_processor(record, services.schema).name or None
+    except (TribeSyncError, Unmappable):
+        return None
 
 
 @forecasts.command("list")
