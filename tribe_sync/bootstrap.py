@@ -109,6 +109,7 @@ class Services:
             task_prefixes=sorted({prefix for job in JOBS.values() for prefix in job.task_prefixes}),
             adult_age_groups=self.settings.tenant.adult_age_groups,
             holder=self.holder,
+            is_dead=self.is_dead,
         )
 
     @cached_property

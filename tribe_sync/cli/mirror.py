@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -29,7 +32,7 @@ def refresh(
 ) -> None:
     """Read what changed in the CRM since the last refresh (a set never read is read whole)."""
     context = app_context(ctx)
-    with Services(context.settings) as services:
+    with Services(context.settings) as services, _released_on_sigterm():
         done = services.mirror.refresh(full=full)
     rows = [
         {
@@ -81,6 +84,25 @@ def status(ctx: typer.Context, as_json: Json = False) -> None:
             for r in rows
         ],
     )
+
+
+@contextmanager
+def _released_on_sigterm() -> Iterator[None]:
+    """SIGTERM (a service manager stopping us, `kill`) ends the refresh the way Ctrl+C does: the
+    refresh claim is released on the way out, so the next refresh need not wait for it to expire.
+    (After SIGKILL the next refresh on this host sees the holder is gone and takes the claim over.)"""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _status_row(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import typer
@@ -11,17 +12,38 @@ from rich.table import Table
 
 from tribe_sync.cli.context import AppContext
 
-__all__ = ["emit_json", "table"]
+__all__ = ["PLAIN_FROM", "emit_json", "plain_table", "table"]
 
 
 def emit_json(document: Any) -> None:
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
 
 
+# From this many rows a table is printed plain: rich measures every cell of every row before it
+# prints the first, which takes seconds for the whole programme at 10x and holds it all in memory.
+PLAIN_FROM = 500
+
+
 def table(context: AppContext, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    if len(rows) >= PLAIN_FROM:
+        plain_table(title, columns, rows)
+        return
     grid = Table(title=title, title_justify="left")
     for column in columns:
         grid.add_column(column)
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     context.out.print(grid)
+
+
+def plain_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A long table as text, a row at a time: the title, a header line, then tab-separated cells (a
+    spreadsheet or `column -t -s$'\\t'` lines them up), with markup left as it is."""
+    write = sys.stdout.write
+    write(f"{title}\n" + "\t".join(columns) + "\n")
+    for row in rows:
+        write("\t".join("" if cell is None else _plain(cell) for cell in row) + "\n")
+
+
+def _plain(cell: Any) -> str:
+    return str(cell).replace("\t", " ").replace("\n", " ")

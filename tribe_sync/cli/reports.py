@@ -7,6 +7,7 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Annotated
 
 import typer
@@ -243,13 +244,15 @@ def list_forecasts(
     with Services(context.settings) as services:
         as_of = read_model_as_of(context, services, FORECAST_SETS, fresh=fresh)
         model = services.read_model
-        rows = model.forecasts(
+        found = model.iter_forecasts(
             year=year, quarter=quarter, organisation_ids=organisation_ids(model, org), state=wanted
-        )[:limit]
-        problems = list(model.problems([s.value for s in FORECAST_SETS]))
-    if as_json:
-        emit_list("forecasts", (r.as_dict() for r in rows), problems, as_of)
-        return
+        )
+        if as_json:  # streamed from the database, as it is written
+            problems = model.problems([s.value for s in FORECAST_SETS])
+            emit_list("forecasts", (r.as_dict() for r in islice(found, limit)), problems, as_of)
+            return
+        rows = list(islice(found, limit))
+        listed_problems = list(model.problems([s.value for s in FORECAST_SETS]))
     table(
         context,
         f"Forecasts ({len(rows)})",
@@ -267,7 +270,7 @@ def list_forecasts(
             for r in rows
         ],
     )
-    problems_table(context, problems)
+    problems_table(context, listed_problems)
 
 
 @accountability.command("report")

@@ -283,7 +283,9 @@ class Mirror:
     passes them: the store knows no job). One refresh at a time on the whole store: a refresh holds
     the claim `mirror:refresh` in the journal (a full refresh removes the rows it did not write
     itself, so two at once could remove each other's), and a process that finds it taken waits for
-    it up to `wait`; a reader that still finds it taken reads what the other refresh has written."""
+    it up to `wait`; a reader that still finds it taken reads what the other refresh has written.
+    A claim whose holder `is_dead` (a process on this host that no longer exists: killed) is taken
+    over at once instead of waiting for it to expire."""
 
     engine: Engine
     reader: RecordReader
@@ -293,6 +295,7 @@ class Mirror:
     task_prefixes: Collection[str] = ()
     adult_age_groups: Collection[str] = ()
     holder: str = "tribe-sync"
+    is_dead: Callable[[str], bool] = lambda _holder: False
     wait: dt.timedelta = dt.timedelta(seconds=30)
     sleep: Callable[[float], None] = time.sleep
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -317,7 +320,12 @@ class Mirror:
             try:
                 journal.claim(REFRESH_CLAIM, self.holder, self.clock(), CLAIM_TTL)
                 break
-            except LockHeldError:
+            except LockHeldError as held:
+                other = held.holder
+                if other and self.is_dead(other):
+                    if journal.take_over(REFRESH_CLAIM, other, self.holder, self.clock(), CLAIM_TTL):
+                        break
+                    continue  # someone else took it over first, or it was released meanwhile
                 if time.monotonic() >= deadline:
                     raise
                 self.sleep(0.25)
