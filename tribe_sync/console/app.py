@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tribe_sync.bootstrap import Services
+from tribe_sync.console.derived import Derived
 from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number
 from tribe_sync.console.security import (
     COOKIE,
@@ -127,6 +129,11 @@ class Console:
         self.routes: list[tuple[str, str, Role | None]] = []  # (method, path, role) for the route tests
         self._routes: list[BaseRoute] = []
         self._app: ASGIApp | None = None
+
+    @cached_property
+    def derived(self) -> Derived:
+        """What the pages work out from the read model, once per refresh."""
+        return Derived(self.services.mirror)
 
     # -- the two guards ------------------------------------------------------------------------
 

@@ -87,7 +87,7 @@ def register(console: Console) -> None:
                         "today": r.today,
                         "submitted_at": r.submitted_at,
                     }
-                    for r in plans.rows(status=PlanStatus.PENDING, limit=10)
+                    for r in plans.summaries(status=PlanStatus.PENDING, limit=10)
                 ],
                 "runs": runs,
                 "last_per_job": [

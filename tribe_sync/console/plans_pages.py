@@ -26,7 +26,6 @@ from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number
 from tribe_sync.console.labels import job_label, outcome
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
-from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
 from tribe_sync.jobs.plan import change_from_json
 from tribe_sync.plans.document import Difference, DiffKind, RecordChange
@@ -39,7 +38,6 @@ from tribe_sync.store.users import Role
 __all__ = ["PLAN_STATUS", "Explained", "difference_lines", "explain", "register_plans"]
 
 PLANS_SHOWN = 100
-MAX_LOOKUPS = 100  # requests looked up one by one for one plan's page (moved out of the month)
 NOTE_MAX = 500
 
 # status -> (Dutch label, tone); the tone only adds colour and a mark, the word is always there.
@@ -140,12 +138,12 @@ class Explained:
 
 
 class _Facts:
-    """What the read model knows about the plan's records, read once per page with a few indexed
-    queries: the month's requests and the waiting ones (the allocation's candidates, before and after
-    it was applied), and the quarter's forecasts."""
+    """What the read model knows about the plan's records, read once per page: the requests the plan
+    decides on by ID (a few indexed queries, whatever their status now), and the quarter's forecasts."""
 
     def __init__(self, console: Console, document: dict[str, Any], month: Month | None) -> None:
         self.read = console.services.read_model
+        self.derived = console.derived
         numbers: dict[str, str] = {}  # request ID -> order number, of the requests the plan decides on
         for item in [*document.get("changes", []), *document.get("held", [])]:
             if isinstance(item, dict) and item.get("step") == "allocation":
@@ -156,16 +154,8 @@ class _Facts:
         self.month = month
         if not numbers:
             return
-        try:
-            found = [*self.read.requests(status=RequestStatus.WAITING)]
-            if month is not None:
-                found += self.read.requests(month=month)
-            self.requests = {row.id: row for row in found if row.id in numbers}
-            missing = [n for record, n in numbers.items() if record not in self.requests][:MAX_LOOKUPS]
-            for number in missing:  # moved on since (e.g. handed off and carried elsewhere): by number
-                for row in self.read.requests(number=number, limit=2):
-                    if row.id in numbers:
-                        self.requests[row.id] = row
+        try:  # by ID, in batches: the plan's requests wherever they are now (moved on or not)
+            self.requests = {row.id: row for row in self.read.requests(ids=numbers)}
         except StoreError:  # no read model yet: the plan's own words still explain it
             self.requests = {}
 
@@ -176,13 +166,17 @@ class _Facts:
             return "de prognose van de organisatie"
         quarter = self.month.quarter
         if self._forecasts is None:
+
+            def effective() -> dict[tuple[str, str], ForecastRow]:
+                rows = self.read.forecasts(
+                    year=quarter.year, quarter=quarter.number, state=ForecastState.EFFECTIVE
+                )
+                return {(f.organisation_id, f.product): f for f in rows}
+
             try:
-                rows = self.read.forecasts(year=quarter.year, quarter=quarter.number)
+                self._forecasts = self.derived.get(("effective forecasts", str(quarter)), effective)
             except StoreError:
-                rows = []
-            self._forecasts = {
-                (f.organisation_id, f.product): f for f in rows if f.state is ForecastState.EFFECTIVE
-            }
+                self._forecasts = {}
         chosen = self._forecasts.get((row.organisation_id, row.product))
         if chosen is None:
             return f"de prognose van {row.organisation} voor het {quarter_label(quarter)}"
@@ -476,7 +470,7 @@ class _PlansPages:
 
     def plan_page(self, ctx: Ctx, plan_id: int, status: int = 200, **extra: Any) -> Page:
         try:
-            row = self.store.get(plan_id)
+            row = self.store.shown(plan_id)
         except PlanError:
             return Page("not_found.html", "Niet gevonden", status=404)
         return Page(

@@ -9,7 +9,6 @@ claim, exactly as `tribe-sync months close|open` does, with the person as actor.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.charts import MonthBar, month_chart
 from tribe_sync.console.format import dutch_datetime
+from tribe_sync.console.paging import Pager
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.domain.statuses import RequestStatus
@@ -27,8 +27,6 @@ from tribe_sync.store.users import Role
 
 __all__ = ["register_read_model"]
 
-REQUESTS_SHOWN = 200
-ORGANISATIONS_SHOWN = 300
 CLOSED_BY = {
     "staff": "medewerker",
     "job": "de sluitingstaak",
@@ -94,6 +92,10 @@ def freshness(console: Console, sets: Collection[MirrorSet]) -> tuple[dt.datetim
         return None, "Er zijn nog geen gegevens uit Tribe gelezen." + note
     age = max(0, int((services.clock() - as_of).total_seconds() // 60))
     return as_of, f"Gegevens uit Tribe van {dutch_datetime(as_of, console.tz)} ({age} min. oud).{note}"
+
+
+def freshness_of(console: Console, sets: Collection[MirrorSet]) -> str:
+    return freshness(console, sets)[1]
 
 
 def register_read_model(console: Console) -> None:
@@ -175,6 +177,7 @@ def _months(console: Console) -> None:
 def _requests(console: Console) -> None:
     services = console.services
     read = services.read_model
+    derived = console.derived
 
     def fresh(*sets: MirrorSet) -> str:
         return freshness(console, sets)[1]
@@ -194,6 +197,9 @@ def _requests(console: Console) -> None:
             "reference": row.reference,
         }
 
+    def month_options() -> list[tuple[str, str]]:
+        return [(m.month, m.label) for m in read.months()]
+
     @console.page("/aanvragen")
     def requests(ctx: Ctx) -> Page:
         freshness = fresh(MirrorSet.REQUESTS, MirrorSet.ORGANISATIONS, MirrorSet.MONTHS)
@@ -206,27 +212,38 @@ def _requests(console: Console) -> None:
             except ValueError:
                 month = None
         organisations = None
-        if query.get("organisatie", "").strip():
-            organisations = [o.id for o in read.organisations(query["organisatie"].strip())]
+        needle = query.get("organisatie", "").strip()
+        if needle:
+            organisations = [o.id for o in read.organisations(needle)]
         number = query.get("ordernummer", "").strip().upper() or None
-        found = read.requests(
-            status=status,
-            organisation_ids=organisations,
-            month=month,
-            number=number,
-            newest_first=True,
-            limit=REQUESTS_SHOWN + 1,
+        filters: dict[str, Any] = {
+            "status": status,
+            "organisation_ids": organisations,
+            "month": month,
+            "number": number,
+        }
+        total = 0 if organisations == [] else read.count_requests(**filters)
+        pager = Pager.of("/aanvragen", query, total)
+        shown = (
+            [
+                request_values(r)
+                for r in read.requests(**filters, newest_first=True, limit=pager.size, offset=pager.start)
+            ]
+            if total
+            else []
         )
-        shown = [request_values(r) for r in itertools.islice(found, REQUESTS_SHOWN + 1)]
         return Page(
             "requests_table.html" if ctx.htmx else "requests.html",
             "Aanvragen",
             {
                 "freshness": freshness,
-                "shown": shown[:REQUESTS_SHOWN],
-                "more": len(shown) > REQUESTS_SHOWN,
+                "shown": shown,
+                "pager": pager,
+                "no_organisation": needle if organisations == [] else "",
                 "statuses": [(s.name, s.label) for s in RequestStatus],
-                "month_options": [(m.month, m.label) for m in read.months()],
+                "month_options": derived.get(
+                    "month_options", lambda: [(m.month, m.label) for m in read.months()]
+                ),
             },
         )
 
@@ -261,23 +278,40 @@ def _requests(console: Console) -> None:
 def _organisations(console: Console) -> None:
     services = console.services
     read = services.read_model
-    # Stock needs the programme's rules over every delivered request and report (the query module
-    # rebuilds domain objects for it), so it is kept until the read model is refreshed again.
-    cached: dict[str, Any] = {}
-
-    def stock_rows() -> dict[str, Any]:
-        version = tuple(
-            (row.get("name"), str(row.get("last_delta_at")), str(row.get("last_full_at")))
-            for row in services.mirror.status()
-        )
-        if cached.get("version") != version:
-            cached["version"] = version
-            cached["rows"] = {s.organisation_id: s for s in read.stock()}
-        rows: dict[str, Any] = cached["rows"]
-        return rows
+    derived = console.derived
 
     def fresh(*sets: MirrorSet) -> str:
         return freshness(console, sets)[1]
+
+    def all_rows(today: dt.date, quarter: Quarter) -> list[dict[str, Any]]:
+        """Every organisation's row, most stock first: once per read-model refresh (and day)."""
+        totals = read.totals_per_organisation(quarter)
+        stock = {s.organisation_id: s for s in read.stock()}
+        forecasts: dict[str, int] = defaultdict(int)
+        for f in read.forecasts(year=quarter.year, quarter=quarter.number, state=ForecastState.EFFECTIVE):
+            forecasts[f.organisation_id] += f.quantity
+        rows: list[dict[str, Any]] = []
+        for o in read.organisations():
+            s, t = stock.get(o.id), totals.get(o.id)
+            rows.append(
+                {
+                    "name": o.name,
+                    "folded": o.name.casefold(),
+                    "id": o.id,
+                    "approved": o.approved,
+                    "requested": t.requested if t else 0,
+                    "allocated": t.allocated if t else 0,
+                    "received": s.received if s else 0,
+                    "handed_out": s.handed_out if s else 0,
+                    "in_stock": s.in_stock if s else 0,
+                    "stock_age": s.stock_age_days(today) if s else None,
+                    "last_report": s.last_report if s else None,
+                    "forecast": forecasts.get(o.id),
+                    "quarter_requested": t.requested_in_quarter if t else 0,
+                }
+            )
+        rows.sort(key=lambda r: (-r["in_stock"], -r["requested"], r["name"]))
+        return rows
 
     # -- Organisaties ----------------------------------------------------------------------------
 
@@ -286,39 +320,20 @@ def _organisations(console: Console) -> None:
         freshness = fresh(MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS, MirrorSet.FORECASTS)
         today = services.today()
         quarter = Month.of(today).quarter
-        needle = ctx.query.get("naam", "").strip() or None
-        chosen = read.organisations(needle)
-        totals = read.totals_per_organisation(quarter)
-        stock = stock_rows()
-        forecasts: dict[str, int] = defaultdict(int)
-        for f in read.forecasts(year=quarter.year, quarter=quarter.number, state=ForecastState.EFFECTIVE):
-            forecasts[f.organisation_id] += f.quantity
-        rows: list[dict[str, Any]] = []
-        for o in chosen:
-            s = stock.get(o.id)
-            rows.append(
-                {
-                    "name": o.name,
-                    "approved": o.approved,
-                    "requested": totals[o.id].requested if o.id in totals else 0,
-                    "allocated": totals[o.id].allocated if o.id in totals else 0,
-                    "received": s.received if s else 0,
-                    "handed_out": s.handed_out if s else 0,
-                    "in_stock": s.in_stock if s else 0,
-                    "stock_age": s.stock_age_days(today) if s else None,
-                    "last_report": s.last_report if s else None,
-                    "forecast": forecasts.get(o.id),
-                    "quarter_requested": totals[o.id].requested_in_quarter if o.id in totals else 0,
-                }
-            )
-        rows.sort(key=lambda r: (-r["in_stock"], -r["requested"], r["name"]))
+        rows = derived.get(("organisations", today), lambda: all_rows(today, quarter))
+        needle = ctx.query.get("naam", "").strip()
+        if needle:
+            folded = needle.casefold()
+            rows = [r for r in rows if folded in r["folded"] or r["id"] == needle]
+        pager = Pager.of("/organisaties", ctx.query, len(rows))
         return Page(
             "organisations.html",
             "Organisaties",
             {
                 "freshness": freshness,
-                "organisations": rows[:ORGANISATIONS_SHOWN],
-                "more": len(rows) > ORGANISATIONS_SHOWN,
+                "organisations": pager.rows(rows),
+                "pager": pager,
+                "needle": needle,
                 "quarter_label": f"K{quarter.number} {quarter.year}",
             },
         )
@@ -327,9 +342,31 @@ def _organisations(console: Console) -> None:
 def _forecasts(console: Console) -> None:
     services = console.services
     read = services.read_model
+    derived = console.derived
 
     def fresh(*sets: MirrorSet) -> str:
         return freshness(console, sets)[1]
+
+    def of_quarter(quarter: Quarter) -> dict[str, Any]:
+        """A quarter's forecasts with their states, counts and who has none: once per refresh."""
+        rows = read.forecasts(year=quarter.year, quarter=quarter.number)
+        counts = Counter(str(f.state.value) for f in rows)
+        have = {f.organisation_id for f in rows}
+        return {
+            "counts": {k: counts.get(k, 0) for k in ("effective", "late", "superseded")},
+            "missing": sorted(o.name for o in read.organisations() if o.approved and o.id not in have),
+            "rows": [
+                {
+                    "organisation": f.organisation,
+                    "product": f.product,
+                    "quantity": f.quantity,
+                    "submitted_on": f.submitted_on,
+                    "state_label": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[0],
+                    "tone": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[1],
+                }
+                for f in rows
+            ],
+        }
 
     # -- Prognoses -------------------------------------------------------------------------------
 
@@ -340,11 +377,9 @@ def _forecasts(console: Console) -> None:
         quarters = _quarters_around(current)
         chosen_code = ctx.query.get("kwartaal", str(quarters[1]))
         quarter = next((q for q in quarters if str(q) == chosen_code), quarters[1])
-        rows = read.forecasts(year=quarter.year, quarter=quarter.number)
-        counts = Counter(str(f.state.value) for f in rows)
-        have = {f.organisation_id for f in rows}
-        missing = sorted(o.name for o in read.organisations() if o.approved and o.id not in have)
+        found = derived.get(("forecasts", str(quarter)), lambda: of_quarter(quarter))
         reminders = len(services.journal.keys_with_prefix(f"reminder/forecast/{quarter}"))
+        pager = Pager.of("/prognoses", ctx.query, len(found["rows"]))
         return Page(
             "forecasts.html",
             "Prognoses",
@@ -352,21 +387,12 @@ def _forecasts(console: Console) -> None:
                 "freshness": freshness,
                 "quarters": [(str(q), f"K{q.number} {q.year}") for q in quarters],
                 "chosen": str(quarter),
-                "counts": {k: counts.get(k, 0) for k in ("effective", "late", "superseded")},
-                "missing": missing,
+                "counts": found["counts"],
+                "missing": found["missing"],
                 "deadline": quarter.forecast_deadline,
                 "reminders": reminders,
-                "rows": [
-                    {
-                        "organisation": f.organisation,
-                        "product": f.product,
-                        "quantity": f.quantity,
-                        "submitted_on": f.submitted_on,
-                        "state_label": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[0],
-                        "tone": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[1],
-                    }
-                    for f in rows
-                ],
+                "rows": pager.rows(found["rows"]),
+                "pager": pager,
             },
         )
 
@@ -374,15 +400,9 @@ def _forecasts(console: Console) -> None:
 def _problems(console: Console) -> None:
     services = console.services
     read = services.read_model
+    derived = console.derived
 
-    def fresh(*sets: MirrorSet) -> str:
-        return freshness(console, sets)[1]
-
-    # -- Problemen -------------------------------------------------------------------------------
-
-    @console.page("/problemen")
-    def problems(ctx: Ctx) -> Page:
-        freshness = fresh(*services.mirror.sets())
+    def all_problems() -> tuple[list[dict[str, Any]], list[tuple[str, int]]]:
         names = {o.id: o.name for o in read.organisations()}
         rows = []
         by_code: Counter[str] = Counter()
@@ -398,13 +418,23 @@ def _problems(console: Console) -> None:
                     "url": services.settings.crm.record_link(p.record_id),
                 }
             )
+        return rows, by_code.most_common()
+
+    # -- Problemen -------------------------------------------------------------------------------
+
+    @console.page("/problemen")
+    def problems(ctx: Ctx) -> Page:
+        freshness = freshness_of(console, services.mirror.sets())
+        rows, by_code = derived.get("problems", all_problems)
+        pager = Pager.of("/problemen", ctx.query, len(rows))
         return Page(
             "problems.html",
             "Problemen",
             {
                 "freshness": freshness,
-                "problems": rows,
-                "by_code": by_code.most_common(),
+                "problems": pager.rows(rows),
+                "pager": pager,
+                "by_code": by_code,
                 "code_labels": PROBLEM_LABELS,
             },
         )
@@ -441,16 +471,20 @@ def overview_facts(console: Console) -> dict[str, Any]:
     """Month fill, problems by kind and the read model's age, for the Overzicht."""
     services = console.services
     read = services.read_model
-    _, said = freshness(console, services.mirror.sets())
+    said = freshness_of(console, services.mirror.sets())
     today = services.today()
-    months = [m for m in read.months() if Month.parse(m.month) >= Month.of(today) - 1][:5]
-    kinds: Counter[str] = Counter(SET_KINDS.get(p.set_name, p.set_name) for p in read.problems())
-    return {
-        "freshness": said,
-        "month_chart": month_chart(
-            [MonthBar(m.month, m.label, m.requested, m.capacity, m.is_open) for m in months]
-        ),
-        "months": months,
-        "problem_kinds": kinds.most_common(),
-        "request_counts": [(s.label, read.request_counts().get(s, 0)) for s in RequestStatus],
-    }
+
+    def facts() -> dict[str, Any]:
+        months = [m for m in read.months() if Month.parse(m.month) >= Month.of(today) - 1][:5]
+        kinds: Counter[str] = Counter(SET_KINDS.get(p.set_name, p.set_name) for p in read.problems())
+        counts = read.request_counts()
+        return {
+            "month_chart": month_chart(
+                [MonthBar(m.month, m.label, m.requested, m.capacity, m.is_open) for m in months]
+            ),
+            "months": months,
+            "problem_kinds": kinds.most_common(),
+            "request_counts": [(s.label, counts.get(s, 0)) for s in RequestStatus],
+        }
+
+    return {"freshness": said, **console.derived.get(("overview", today), facts)}

@@ -124,6 +124,10 @@ class PlanSummary:
     held: int
 
 
+# What a plan's page shows of its document (not its `records`, the digest of what it read).
+SHOWN_PARTS = ("job", "today", "created_at", "changes", "held", "problems")
+
+
 class PlanStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -183,6 +187,21 @@ class PlanStore:
             raise PlanError(f"there is no plan {plan_id}; `tribe-sync plans list` shows them")
         return _row(found._mapping)
 
+    def shown(self, plan_id: int, parts: tuple[str, ...] = SHOWN_PARTS) -> PlanRow:
+        """A plan with only the `parts` of its document a person reads (its changes, held decisions
+        and problems): the database extracts them, so the digest of every record the plan read
+        (megabytes at large scale, only needed to apply or check it) is never parsed."""
+        columns = [c for c in plans.c if c.name != "document"]
+        extracted = [plans.c.document[part].label(f"part_{part}") for part in parts]
+        with self._tx() as tx:
+            found = tx.execute(select(*columns, *extracted).where(plans.c.id == plan_id)).first()
+        if found is None:
+            raise PlanError(f"there is no plan {plan_id}; `tribe-sync plans list` shows them")
+        values = dict(found._mapping)
+        document = {part: values.pop(f"part_{part}") for part in parts}
+        document = {k: v for k, v in document.items() if v is not None}
+        return _row({**values, "document": document})
+
     def rows(
         self, *, status: PlanStatus | None = None, job: str | None = None, limit: int = 200
     ) -> list[PlanRow]:
@@ -194,13 +213,15 @@ class PlanStore:
         with self._tx() as tx:
             return [_row(r._mapping) for r in tx.execute(query)]
 
-    def summaries(self, *, limit: int = 200) -> list[PlanSummary]:
+    def summaries(self, *, status: PlanStatus | None = None, limit: int = 200) -> list[PlanSummary]:
         """The latest plans, newest first, with their counts of changes and held decisions worked out
         by the database (JSON array lengths), not by reading each document."""
         changes = func.coalesce(func.json_array_length(plans.c.document["changes"]), 0)
         held = func.coalesce(func.json_array_length(plans.c.document["held"]), 0)
         columns = [c for c in plans.c if c.name != "document"]
         query = select(*columns, changes.label("n_changes"), held.label("n_held"))
+        if status is not None:
+            query = query.where(plans.c.status == status.value)
         with self._tx() as tx:
             found = tx.execute(query.order_by(plans.c.id.desc()).limit(limit)).all()
         return [

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 YIELD_PER = 500
+IDS_PER_QUERY = 500  # IDs in one `IN (…)`: well inside SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,26 +252,73 @@ class ReadModel:
         organisation_ids: Collection[str] | None = None,
         month: Month | None = None,
         number: str | None = None,
+        ids: Collection[str] | None = None,
         newest_first: bool = False,
         limit: int | None = None,
+        offset: int | None = None,
     ) -> Iterator[RequestRow]:
-        """Requests in queue order (oldest first, then order number), or newest first; streamed."""
+        """Requests in queue order (oldest first, then order number), or newest first; streamed.
+        `ids`: only these requests (looked up in batches, for a plan's page)."""
+        if ids is not None:
+            wanted = sorted(set(ids))
+            for first in range(0, len(wanted), IDS_PER_QUERY):
+                yield from self._requests(
+                    status=status,
+                    organisation_ids=organisation_ids,
+                    month=month,
+                    number=number,
+                    ids_batch=wanted[first : first + IDS_PER_QUERY],
+                )
+            return
+        yield from self._requests(
+            status=status,
+            organisation_ids=organisation_ids,
+            month=month,
+            number=number,
+            newest_first=newest_first,
+            limit=limit,
+            offset=offset,
+        )
+
+    def count_requests(
+        self,
+        *,
+        status: RequestStatus | None = None,
+        organisation_ids: Collection[str] | None = None,
+        month: Month | None = None,
+        number: str | None = None,
+    ) -> int:
+        """How many requests `requests` would list with these filters (for "1–100 van N")."""
+        query = _request_filters(
+            select(func.count()).select_from(mirror_requests), status, organisation_ids, month, number
+        )
+        return int(next(iter(self._rows(query)))[0])
+
+    def _requests(
+        self,
+        *,
+        status: RequestStatus | None = None,
+        organisation_ids: Collection[str] | None = None,
+        month: Month | None = None,
+        number: str | None = None,
+        ids_batch: Collection[str] | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Iterator[RequestRow]:
         r, o = mirror_requests, mirror_organisations
         query = select(r, o.c.name.label("organisation_name")).select_from(
             r.outerjoin(o, o.c.id == r.c.organisation_id)
         )
-        if status is not None:
-            query = query.where(r.c.status == status.name)
-        if organisation_ids is not None:
-            query = query.where(r.c.organisation_id.in_(list(organisation_ids)))
-        if month is not None:
-            query = query.where(r.c.month == month.code)
-        if number is not None:
-            query = query.where(r.c.number == number)
+        query = _request_filters(query, status, organisation_ids, month, number)
+        if ids_batch is not None:
+            query = query.where(r.c.id.in_(list(ids_batch)))
         order = [r.c.requested_at, r.c.number, r.c.id]
         query = query.order_by(*(c.desc() for c in order) if newest_first else order)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         for row in self._rows(query):
             yield RequestRow(
                 id=row.id,
@@ -544,6 +592,25 @@ class ReadModel:
             raise StoreError(
                 f"cannot read the read model: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
             ) from exc
+
+
+def _request_filters(
+    query: Select[Any],
+    status: RequestStatus | None,
+    organisation_ids: Collection[str] | None,
+    month: Month | None,
+    number: str | None,
+) -> Select[Any]:
+    r = mirror_requests
+    if status is not None:
+        query = query.where(r.c.status == status.name)
+    if organisation_ids is not None:
+        query = query.where(r.c.organisation_id.in_(list(organisation_ids)))
+    if month is not None:
+        query = query.where(r.c.month == month.code)
+    if number is not None:
+        query = query.where(r.c.number == number)
+    return query
 
 
 def _iso(value: dt.date | None) -> str | None:
