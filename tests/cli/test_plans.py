@@ -190,3 +190,18 @@ def test_runs_list_of_an_unknown_job_is_a_usage_error_naming_the_jobs(
     assert "no job 'nope'; the jobs are: close-delivery-months, progress-statuses" in err
     assert "months close" in err
     assert cli("runs", "list", "--job", "months close", "--json").code == 0
+
+
+def test_a_plan_that_changes_nothing_is_not_submitted_there_is_nothing_to_approve(
+    cli: Cli, crm: RunningSandbox, tmp_path: Path
+) -> None:
+    file = tmp_path / "plan.json"
+    assert cli("jobs", "plan", "progress-statuses", "--today", DAY, "--out", str(file)).code == 0
+    assert cli("jobs", "apply", str(file), "--allow-future").code in (0, 1)
+    again = cli("jobs", "plan", "progress-statuses", "--today", DAY, "--submit", "--json")
+    assert again.code == 0, again.err
+    document = json.loads(again.out)
+    assert document["changes"] == [], "everything was applied already"
+    assert document["plan_id"] is None
+    assert "nothing to approve" in again.err
+    assert json.loads(cli("plans", "list", "--status", "pending", "--json").out)["plans"] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -55,6 +56,23 @@ def test_the_demo_keeps_its_sandbox_and_serves_the_console_with_a_one_time_admin
             assert answer.status_code == 200
             assert "Overzicht" in answer.text
             assert "beheer (beheerder)" in answer.text
+        exports = re.search(r"^  export (.+)$", said, re.M)
+        assert exports is not None, "the demo says how to use the command line on its data"
+        cli_env = {
+            **os.environ,
+            **dict(shlex.split(word)[0].split("=", 1) for word in exports.group(1).split()),
+        }
+        listed = subprocess.run(
+            [str(EXE), "requests", "list", "--json"],
+            check=False,
+            env=cli_env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert '"order_number": "AD' in listed.stdout, "the demo's requests, from its sandbox"
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import shlex
 from collections import Counter
 from collections.abc import Callable
 from typing import Annotated
@@ -103,10 +104,29 @@ def serve_demo_console(context: AppContext, settings: Settings, clock: Callable[
         refuse_unless_can_listen(host, port, settings, "console")  # taken while the demo ran
         context.err.print(
             f"\nThe staff console: http://{host}:{port}/\n  user: beheer\n  password (only this once): "
-            f"{password}\nCtrl+C ends the console and the demo's sandbox.",
+            f"{password}\n\n{cli_on_demo_data(settings)}\nCtrl+C ends the console and the demo's sandbox.",
             highlight=False,
         )
         uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def cli_on_demo_data(settings: Settings) -> str:
+    """How to point the command line, in another terminal, at the demo's sandbox and store."""
+    env = {
+        "TRIBE_SYNC_CRM__API_URL": settings.crm.api_url,
+        "TRIBE_SYNC_CRM__TOKEN_URL": settings.crm.token_url,
+        "TRIBE_SYNC_CRM__CLIENT_ID": settings.crm.client_id,
+        "TRIBE_SYNC_CRM__CLIENT_SECRET": settings.crm.client_secret.get_secret_value(),
+        "TRIBE_SYNC_STORE__URL": settings.store.url,
+        "TRIBE_SYNC_PROGRAMME__OUTBOX_DIR": settings.programme.outbox_dir,
+    }
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    return (
+        "The command line on the same data, in another terminal (while this runs):\n"
+        f"  export {exports}\n"
+        "  tribe-sync requests list --status WAITING   # or: plans list, runs list, months list\n"
+        "  printf '%s\\n' \"$PASSWORD\" | tribe-sync users add anna --role approver --password-stdin"
+    )
 
 
 def _print(context: AppContext, result: DemoResult, as_json: bool) -> None:

@@ -74,7 +74,12 @@ def jobs_plan(
         planned = service.make_plan(job, services, parse_planning_day(today, services.today()), by=who)
         if out is not None:
             _save(out, planned.document)
-        row = service.submit(services, planned, by=who)[0] if submit else None
+        empty = not planned.plan.changes
+        row = service.submit(services, planned, by=who)[0] if submit and not empty else None
+    if submit and empty:
+        context.err.print(
+            "nothing to approve: the plan changes nothing, so it was not submitted", highlight=False
+        )
     if as_json:
         emit_json({**planned.document, "plan_id": row.id if row else None})
         return
@@ -82,6 +87,10 @@ def jobs_plan(
     if out is not None:
         context.err.print(
             f"plan saved to {out}; apply it with `tribe-sync jobs apply {out}`", highlight=False
+        )
+    if submit and empty:
+        context.err.print(
+            "nothing to approve: the plan changes nothing, so it was not submitted", highlight=False
         )
     if row is not None:
         context.err.print(

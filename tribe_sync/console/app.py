@@ -127,6 +127,7 @@ class Console:
         self.css = self.static["console.css"][0].decode()
         self.headers = security_headers(style_hash(self.css))
         self.routes: list[tuple[str, str, Role | None]] = []  # (method, path, role) for the route tests
+        self.returns: list[tuple[str, str]] = []  # (action path, page a GET on it goes to)
         self._routes: list[BaseRoute] = []
         self._app: ASGIApp | None = None
 
@@ -144,12 +145,29 @@ class Console:
 
         return register
 
-    def action(self, path: str, role: Role) -> Callable[[Handler], Handler]:
+    def action(self, path: str, role: Role, back: str | None = None) -> Callable[[Handler], Handler]:
+        """A POST action. A GET on its address (a reload, a bookmark, the address bar after the form
+        was sent) goes to `back`, the page the action belongs to (default: its section, `/plannen`
+        for `/plannen/...`), instead of an empty 405; `{name}` in `back` takes the path's value."""
+        target = back or "/" + path.strip("/").split("/")[0]
+
         def register(handler: Handler) -> Handler:
             self._add("POST", path, role, handler)
+            self._add_back(path, target)
             return handler
 
         return register
+
+    def _add_back(self, path: str, target: str) -> None:
+        def back(ctx: Ctx) -> Page:
+            values = {k: str(v) for k, v in ctx.request.path_params.items()}
+            return Page(redirect=target.format(**values))
+
+        async def endpoint(request: Request) -> Response:
+            return await self._guarded(request, "GET", Role.VIEWER, back)
+
+        self.returns.append((path, target))
+        self._routes.append(Route(path, endpoint, methods=["GET"], name=f"back:{path}"))
 
     def _add(self, method: str, path: str, role: Role, handler: Handler) -> None:
         async def endpoint(request: Request) -> Response:

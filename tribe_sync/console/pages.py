@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
 from tribe_sync.console.app import Console, Ctx, Page
+from tribe_sync.console.audit_words import KIND_LABELS, TRIGGER_LABELS, actor_words, change_words, count_rows
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
-from tribe_sync.console.plans_pages import register_plans
+from tribe_sync.console.plans_pages import PLAN_STATUS, register_plans
 from tribe_sync.console.processor_pages import register_processor
 from tribe_sync.console.readmodel_pages import overview_facts, register_read_model
+from tribe_sync.errors import PlanError
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.plans.service import plan_store
 from tribe_sync.store.crmcalls import CallLog
-from tribe_sync.store.plans import PlanStatus
+from tribe_sync.store.plans import PlanSource, PlanStatus
 from tribe_sync.store.users import Role
 
 __all__ = ["register"]
@@ -28,14 +31,6 @@ def register(console: Console) -> None:
     register_plans(console)
     journal = console.services.journal
     plans = plan_store(console.services)
-    sets = console.services.schema.sets
-    kinds = {
-        sets.request: "Aanvraag",
-        sets.delivery_month: "Leveringsmaand",
-        sets.task: "Taak",
-        sets.forecast: "Prognose",
-        sets.organisation: "Organisatie",
-    }
 
     def run_row(row: dict[str, Any]) -> dict[str, Any]:
         label, tone = outcome(str(row["outcome"]))
@@ -123,12 +118,49 @@ def register(console: Console) -> None:
         if row is None:
             return Page("not_found.html", "Niet gevonden", status=404)
         entries = [
-            {**entry, "kind": kinds.get(str(entry.get("entity_set")), "Record")}
+            {
+                "kind": KIND_LABELS.get(str(entry.get("entity_set")), "Wijziging"),
+                "label": entry.get("label") or "",
+                "what": change_words(
+                    str(entry.get("entity_set") or ""), entry.get("before"), entry.get("after")
+                ),
+                "reason": entry.get("reason") or "",
+                "actor": actor_words(str(entry.get("actor") or "")),
+                "at": entry.get("at"),
+            }
             for entry in journal.audit_trail(run_id=run_id)
         ]
-        return Page("run.html", f"Run {run_id}", {"run": run_row(row), "entries": entries})
+        plan = None
+        if row.get("plan_id") is not None:
+            with contextlib.suppress(PlanError):
+                found = plans.shown(int(row["plan_id"]), parts=())
+                plan = {
+                    "id": found.id,
+                    "status_label": PLAN_STATUS.get(found.status, (found.status.value, ""))[0],
+                    "submitted_by": "de planner (daemon)"
+                    if found.source is PlanSource.DAEMON
+                    else found.submitted_by,
+                    "submitted_at": found.submitted_at,
+                    "decided_by": found.decided_by,
+                    "decided_at": found.decided_at,
+                    "note": found.note,
+                }
+        people = sorted({str(e["actor"]) for e in entries if not str(e["actor"]).startswith("taak ")})
+        trigger = str(row.get("trigger") or "")
+        return Page(
+            "run.html",
+            f"Run {run_id}",
+            {
+                "run": run_row(row),
+                "counts": count_rows(row.get("counts") or {}),
+                "trigger": TRIGGER_LABELS.get(trigger, trigger),
+                "plan": plan,
+                "people": people,
+                "entries": entries,
+            },
+        )
 
-    @console.action("/uitloggen", Role.VIEWER)
+    @console.action("/uitloggen", Role.VIEWER, back="/")
     def logout(ctx: Ctx) -> Page:
         ctx.session.user = None
         return Page(redirect="/login")

@@ -39,6 +39,10 @@ __all__ = ["PLAN_STATUS", "Explained", "difference_lines", "explain", "register_
 
 PLANS_SHOWN = 100
 NOTE_MAX = 500
+NOTHING_TO_APPROVE = (
+    "Dit plan wijzigt niets: er valt niets goed te keuren. Wijs het af om het van de lijst te halen; "
+    "de volgende ronde maakt zo nodig een nieuw plan."
+)
 
 # status -> (Dutch label, tone); the tone only adds colour and a mark, the word is always there.
 PLAN_STATUS = {
@@ -79,7 +83,9 @@ RECORD_NOUNS = {
 DECISIONS = {
     "allocated": ("toegekend", "ok"),
     "held": ("blijft wachten", "warn"),
-    "not_chosen": ("eerder toegekend, nu niet gekozen", "bad"),
+    # Allocated in an earlier run and since carried on (handed off, delivered): the plan leaves it as it
+    # is, so it is not a loss; the rounds of now are only shown as a note.
+    "not_chosen": ("eerder toegekend, blijft zo", "neutral"),
 }
 
 HELD_NL = {"reopened_by_staff": "zou sluiten, maar een medewerker heropende de maand: blijft open"}
@@ -202,7 +208,11 @@ def _why_held(code: str, message: str, facts: _Facts, row: RequestRow | None) ->
             "cap": f"het kwartaalplafond uit {facts.forecast(row)}",
             "no_forecast": "geen geldige prognose",
         }.get(found.group(1) if found else "", "de rondes")
-        return f"eerder toegekend, maar de rondes kiezen hem nu niet: {because}"
+        where = f" en inmiddels {row.status.label.lower()}" if row is not None else ""
+        return (
+            f"al eerder toegekend{where}; dit plan laat hem zoals hij is. De rondes van nu zouden hem "
+            f"niet meer kiezen ({because}), maar een toekenning wordt nooit teruggedraaid."
+        )
     return message
 
 
@@ -486,6 +496,8 @@ class _PlansPages:
                 ),
                 "may_decide": ctx.user.role.allows(Role.APPROVER)
                 and row.status in (PlanStatus.PENDING, PlanStatus.APPROVED),
+                "nothing_to_approve": NOTHING_TO_APPROVE if not row.changes else "",
+                "later_day": row.status is PlanStatus.APPROVED and row.today > self.services.today(),
                 "pending": row.status is PlanStatus.PENDING,
                 "own_plan": self.own_plan(row, ctx),
                 "note_max": NOTE_MAX,
@@ -523,6 +535,8 @@ class _PlansPages:
             row = self.store.get(plan_id)
         except PlanError:
             return Page("not_found.html", "Niet gevonden", status=404)
+        if row.status is PlanStatus.PENDING and not row.changes:
+            return self.plan_page(ctx, plan_id, status=409, error=NOTHING_TO_APPROVE)
         if row.status is PlanStatus.PENDING:
             if self.own_plan(row, ctx):
                 return self.plan_page(
@@ -628,5 +642,9 @@ def register_plans(console: Console) -> None:
     console.page("/plannen")(pages.plans)
     console.page("/plannen/{plan_id:int}")(pages.plan)
     console.page("/plannen/{plan_id:int}/controle")(pages.plan_check)
-    console.action("/plannen/{plan_id:int}/goedkeuren", Role.APPROVER)(pages.approve_plan)
-    console.action("/plannen/{plan_id:int}/afwijzen", Role.APPROVER)(pages.reject_plan)
+    console.action("/plannen/{plan_id:int}/goedkeuren", Role.APPROVER, back="/plannen/{plan_id}")(
+        pages.approve_plan
+    )
+    console.action("/plannen/{plan_id:int}/afwijzen", Role.APPROVER, back="/plannen/{plan_id}")(
+        pages.reject_plan
+    )

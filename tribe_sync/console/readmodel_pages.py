@@ -14,6 +14,7 @@ from collections.abc import Collection
 from typing import Any
 
 from tribe_sync.console.app import Console, Ctx, Page
+from tribe_sync.console.audit_words import actor_words, change_words
 from tribe_sync.console.charts import MonthBar, month_chart
 from tribe_sync.console.format import dutch_datetime
 from tribe_sync.console.paging import Pager
@@ -257,9 +258,9 @@ def _requests(console: Console) -> None:
         history = [
             {
                 "at": entry["at"],
-                "what": _describe(entry),
+                "what": change_words(str(entry.get("entity_set") or ""), entry["before"], entry["after"]),
                 "reason": entry["reason"],
-                "actor": _actor(str(entry["actor"])),
+                "actor": actor_words(str(entry["actor"])),
                 "run_id": entry["run_id"],
             }
             for entry in services.journal.audit_trail(target_id=row.id)
@@ -448,20 +449,6 @@ def _quarters_around(current: Quarter) -> list[Quarter]:
         Quarter(current.year + 1, 1) if current.number == 4 else Quarter(current.year, current.number + 1)
     )
     return [previous, current, following]
-
-
-def _describe(entry: dict[str, Any]) -> str:
-    before, after = entry.get("before") or {}, entry.get("after") or {}
-    if "status" in after:
-        old = RequestStatus.__members__.get(str(before.get("status")))
-        new = RequestStatus.__members__.get(str(after["status"]))
-        return f"{old.label if old else before.get('status')} → {new.label if new else after['status']}"
-    return ", ".join(f"{k}: {v}" for k, v in after.items()) or "—"
-
-
-def _actor(actor: str) -> str:
-    kind, _, who = actor.partition(":")
-    return {"job": f"taak {who}", "staff": who}.get(kind, actor)
 
 
 # -- for the Overzicht (pages.py) ----------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""A run's page in staff's words: Dutch counts and change kinds, statuses by their labels, the plan it
+carried out and who approved it; never a raw key like `done_already` or `confirmed_on: None`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.console.conftest import T0, ConsoleWorld, login
+from tests.console.test_plans import submitted
+from tribe_sync.console.audit_words import change_words, count_rows
+from tribe_sync.plans import service
+from tribe_sync.sandbox.server import RunningSandbox
+
+Tenant = tuple[ConsoleWorld, RunningSandbox]
+RAW = ("done_already", "not_reached", "Record", "status:", "confirmed_on", "closed_by", "WAITING", "None")
+
+
+def text_of(html: str) -> str:
+    main = html.split('<main id="inhoud">', 1)[1]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+
+
+@pytest.mark.sandbox
+def test_an_approved_plans_run_names_the_plan_who_approved_it_and_each_status_move(
+    tenant_world: Tenant,
+) -> None:
+    world, _ = tenant_world
+    plan_id = submitted(world, "beheer")
+    client = world.client()
+    token = login(client, "beslis")
+    client.post(f"/plannen/{plan_id}/goedkeuren", data={"csrf_token": token, "notitie": "akkoord"})
+    run_id = service.plan_store(world.services).get(plan_id).run_id
+    page = client.get(f"/runs/{run_id}")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert f"Plan {plan_id} (uitgevoerd), ingediend door beheer" in text
+    assert "Goedgekeurd door beslis" in text
+    assert "“akkoord”" in text
+    assert "Gestart een goedgekeurd plan" in text
+    assert "Wijzigingen in het plan" in text
+    assert "Uitgevoerd" in text
+    assert "Status van een aanvraag" in text
+    assert "Wacht op toekenning → Verwerking bestelling" in text
+    for raw in RAW:
+        assert raw not in text, raw
+
+
+@pytest.mark.sandbox
+def test_a_month_closed_in_the_console_shows_who_closed_it_and_why(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    token = login(client, "beslis")
+    page = client.get("/leveringsmaanden").text
+    code = re.search(r'action="/leveringsmaanden/([\d-]+)/sluiten"', page)
+    assert code is not None
+    client.post(
+        f"/leveringsmaanden/{code.group(1)}/sluiten", data={"csrf_token": token, "reden": "vol genoeg"}
+    )
+    (run,) = world.services.journal.runs(limit=1)
+    text = text_of(client.get(f"/runs/{run['id']}").text)
+    assert "Leveringsmaand gesloten of geopend" in text
+    assert "open → gesloten, gesloten door een medewerker (reden: vol genoeg)" in text
+    assert "Door beslis" in text
+    for raw in RAW:
+        assert raw not in text, raw
+
+
+def test_before_and_after_read_as_sentences() -> None:
+    assert (
+        change_words(
+            "record_confirmation",
+            {"confirmed_on": None, "delivery_date": None},
+            {"confirmed_on": "2027-01-05", "delivery_date": "2027-01-20"},
+        )
+        == "bevestigd: nog niet → 5 januari 2027; leverdatum: geen → 20 januari 2027"
+    )
+    assert (
+        change_words("move_status", {"status": "WAITING"}, {"status": "PROCESSING", "month": "2027-02"})
+        == "Wacht op toekenning → Verwerking bestelling, leveringsmaand februari 2027"
+    )
+    assert change_words("create_month", {}, {"month": "2027-06", "capacity": 300, "closed": False}) == (
+        "leveringsmaand juni 2027 aangemaakt, capaciteit 300, open"
+    )
+    assert change_words("create_task", {}, {"task": "Prognose te laat", "due": "2027-01-11"}) == (
+        "taak “Prognose te laat”, uiterlijk 11 januari 2027"
+    )
+    assert change_words("hand_off", {"status": "PROCESSING"}, {"processor": "Noord", "rows": 3}) == (
+        "Verwerking bestelling → naar de verwerker, bestand voor Noord (3 regels)"
+    )
+
+
+def test_counts_are_labelled_and_zero_ones_left_out() -> None:
+    rows = count_rows(
+        {"changes": 4, "applied": 3, "done_already": 1, "planned": 0, "failed": 0, "problems": 2}
+    )
+    assert rows == [
+        ("Wijzigingen in het plan", 4),
+        ("Uitgevoerd", 3),
+        ("Was al zo", 1),
+        ("Problemen in de gegevens", 2),
+    ]
+
+
+def test_a_run_without_a_plan_says_the_job_carried_out_its_own_plan(world: ConsoleWorld) -> None:
+    journal = world.services.journal
+    run_id = journal.start_run("audit", T0.date(), T0, trigger="schedule")
+    journal.finish_run(run_id, T0, "ok", {"changes": 0, "problems": 0})
+    client = world.client()
+    login(client, "lees")
+    text = text_of(client.get(f"/runs/{run_id}").text)
+    assert "Gestart volgens het schema" in text
+    assert "geen: de taak voerde uit wat zij zelf plande" in text
+    assert "Deze run schreef niets." in text
