@@ -7,7 +7,6 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import Annotated
 
 import typer
@@ -166,7 +165,9 @@ def show_request(
         emit_json(document)
         return
     if found is not None:
-        table(context, f"Aanvraag {found.order_number}", ["gegeven", "waarde"], _request_lines(found, processor))
+        table(
+            context, f"Aanvraag {found.order_number}", ["gegeven", "waarde"], _request_lines(found, processor)
+        )
         table(
             context,
             f"Geschiedenis ({len(history)})",
@@ -219,10 +220,9 @@ def _processor_name(services: Services, processor_id: str | None) -> str | None:
     if processor_id is None:
         return None
     try:
-        record = services.client.get(
-            services.schema.sets.processor, processor_id, queries.processors(services.schema)
-        )
-        return to_processor(record, services.schema).name or None
+        schema = services.schema
+        record = services.client.get(schema.sets.processor, processor_id, queries.processors(schema))
+        return to_processor(record, schema).name or None
     except (TribeSyncError, Unmappable):
         return None
 
@@ -244,15 +244,13 @@ def list_forecasts(
     with Services(context.settings) as services:
         as_of = read_model_as_of(context, services, FORECAST_SETS, fresh=fresh)
         model = services.read_model
-        found = model.iter_forecasts(
+        rows = model.forecasts(
             year=year, quarter=quarter, organisation_ids=organisation_ids(model, org), state=wanted
-        )
-        if as_json:  # streamed from the database, as it is written
-            problems = model.problems([s.value for s in FORECAST_SETS])
-            emit_list("forecasts", (r.as_dict() for r in islice(found, limit)), problems, as_of)
-            return
-        rows = list(islice(found, limit))
-        listed_problems = list(model.problems([s.value for s in FORECAST_SETS]))
+        )[:limit]
+        problems = list(model.problems([s.value for s in FORECAST_SETS]))
+    if as_json:
+        emit_list("forecasts", (r.as_dict() for r in rows), problems, as_of)
+        return
     table(
         context,
         f"Forecasts ({len(rows)})",
@@ -270,7 +268,7 @@ def list_forecasts(
             for r in rows
         ],
     )
-    problems_table(context, listed_problems)
+    problems_table(context, problems)
 
 
 @accountability.command("report")
