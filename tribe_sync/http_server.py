@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+import h11
 import uvicorn
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tribe_sync.config import Settings
 from tribe_sync.errors import ConfigError
 
-__all__ = ["ServerThread", "check_can_listen", "refuse_unless_can_listen", "serve_in_thread"]
+__all__ = [
+    "ServerThread",
+    "check_can_listen",
+    "quiet_when_answered",
+    "refuse_unless_can_listen",
+    "serve_in_thread",
+]
+
+log = logging.getLogger("tribe_sync.http")
 
 
 @dataclass
@@ -75,6 +88,53 @@ def refuse_unless_can_listen(
     raise ConfigError(f"{why}. Stop the other process, or {change}; `ss -ltnp` shows who listens where.")
 
 
+def quiet_when_answered(app: ASGIApp) -> ASGIApp:
+    """`app`, minus the traceback when uvicorn answered the request itself.
+
+    A request whose body breaks HTTP (a malformed chunk) is answered 400 by uvicorn, with one warning
+    ("Invalid HTTP request received.") and the connection closed, while the app may be answering it
+    too: then sending fails in h11 ("can't handle event type Response ... MUST_CLOSE"), or reading the
+    body ends in ClientDisconnect, and uvicorn logs either as "Exception in ASGI application" with 40
+    lines of traceback. Here such a request ends quietly, once the connection is gone."""
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        gone = False
+
+        async def send_unless_gone(message: Message) -> None:
+            nonlocal gone
+            if gone:
+                return
+            try:
+                await send(message)
+            except h11.LocalProtocolError:
+                gone = True
+
+        try:
+            await app(scope, receive, send_unless_gone)
+        except ClientDisconnect:
+            gone = True
+        if gone:
+            log.debug("%s %s: answered by the server already (bad HTTP) or the client left", *_line(scope))
+            await _until_disconnected(receive)
+
+    return guarded
+
+
+def _line(scope: Scope) -> tuple[str, str]:
+    return str(scope.get("method")), str(scope.get("path"))
+
+
+async def _until_disconnected(receive: Receive) -> None:
+    """Wait (briefly) for the server to notice the closed connection, so that it does not report a
+    response the app never completed."""
+    with anyio.move_on_after(2):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "http") -> ServerThread:
     """Serve `app`; port 0 picks a free one. Returns once it accepts connections.
 
@@ -83,7 +143,13 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, name: str 
     # log_config=None: uvicorn installs no handlers of its own, so its records (a traceback from the app
     # included) reach ours and `--log-json` stays one JSON object per line.
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False, lifespan="off", log_config=None
+        quiet_when_answered(app),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        log_config=None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True, name=name)

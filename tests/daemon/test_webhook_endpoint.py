@@ -186,6 +186,19 @@ def test_a_replayed_delivery_is_answered_200_and_nothing_is_done_twice(live_daem
     assert post(live_daemon, body, sign(body).encode()) == 200
 
 
+def test_a_malformed_chunked_post_is_a_400_and_one_warning_without_a_traceback(
+    live_daemon: LiveDaemon,
+) -> None:
+    logged = len(live_daemon.log.read_text().splitlines())
+    signed = request_head(b"Transfer-Encoding: chunked", b"X-Tribe-Signature: " + sign(b"x").encode())
+    assert exchange(live_daemon, signed, [b"zz\r\nnot a chunk size\r\n0\r\n\r\n"]) == 400
+    time.sleep(1)  # what the daemon logs about it, if anything more, is written by now
+    new = [json.loads(line) for line in live_daemon.log.read_text().splitlines()[logged:]]
+    warnings = [(n["level"], n["message"]) for n in new if n["level"] in ("warning", "error", "critical")]
+    assert warnings == [("warning", "Invalid HTTP request received.")], warnings
+    assert not any("Traceback" in json.dumps(n) or "Exception in ASGI" in n["message"] for n in new)
+
+
 def test_every_line_the_daemon_logs_is_one_json_object_uvicorns_included(live_daemon: LiveDaemon) -> None:
     with socket.create_connection((live_daemon.host, live_daemon.port), timeout=10) as connection:
         connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")  # uvicorn itself warns about this one

@@ -14,7 +14,7 @@ from tribe_sync.cli.context import app_context
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.console.app import create_app
 from tribe_sync.errors import UserError
-from tribe_sync.http_server import refuse_unless_can_listen
+from tribe_sync.http_server import quiet_when_answered, refuse_unless_can_listen
 from tribe_sync.store.users import MIN_PASSWORD_LENGTH, Role, UserStore
 
 __all__ = ["console", "users"]
@@ -55,7 +55,9 @@ def console(
         app = create_app(services, store)
         context.err.print(f"The console is at http://{bind_host}:{bind_port}/ (Ctrl+C stops it).")
         # proxy_headers: behind a TLS proxy on loopback the scheme is https, so cookies get Secure.
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", proxy_headers=True)
+        uvicorn.run(
+            quiet_when_answered(app), host=bind_host, port=bind_port, log_level="warning", proxy_headers=True
+        )
     finally:
         services.close()
 

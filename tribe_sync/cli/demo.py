@@ -20,7 +20,7 @@ from tribe_sync.config import Settings
 from tribe_sync.console.app import create_app
 from tribe_sync.demo import DayDone, DayLog, DemoResult, run_demo
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.http_server import refuse_unless_can_listen
+from tribe_sync.http_server import quiet_when_answered, refuse_unless_can_listen
 from tribe_sync.sandbox.generator import SCALES
 from tribe_sync.store.users import Role, UserStore
 
@@ -107,7 +107,7 @@ def serve_demo_console(context: AppContext, settings: Settings, clock: Callable[
             f"{password}\n\n{cli_on_demo_data(settings)}\nCtrl+C ends the console and the demo's sandbox.",
             highlight=False,
         )
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(quiet_when_answered(app), host=host, port=port, log_level="warning")
 
 
 def cli_on_demo_data(settings: Settings) -> str:
