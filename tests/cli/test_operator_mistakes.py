@@ -183,8 +183,10 @@ def test_a_store_that_cannot_be_reached_names_store_url_and_where_it_was_set(
         port = closed.getsockname()[1]
         monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"postgresql://sync@127.0.0.1:{port}/tribe")
         result = cli("store", "status")
-    assert result.code == 1
+        listed = cli("runs", "list")
+    assert result.code == listed.code == 2
     assert "Connection refused" in result.err
+    assert "Check store.url (set by TRIBE_SYNC_STORE__URL)." in listed.err
     assert "Check store.url (set by TRIBE_SYNC_STORE__URL)." in result.err
     assert_one_message(result.err)
 

@@ -222,11 +222,23 @@ _REFUSED_BY_URL = re.compile(
 )
 
 
+# What connecting says when nothing answers at store.url's host and port. Only ever met opening the
+# store, the first time this process reaches it: like a CRM that never answered, almost always a
+# wrong setting (or a server not started), said at once as one (exit 2), not as an outage.
+_NOTHING_ANSWERS = re.compile(
+    r"Connection refused|could not translate host name|Name or service not known|"
+    r"nodename nor servname|No route to host|Network is unreachable|failed to resolve host",
+    re.IGNORECASE,
+)
+
+
 def store_error(what: str, exc: BaseException) -> StoreError:
-    """`what` failed because of `exc`: a StoreAccessError (exit 2, a setting) when `store.url` itself
-    was refused or cannot be parsed, else a StoreError (an outage, exit 1)."""
+    """`what` (opening the store, reading its schema) failed because of `exc`: a StoreAccessError
+    (exit 2, a setting) when `store.url` itself was refused, cannot be parsed or nothing answers at
+    it, else a StoreError (exit 1)."""
     reason = _reason(exc)
-    if isinstance(exc, ArgumentError) or _REFUSED_BY_URL.search(str(getattr(exc, "orig", None) or exc)):
+    said = str(getattr(exc, "orig", None) or exc)
+    if isinstance(exc, ArgumentError) or _REFUSED_BY_URL.search(said) or _NOTHING_ANSWERS.search(said):
         return StoreAccessError(f"{what}: {reason}")
     return StoreError(f"{what}: {reason}")
 
