@@ -11,22 +11,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from tribe_sync.client.ratelimit import RateLimiter
-from tribe_sync.client.tribe import TribeClient, count_support_for
 from tribe_sync.config import Settings
 from tribe_sync.errors import StoreError
-from tribe_sync.jobs.executor import Executor
-from tribe_sync.jobs.handoff import DirectoryOutbox
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.crmcalls import CallLog, CallRecorder
 from tribe_sync.store.journal import Journal, open_journal
-from tribe_sync.store.ratelimit import SharedRateLimiter
 from tribe_sync.store.readmodel.queries import ReadModel
 from tribe_sync.store.readmodel.refresh import Mirror
-from tribe_sync.tribe_crm import TribeCRM
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tribe_sync.client.odata import Query
+    from tribe_sync.client.ratelimit import RateLimiter
+    from tribe_sync.client.tribe import TribeClient
+    from tribe_sync.client.wire import Record
+    from tribe_sync.jobs.executor import Executor
+    from tribe_sync.tribe_crm import TribeCRM
+
+# The HTTP client, the executor and the CRM facade are imported when first made: a staff list on a
+# fresh read model needs none of them, and importing them took most of its start-up time.
 
 __all__ = ["Services", "utc_now"]
 
@@ -48,6 +56,8 @@ class Services:
 
     @cached_property
     def client(self) -> TribeClient:
+        from tribe_sync.client.tribe import TribeClient, count_support_for  # noqa: PLC0415
+
         crm = self.settings.crm
         return TribeClient.from_settings(
             crm,
@@ -72,15 +82,22 @@ class Services:
         """With PostgreSQL every process on the store shares Tribe's budget; else each keeps its own."""
         if not (self.settings.daemon.shared_rate_limit and self.settings.store.url.startswith("postgresql")):
             return None
+        from tribe_sync.store.ratelimit import SharedRateLimiter  # noqa: PLC0415
+
         return SharedRateLimiter(self.journal.engine, self.settings.crm.max_requests_per_minute)
 
     @cached_property
     def crm(self) -> TribeCRM:
+        from tribe_sync.tribe_crm import TribeCRM  # noqa: PLC0415
+
         return TribeCRM(self.client, self.schema)
 
     def executor(self, *, dry_run: bool = False) -> Executor:
         """The one executor, wired to this process's CRM, journal, outbox and clock. A dry run reads
         the journal only if it exists already (it must not create one)."""
+        from tribe_sync.jobs.executor import Executor  # noqa: PLC0415
+        from tribe_sync.jobs.handoff import DirectoryOutbox  # noqa: PLC0415
+
         return Executor(
             crm=self.crm,
             journal=self.existing_journal() if dry_run else self.journal,
@@ -102,7 +119,7 @@ class Services:
         """The read model's refresher (staff views and the console; jobs never read it)."""
         return Mirror(
             self.journal.engine,
-            self.client,
+            _ClientOnFirstRead(self),
             self.schema,
             clock=self.clock,
             overlap=dt.timedelta(seconds=self.settings.mirror.overlap_s),
@@ -173,3 +190,14 @@ class Services:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _ClientOnFirstRead:
+    """The read model's CRM reader, making the client only when a refresh reads: a list whose read
+    model is fresh never loads the HTTP stack."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def iter_records(self, entity_set: str, query: Query | None = None) -> Iterator[Record]:
+        return self._services.client.iter_records(entity_set, query)

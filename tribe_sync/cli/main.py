@@ -7,7 +7,9 @@ refused. The rule for a run lives in one place, `jobs.executor.Report.exit_code`
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable, Iterable
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
@@ -16,25 +18,25 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from tribe_sync.cli import crm, jobs, mirror, plans, processor, reports, sandbox, staff, store
-from tribe_sync.cli.console import console, users
 from tribe_sync.cli.context import AppContext, configure_logging, current_context
-from tribe_sync.cli.daemon import daemon
-from tribe_sync.cli.demo import demo
 from tribe_sync.cli.examples import add_examples
 from tribe_sync.cli.failures import describe_failure
 from tribe_sync.cli.usage import plain_bad_values
 from tribe_sync.errors import TribeSyncError
 
-__all__ = ["app", "run"]
+__all__ = ["app", "compose", "run"]  # noqa: F822 - `app` is made on first use (module __getattr__)
 
-app = typer.Typer(
-    name="tribe-sync",
-    help="The integration layer around allemaal digitaal's Tribe CRM tenant.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-)
+
+def _new_app() -> typer.Typer:
+    made = typer.Typer(
+        name="tribe-sync",
+        help="The integration layer around allemaal digitaal's Tribe CRM tenant.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+    )
+    made.callback()(main)
+    return made
 
 
 def _print_version(value: bool) -> None:
@@ -43,7 +45,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def main(
     ctx: typer.Context,
     config: Annotated[
@@ -68,29 +69,173 @@ def main(
     ctx.obj = AppContext(config_path=config)
 
 
-app.command("demo")(demo)
-app.command("daemon")(daemon)
-app.command("console")(console)
-app.add_typer(users, name="users")
-app.add_typer(crm.app, name="crm")
-jobs.app.command("plan")(plans.jobs_plan)
-jobs.app.command("apply")(plans.jobs_apply)
-app.add_typer(jobs.app, name="jobs")
-app.add_typer(plans.plans, name="plans")
-app.add_typer(plans.runs, name="runs")
-app.add_typer(staff.months, name="months")
-app.add_typer(processor.app, name="processor")
-app.add_typer(reports.requests, name="requests")
-app.add_typer(reports.forecasts, name="forecasts")
-app.add_typer(reports.accountability, name="accountability")
-app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(store.app, name="store")
-app.add_typer(mirror.app, name="mirror")
+# Each command group is imported only when it is the one asked for: a list command then loads the
+# store and the read model, not the executor, the sandbox, the daemon or the console (`--version`
+# and a list took seconds when every command imported everything). `--help`, completion and an
+# unknown name compose them all.
+
+
+def _demo(app: typer.Typer) -> None:
+    from tribe_sync.cli.demo import demo  # noqa: PLC0415 - imported when asked for
+
+    app.command("demo")(demo)
+
+
+def _daemon(app: typer.Typer) -> None:
+    from tribe_sync.cli.daemon import daemon  # noqa: PLC0415
+
+    app.command("daemon")(daemon)
+
+
+def _console(app: typer.Typer) -> None:
+    from tribe_sync.cli.console import console  # noqa: PLC0415
+
+    app.command("console")(console)
+
+
+def _users(app: typer.Typer) -> None:
+    from tribe_sync.cli.console import users  # noqa: PLC0415
+
+    app.add_typer(users, name="users")
+
+
+def _crm(app: typer.Typer) -> None:
+    from tribe_sync.cli import crm  # noqa: PLC0415
+
+    app.add_typer(crm.app, name="crm")
+
+
+def _jobs(app: typer.Typer) -> None:
+    from tribe_sync.cli import jobs, plans  # noqa: PLC0415
+
+    if not any(c.name == "plan" for c in jobs.app.registered_commands):  # once per process
+        jobs.app.command("plan")(plans.jobs_plan)
+        jobs.app.command("apply")(plans.jobs_apply)
+    app.add_typer(jobs.app, name="jobs")
+
+
+def _plans(app: typer.Typer) -> None:
+    from tribe_sync.cli import plans  # noqa: PLC0415
+
+    app.add_typer(plans.plans, name="plans")
+
+
+def _runs(app: typer.Typer) -> None:
+    from tribe_sync.cli import plans  # noqa: PLC0415
+
+    app.add_typer(plans.runs, name="runs")
+
+
+def _months(app: typer.Typer) -> None:
+    from tribe_sync.cli import staff  # noqa: PLC0415
+
+    app.add_typer(staff.months, name="months")
+
+
+def _processor(app: typer.Typer) -> None:
+    from tribe_sync.cli import processor  # noqa: PLC0415
+
+    app.add_typer(processor.app, name="processor")
+
+
+def _requests(app: typer.Typer) -> None:
+    from tribe_sync.cli import reports  # noqa: PLC0415
+
+    app.add_typer(reports.requests, name="requests")
+
+
+def _forecasts(app: typer.Typer) -> None:
+    from tribe_sync.cli import reports  # noqa: PLC0415
+
+    app.add_typer(reports.forecasts, name="forecasts")
+
+
+def _accountability(app: typer.Typer) -> None:
+    from tribe_sync.cli import reports  # noqa: PLC0415
+
+    app.add_typer(reports.accountability, name="accountability")
+
+
+def _sandbox(app: typer.Typer) -> None:
+    from tribe_sync.cli import sandbox  # noqa: PLC0415
+
+    app.add_typer(sandbox.app, name="sandbox")
+
+
+def _store(app: typer.Typer) -> None:
+    from tribe_sync.cli import store  # noqa: PLC0415
+
+    app.add_typer(store.app, name="store")
+
+
+def _mirror(app: typer.Typer) -> None:
+    from tribe_sync.cli import mirror  # noqa: PLC0415
+
+    app.add_typer(mirror.app, name="mirror")
+
+
+# In the order `--help` lists them.
+GROUPS: dict[str, Callable[[typer.Typer], None]] = {
+    "demo": _demo,
+    "daemon": _daemon,
+    "console": _console,
+    "users": _users,
+    "crm": _crm,
+    "jobs": _jobs,
+    "plans": _plans,
+    "runs": _runs,
+    "months": _months,
+    "processor": _processor,
+    "requests": _requests,
+    "forecasts": _forecasts,
+    "accountability": _accountability,
+    "sandbox": _sandbox,
+    "store": _store,
+    "mirror": _mirror,
+}
+_VALUED = frozenset({"--config"})  # global options that take a value
+
+
+def compose(names: Iterable[str] = GROUPS) -> typer.Typer:
+    """The app with the command groups `names` (default all) registered."""
+    made = _new_app()
+    for name in names:
+        GROUPS[name](made)
+    return made
+
+
+_whole: list[typer.Typer] = []
+
+
+def _asked_for(argv: list[str]) -> str | None:
+    """The command group named on the command line after the global options, if it is one of ours."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in GROUPS else None
+    return None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`from tribe_sync.cli.main import app`: the whole app (the help and docs tests walk it)."""
+    if name == "app":
+        if not _whole:
+            _whole.append(compose())
+        return _whole[0]
+    raise AttributeError(name)
 
 
 def run() -> None:
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
+        completing = any(key.endswith("_COMPLETE") for key in os.environ)
+        asked = None if completing else _asked_for(sys.argv[1:])
+        version_only = asked is None and "--version" in sys.argv[1:]
+        app = compose([asked] if asked else () if version_only else GROUPS)
         command = plain_bad_values(add_examples(typer.main.get_command(app)))
         command(prog_name="tribe-sync")
     except (TribeSyncError, OSError, RuntimeError, ValueError, LookupError, TypeError) as exc:
