@@ -20,7 +20,7 @@ from tribe_sync.errors import PlanError, PlanRefused
 from tribe_sync.jobs.plan import plan_from_json
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.plans import service
-from tribe_sync.plans.document import changes_digest, read_document
+from tribe_sync.plans.document import changes_digest, checksum, read_document
 from tribe_sync.sandbox.tenant import (
     F_ORGANISATION,
     F_QUANTITY,
@@ -120,6 +120,17 @@ def test_applying_a_plan_a_second_time_writes_nothing(env: Env) -> None:
     assert again.already
     assert again.report is None
     assert len(env.writes()) == writes
+
+
+def test_another_plan_with_the_same_changes_is_checked_not_taken_for_one_applied_before(env: Env) -> None:
+    document = saved(service.make_plan(PROGRESS, env.services, TODAY, by="anna"))
+    service.apply_document(env.services, document, by="bram")
+    other = {**document, "created_by": "carla"}
+    other["checksum"] = checksum(other)
+    assert changes_digest(other["changes"]) == changes_digest(document["changes"])
+    with pytest.raises(PlanRefused) as refused:
+        service.apply_document(env.fresh_services(), other, by="bram")
+    assert refused.value.why == "stale", "checked against the CRM, which has moved on"
 
 
 # -- stale plans of every kind, refused with the right record named ----------------------------

@@ -207,10 +207,14 @@ def apply_document(
     today = dt.date.fromisoformat(str(document["today"]))
     digest = changes_digest(document["changes"])
     if row is None:
+        # Applied before: this very plan, by its own checksum. Another plan with the same changes (made
+        # later, by someone else) is not waved through as done: it is checked like any other.
         before = [
             r
             for r in store.rows(status=PlanStatus.APPLIED, job=job.name)
-            if r.digest == digest and r.today == today
+            if r.digest == digest
+            and r.today == today
+            and r.document.get("checksum") == document.get("checksum")
         ]
         if before:
             return Applied(None, before[0].id, already=True)
