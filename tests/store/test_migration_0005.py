@@ -6,13 +6,15 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from tests.databases import DATABASES, database_url
 from tests.store.migrations import AT, fill_baseline, store_at
 from tribe_sync.store.crmcalls import CallCounts, CallLog
 from tribe_sync.store.journal import open_journal
-from tribe_sync.store.plans import PlanSource, PlanStatus, PlanStore
+from tribe_sync.store.plans import PlanStatus, PlanStore
 from tribe_sync.store.schema import upgrade
+from tribe_sync.store.tables import plans
 
 
 @pytest.mark.parametrize("kind", DATABASES)
@@ -20,13 +22,20 @@ def test_a_0004_store_with_data_moves_to_0005_keeping_every_row(kind: str, tmp_p
     with database_url(kind, tmp_path) as url:
         engine = store_at(url, "0004")
         fill_baseline(engine)
-        plan, _ = PlanStore(engine).submit(
-            {"job": "progress-statuses", "today": "2027-01-04", "changes": []},
-            "d",
-            by="anna",
-            source=PlanSource.STAFF,
-            at=AT,
-        )
+        with engine.begin() as tx:  # a plan as revision 0004 saved it
+            plan_id = tx.execute(
+                insert(plans).values(
+                    job="progress-statuses",
+                    today=AT.date(),
+                    status="pending",
+                    digest="d",
+                    document={"job": "progress-statuses", "today": "2027-01-04", "changes": []},
+                    source="staff",
+                    submitted_by="anna",
+                    submitted_at=AT,
+                    updated_at=AT,
+                )
+            ).inserted_primary_key[0]
         upgrade(engine, "0005")
         upgrade(engine)  # and on to the head, which open_journal needs
         engine.dispose()
@@ -36,7 +45,7 @@ def test_a_0004_store_with_data_moves_to_0005_keeping_every_row(kind: str, tmp_p
             (run,) = journal.runs()
             assert (run["job"], run["outcome"]) == ("close-delivery-months", "ok")
             assert journal.state_of("month/close/2026-12") == ("done", None)
-            assert PlanStore(journal.engine).get(plan.id).status is PlanStatus.PENDING
+            assert PlanStore(journal.engine).get(plan_id).status is PlanStatus.PENDING
             calls = CallLog(journal.engine)
             assert calls.last_hour(AT) == CallCounts(0, 0), "nothing counted calls before this revision"
             calls.add({AT.replace(second=0): CallCounts(3, 1)}, now=AT)

@@ -171,6 +171,8 @@ class PlanStore:
                     status=PlanStatus.PENDING.value,
                     digest=digest,
                     document=dict(document),
+                    change_count=_count(document.get("changes")),
+                    held_count=_count(document.get("held")),
                     source=source.value,
                     submitted_by=by,
                     submitted_at=at,
@@ -214,10 +216,10 @@ class PlanStore:
             return [_row(r._mapping) for r in tx.execute(query)]
 
     def summaries(self, *, status: PlanStatus | None = None, limit: int = 200) -> list[PlanSummary]:
-        """The latest plans, newest first, with their counts of changes and held decisions worked out
-        by the database (JSON array lengths), not by reading each document."""
-        changes = func.coalesce(func.json_array_length(plans.c.document["changes"]), 0)
-        held = func.coalesce(func.json_array_length(plans.c.document["held"]), 0)
+        """The latest plans, newest first, with their counts of changes and held decisions as saved
+        with them (revision 0008; the database counts the document's arrays only for a row without)."""
+        changes = func.coalesce(plans.c.change_count, func.json_array_length(plans.c.document["changes"]), 0)
+        held = func.coalesce(plans.c.held_count, func.json_array_length(plans.c.document["held"]), 0)
         columns = [c for c in plans.c if c.name != "document"]
         query = select(*columns, changes.label("n_changes"), held.label("n_held"))
         if status is not None:
@@ -318,6 +320,10 @@ def _row(values: Any) -> PlanRow:
         replaced_by=values["replaced_by"],
         updated_at=_aware(values["updated_at"]),
     )
+
+
+def _count(items: object) -> int:
+    return len(items) if isinstance(items, list) else 0
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

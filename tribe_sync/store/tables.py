@@ -302,5 +302,8 @@ plans = Table(
     Column("run_id", Integer),  # the run that applied it
     Column("replaced_by", Integer),  # a stale plan's fresh successor
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Counted when saved, so that lists never open the document (it carries the digest of every record).
+    Column("change_count", Integer),
+    Column("held_count", Integer),
     Index("ix_tribe_sync_plans_job_today", "job", "today"),
 )
