@@ -96,3 +96,21 @@ def test_organisations_forecasts_and_problems_read_the_read_model(tenant_world: 
         if problem.order_number:
             assert problem.order_number in problems
     assert "Traceback" not in problems
+
+
+def test_a_request_with_problems_is_found_by_its_number_and_says_what_is_wrong(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    login(client, "lees")
+    client.get("/problemen")  # the read model is refreshed for it
+    found = list(world.services.read_model.problems(["requests"]))
+    breaking = next(p for p in found if p.mapped and p.order_number)
+    page = client.get(f"/aanvragen/{breaking.order_number}")
+    assert page.status_code == 200
+    assert "Problemen (" in page.text
+    assert breaking.message_nl.replace("'", "&#39;") in page.text
+    unreadable = next(p for p in found if not p.mapped and p.order_number)
+    page = client.get(f"/aanvragen/{unreadable.order_number}")
+    assert page.status_code == 200
+    assert "kan haar niet lezen" in page.text
+    assert unreadable.message_nl.replace("'", "&#39;") in page.text

@@ -253,6 +253,22 @@ def _requests(console: Console) -> None:
         fresh(MirrorSet.REQUESTS, MirrorSet.ORGANISATIONS)
         number = str(ctx.request.path_params["number"]).upper()
         row = next(iter(read.requests(number=number, limit=1)), None)
+        # What is wrong with it: a request that does not map has only these; one that breaks a rule
+        # (an invalid phone number, a month closed when it was requested) is shown with a warning.
+        problems = [
+            {"message": p.message_nl or p.message, "code": p.code, "record_id": p.record_id}
+            for p in read.problems(["requests"], number=number)
+        ]
+        if row is None and problems:
+            return Page(
+                "request_unreadable.html",
+                f"Aanvraag {number}",
+                {
+                    "number": number,
+                    "problems": problems,
+                    "tribe_url": services.settings.crm.record_link(problems[0]["record_id"]),
+                },
+            )
         if row is None:
             return Page("not_found.html", "Niet gevonden", status=404)
         history = [
@@ -271,6 +287,7 @@ def _requests(console: Console) -> None:
             {
                 "r": request_values(row),
                 "history": history,
+                "problems": problems,
                 "tribe_url": services.settings.crm.record_link(row.id),
             },
         )
