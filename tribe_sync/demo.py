@@ -172,7 +172,9 @@ def _processor_confirms(services: Services, today: dt.date, handed_off: dict[str
     checked = check_confirmations(ParsedFile("utf-8", ";", lines), services.crm.requests_by_number(due))
     plan = confirmation_plan(checked, today, "demo-verwerker.csv")
     if plan.changes:
-        services.executor().apply(plan, actor="processor-import:demo", claim=f"job:{PROGRESS_JOB}")
+        services.executor().apply(
+            plan, actor="processor-import:demo", claim=f"job:{PROGRESS_JOB}", trigger="staff"
+        )
     for number in due:
         handed_off.pop(number)
 

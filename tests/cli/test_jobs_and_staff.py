@@ -356,3 +356,17 @@ def test_the_dry_run_table_staff_read_is_dutch_while_json_keeps_its_machine_valu
     )
     assert {c["outcome"] for c in document["changes"]} == {"planned"}
     assert {c["kind"] for c in document["changes"]} >= {"move_status", "hand_off"}
+
+
+def test_a_dry_runs_tables_are_dutch_held_requests_under_tegengehouden_with_dutch_reasons(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    result = cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run")
+    assert result.code == 0, result.err
+    assert "Tegengehouden (" in result.out
+    assert "blijft wachten" in result.out
+    assert "Problemen (" in result.out
+    for english in ("Held back", "stays waiting", "Problems (", "what is wrong"):
+        assert english not in result.out, english
+    assert "Toekennen en status bijwerken (progress-statuses) voor 1 december 2026" in result.err
+    assert "proefrun, niets geschreven" in result.err

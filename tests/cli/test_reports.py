@@ -40,7 +40,7 @@ def test_requests_list_shows_every_request_that_does_not_map_as_a_problem_with_i
     for number, found in problems.items():
         assert number in table.out
         assert found["message_nl"]
-    assert "s old" in table.err
+    assert "s oud" in table.err
 
 
 def test_requests_list_by_organisation_and_a_name_that_matches_none_says_so(
@@ -91,7 +91,8 @@ def test_the_accountability_report_as_table_json_and_csv(cli: Cli, crm_env: Runn
     assert csv_lines[0].startswith("organisation;organisation_id;received;handed_out;in_stock")
     assert len(csv_lines) == len(rows) + 1
     assert (
-        "Accountability at the end of 2026-Q3" in cli("accountability", "report", "--quarter", "2026-Q3").out
+        "Verantwoording aan het eind van K3 2026"
+        in cli("accountability", "report", "--quarter", "2026-Q3").out
     )
     assert cli("accountability", "report", "--quarter", "Q3").code == 2
 

@@ -59,7 +59,9 @@ def test_a_month_closed_in_the_console_shows_who_closed_it_and_why(tenant_world:
         f"/leveringsmaanden/{code.group(1)}/sluiten", data={"csrf_token": token, "reden": "vol genoeg"}
     )
     (run,) = world.services.journal.runs(limit=1)
+    assert run["trigger"] == "console", "a console-started run says so, never blank or 'unknown trigger'"
     text = text_of(client.get(f"/runs/{run['id']}").text)
+    assert "door een medewerker in de console" in text
     assert "Leveringsmaand gesloten of geopend" in text
     assert "open → gesloten, gesloten door een medewerker (reden: vol genoeg)" in text
     assert "Door beslis" in text

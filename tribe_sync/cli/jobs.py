@@ -21,6 +21,15 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_job, parse_planning_day
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.cli.wording import (
+    dutch_date,
+    entity_words,
+    held_reason_words,
+    held_words,
+    job_words,
+    step_words,
+    summary_words,
+)
 from tribe_sync.config import Settings
 from tribe_sync.domain.problems import Problem
 from tribe_sync.errors import ConfigError, TribeSyncError
@@ -154,34 +163,33 @@ def show(context: AppContext, report: Report) -> None:
         if rows:
             table(
                 context,
-                f"{report.job} · {step} ({len(rows)})",
+                f"{job_words(report.job)} · {step_words(step)} ({len(rows)})",
                 ["betreft", "wijziging", "waarom", "uitkomst", "toelichting"],
                 rows,
             )
     if report.held:
         table(
             context,
-            f"Held back ({len(report.held)})",
-            ["step", "record", "reason", "what"],
-            [(str(n.step), n.label, n.code, n.message) for n in report.held],
+            f"Tegengehouden ({len(report.held)})",
+            ["stap", "betreft", "reden", "toelichting"],
+            [
+                (step_words(n.step), n.label, held_reason_words(n.code), held_words(n.code, n.message))
+                for n in report.held
+            ],
         )
     if report.problems:
         table(
             context,
-            f"Problems ({len(report.problems)})",
-            ["problem", "record", "what is wrong", "in Tribe"],
+            f"Problemen ({len(report.problems)})",
+            ["betreft", "wat is er mis", "code", "in Tribe"],
             [
-                (p.code, p.label or f"{p.entity} {p.record_id or ''}".strip(), p.message, link(p) or "")
+                (p.label or entity_words(p.entity), p.message_nl, p.code, link(p) or "")
                 for p in report.problems
             ],
         )
-    summary = report.summary()
-    mode = "dry run, nothing written" if report.dry_run else f"run {report.run_id}"
-    context.err.print(
-        f"{report.job} for {report.today} ({mode}): "
-        + ", ".join(f"{k} {v}" for k, v in summary.items() if v or k == "changes"),
-        highlight=False,
-    )
+    mode = "proefrun, niets geschreven" if report.dry_run else f"run {report.run_id}"
+    what = f"{job_words(report.job)} voor {dutch_date(report.today)} ({mode})"
+    context.err.print(f"{what}: {summary_words(report.summary())}", highlight=False)
     if report.error:
         title = "configuration error" if report.config_error else "the run failed"
         context.err.print(f"[red]{title}:[/red] {report.error}", highlight=False, soft_wrap=True)

@@ -12,6 +12,7 @@ import getpass
 import json
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -20,8 +21,23 @@ from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.jobs import show
 from tribe_sync.cli.options import parse_day, parse_job, parse_planning_day, parse_run_name
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.cli.wording import (
+    actor_words,
+    change_words,
+    day_words,
+    entity_words,
+    held_reason_words,
+    held_words,
+    job_words,
+    local_moment,
+    outcome_words,
+    plan_status_words,
+    step_words,
+    trigger_words,
+)
 from tribe_sync.errors import PlanError, PlanRefused
 from tribe_sync.jobs.executor import Report
+from tribe_sync.jobs.plan import problem_from_json
 from tribe_sync.peoplefiles import write_private_file
 from tribe_sync.plans import service
 from tribe_sync.plans.document import PlanFormatError, read_document
@@ -147,19 +163,20 @@ def list_plans(
     if as_json:
         emit_json({"plans": [r.as_dict() for r in rows], "problems": [], "as_of": as_of.isoformat()})
         return
+    tz = _zone(context)
     table(
         context,
-        f"Plans ({len(rows)})",
-        ["id", "job", "day", "status", "changes", "submitted", "decided", "note"],
+        f"Plannen ({len(rows)})",
+        ["nr", "taak", "dag", "status", "wijzigingen", "ingediend", "besloten", "toelichting"],
         [
             (
                 r.id,
-                r.job,
-                r.today,
-                r.status.value,
+                job_words(r.job),
+                day_words(r.today),
+                plan_status_words(r.status.value),
                 r.changes,
-                f"{r.submitted_by} {r.submitted_at:%Y-%m-%d %H:%M}",
-                f"{r.decided_by} {r.decided_at:%Y-%m-%d %H:%M}" if r.decided_at else "",
+                f"{r.submitted_by}, {local_moment(r.submitted_at, tz)}",
+                f"{r.decided_by}, {local_moment(r.decided_at, tz)}" if r.decided_at else "",
                 r.note or "",
             )
             for r in rows
@@ -176,13 +193,39 @@ def show_plan(ctx: typer.Context, plan_id: PlanId, as_json: Json = False) -> Non
     if as_json:
         emit_json(row.as_dict(document=True))
         return
-    changes = [c for c in row.document.get("changes", []) if isinstance(c, dict)]
+    document = row.document
+    changes = [c for c in document.get("changes", []) if isinstance(c, dict)]
     table(
         context,
-        f"Plan {row.id}: {row.job} for {row.today} ({row.status.value}, {len(changes)} changes)",
-        ["step", "record", "change", "why"],
-        [(c.get("step"), c.get("label"), c.get("describe"), c.get("reason")) for c in changes],
+        f"Plan {row.id}: {job_words(row.job)} voor {day_words(row.today)} "
+        f"({plan_status_words(row.status.value)}, {len(changes)} wijzigingen)",
+        ["stap", "betreft", "wijziging", "waarom"],
+        [(step_words(c.get("step")), c.get("label"), c.get("describe"), c.get("reason")) for c in changes],
     )
+    held = [n for n in document.get("held", []) if isinstance(n, dict)]
+    if held:
+        table(
+            context,
+            f"Blijft wachten ({len(held)})",
+            ["stap", "betreft", "reden", "toelichting"],
+            [
+                (
+                    step_words(n.get("step")),
+                    n.get("label"),
+                    held_reason_words(str(n.get("code"))),
+                    held_words(str(n.get("code")), str(n.get("message", ""))),
+                )
+                for n in held
+            ],
+        )
+    found = [problem_from_json(p) for p in document.get("problems", []) if isinstance(p, dict)]
+    if found:
+        table(
+            context,
+            f"Problemen ({len(found)})",
+            ["betreft", "wat is er mis", "code"],
+            [(p.label or entity_words(p.entity), p.message_nl, p.code) for p in found],
+        )
     _decision(context, row)
 
 
@@ -279,18 +322,19 @@ def list_runs(
     if as_json:
         emit_json({"runs": [_run_json(r) for r in found], "problems": [], "as_of": as_of.isoformat()})
         return
+    tz = _zone(context)
     table(
         context,
         f"Runs ({len(found)})",
-        ["id", "job", "day", "trigger", "outcome", "started", "changes", "problems", "plan"],
+        ["nr", "taak", "dag", "gestart door", "uitkomst", "begonnen", "wijzigingen", "problemen", "plan"],
         [
             (
                 r["id"],
-                r["job"],
-                r["today"],
-                r["trigger"] or "",
-                r["outcome"],
-                f"{r['started_at']:%Y-%m-%d %H:%M}",
+                job_words(r["job"]),
+                day_words(r["today"]),
+                trigger_words(r["trigger"]),
+                outcome_words(r["outcome"]),
+                local_moment(r["started_at"], tz),
                 _count(r["counts"], "changes"),
                 _count(r["counts"], "problems"),
                 r["plan_id"] or "",
@@ -337,11 +381,16 @@ def show_run(
         return
     table(
         context,
-        f"Run {run['id']}: {run['job']} for {run['today']} "
-        f"({run['outcome']}, {run['trigger'] or 'unknown trigger'})",
-        ["record", "change", "why", "by"],
+        f"Run {run['id']}: {job_words(run['job'])} voor {day_words(run['today'])} "
+        f"({outcome_words(run['outcome'])}, {trigger_words(run['trigger'])})",
+        ["betreft", "wijziging", "waarom", "door"],
         [
-            (c["label"] or "", _arrow(c["before"], c["after"]), c["reason"], c["actor"])
+            (
+                c["label"] or "",
+                change_words(c["before"], c["after"], c["entity_set"]),
+                c["reason"],
+                actor_words(c["actor"]),
+            )
             for c in document["changes"]
         ],
     )
@@ -352,6 +401,11 @@ def show_run(
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _zone(context: AppContext) -> ZoneInfo:
+    """The programme's time zone: staff read local times."""
+    return ZoneInfo(context.settings.programme.timezone)
 
 
 def _save(path: Path, document: dict[str, Any]) -> None:
@@ -413,14 +467,15 @@ def _applied(context: AppContext, applied: service.Applied, document: dict[str, 
 
 
 def _decision(context: AppContext, row: PlanRow) -> None:
-    line = f"submitted by {row.submitted_by} at {row.submitted_at:%Y-%m-%d %H:%M} UTC"
+    tz = _zone(context)
+    line = f"ingediend door {row.submitted_by} op {local_moment(row.submitted_at, tz)}"
     if row.decided_by:
-        verb = "rejected" if row.status is PlanStatus.REJECTED else "approved"
-        line += f"; {verb} by {row.decided_by} at {row.decided_at:%Y-%m-%d %H:%M} UTC"
+        verb = "afgewezen" if row.status is PlanStatus.REJECTED else "goedgekeurd"
+        line += f"; {verb} door {row.decided_by} op {local_moment(row.decided_at, tz)}"
     if row.note:
         line += f" ({row.note})"
     if row.run_id:
-        line += f"; applied in run {row.run_id}"
+        line += f"; uitgevoerd in run {row.run_id}"
     context.err.print(line, highlight=False)
 
 
@@ -459,19 +514,3 @@ def _run_json(run: dict[str, Any]) -> dict[str, Any]:
 
 def _count(counts: Any, name: str) -> int | str:
     return counts.get(name, "") if isinstance(counts, dict) else ""
-
-
-def _arrow(before: object, after: object) -> str:
-    """`status Wacht op toekenning → Verwerking bestelling`: what changed, without dict braces."""
-    if not before:
-        return f"nieuw: {_fields(after)}"
-    if isinstance(before, dict) and isinstance(after, dict):
-        keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
-        return "; ".join(f"{k} {before.get(k, '-')} → {after.get(k, '-')}" for k in keys) or _fields(after)
-    return f"{_fields(before)} → {_fields(after)}"
-
-
-def _fields(value: object) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return "" if value is None else str(value)

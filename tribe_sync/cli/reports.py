@@ -16,7 +16,15 @@ from tribe_sync.cli.context import app_context
 from tribe_sync.cli.options import parse_month, parse_state
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, Limit, emit_list, problems_table, read_model_as_of
-from tribe_sync.cli.wording import actor_words, change_words, dutch_date, local_moment, task_words
+from tribe_sync.cli.wording import (
+    actor_words,
+    change_words,
+    day_words,
+    dutch_date,
+    forecast_state_words,
+    local_moment,
+    task_words,
+)
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.errors import TribeSyncError
 from tribe_sync.mappers import queries
@@ -91,17 +99,17 @@ def list_requests(
         listed = list(rows)
         table(
             context,
-            f"Requests ({len(listed)})",
-            ["order", "organisation", "status", "qty", "month", "requested", "delivery"],
+            f"Aanvragen ({len(listed)})",
+            ["order", "organisatie", "status", "aantal", "leveringsmaand", "aangevraagd", "leverdatum"],
             [
                 (
                     r.order_number,
                     r.organisation,
                     r.status.label,
                     r.quantity,
-                    r.month,
-                    r.requested_on,
-                    r.delivery_date,
+                    Month.parse(r.month).label,
+                    day_words(r.requested_on),
+                    day_words(r.delivery_date),
                 )
                 for r in listed
             ],
@@ -175,7 +183,7 @@ def show_request(
             [
                 (
                     local_moment(e["at"], tz),
-                    change_words(e["before"], e["after"]),
+                    change_words(e["before"], e["after"], e["entity_set"]),
                     actor_words(e["actor"]),
                     e["reason"],
                 )
@@ -253,17 +261,17 @@ def list_forecasts(
         return
     table(
         context,
-        f"Forecasts ({len(rows)})",
-        ["organisation", "quarter", "product", "qty", "submitted", "deadline", "state"],
+        f"Prognoses ({len(rows)})",
+        ["organisatie", "kwartaal", "product", "aantal", "ingediend", "deadline", "stand"],
         [
             (
                 r.organisation,
-                r.quarter,
-                r.product,
+                r.quarter.label,
+                r.product.lower(),
                 r.quantity,
-                r.submitted_on,
-                r.quarter.forecast_deadline,
-                r.state.value,
+                day_words(r.submitted_on),
+                day_words(r.quarter.forecast_deadline),
+                forecast_state_words(r.state.value),
             )
             for r in rows
         ],
@@ -309,8 +317,15 @@ def report(
     else:
         table(
             context,
-            "Accountability" + (f" at the end of {as_of_quarter}" if as_of_quarter else ""),
-            ["organisation", "received", "handed out", "in stock", "oldest undistributed", "last report"],
+            "Verantwoording" + (f" aan het eind van {as_of_quarter.label}" if as_of_quarter else ""),
+            [
+                "organisatie",
+                "ontvangen",
+                "uitgegeven",
+                "op voorraad",
+                "oudste levering met voorraad",
+                "laatste verantwoording",
+            ],
             [
                 *(
                     (
@@ -318,12 +333,12 @@ def report(
                         r["received"],
                         r["handed_out"],
                         r["in_stock"],
-                        r["oldest_undistributed_delivery"],
-                        r["last_report"],
+                        day_words(r["oldest_undistributed_delivery"]),
+                        day_words(r["last_report"]),
                     )
                     for r in rows
                 ),
-                ("total", totals["received"], totals["handed_out"], totals["in_stock"], None, None),
+                ("totaal", totals["received"], totals["handed_out"], totals["in_stock"], None, None),
             ],
         )
         problems_table(context, problems)

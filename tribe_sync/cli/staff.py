@@ -12,6 +12,7 @@ from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_month
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, emit_list, problems_table, read_model_as_of
+from tribe_sync.cli.wording import entity_words
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.errors import LockHeldError
@@ -59,13 +60,13 @@ def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False)
         return
     table(
         context,
-        "Delivery months",
-        ["month", "open", "capacity", "requests", "requested", "closed by", "reason"],
+        "Leveringsmaanden",
+        ["maand", "open", "capaciteit", "aanvragen", "aangevraagd", "gesloten door", "reden"],
         [
             (
                 r.label,
-                "yes" if r.is_open else "no",
-                r.capacity if r.capacity is not None else "no limit",
+                "ja" if r.is_open else "nee",
+                r.capacity if r.capacity is not None else "geen limiet",
                 r.requests,
                 r.requested,
                 _closed_by_text(r.closed_by, names.get(r.month)),
@@ -178,7 +179,7 @@ def _report(context: AppContext, report: Report, as_json: bool) -> None:
             ],
         )
     for found in report.problems:
-        context.err.print(f"{found.entity} {found.record_id or ''}: {found.message}", highlight=False)
+        context.err.print(f"{found.label or entity_words(found.entity)}: {found.message_nl}", highlight=False)
     if report.error:
         context.err.print(f"[red]error:[/red] {report.error}", highlight=False)
     raise typer.Exit(report.exit_code())

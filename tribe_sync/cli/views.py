@@ -14,6 +14,7 @@ from rich.markup import escape
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext
 from tribe_sync.cli.output import table
+from tribe_sync.cli.wording import dutch_datetime
 from tribe_sync.store.readmodel.queries import ProblemRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
@@ -41,10 +42,8 @@ def read_model_as_of(
     else:
         as_of = mirror.ensure_fresh(sets, dt.timedelta(seconds=context.settings.mirror.max_age_s))
     age = max(0, round((services.clock() - as_of).total_seconds()))
-    local = as_of.astimezone(services.schema.timezone)
-    context.err.print(
-        f"data as of {local:%Y-%m-%d %H:%M:%S} ({age} s old; --fresh reads the CRM)", highlight=False
-    )
+    moment = dutch_datetime(as_of, services.schema.timezone)
+    context.err.print(f"gegevens van {moment} ({age} s oud; --fresh leest Tribe opnieuw)", highlight=False)
     return as_of
 
 

@@ -6,10 +6,13 @@ names, what started a run, outcomes, who did it, and a change as "from → to" i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tribe_sync.console.audit_words import TRIGGER_LABELS
+from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
 from tribe_sync.console.labels import job_label, outcome
 from tribe_sync.domain.calendar import Month, Quarter
@@ -18,26 +21,25 @@ from tribe_sync.domain.statuses import RequestStatus
 __all__ = [
     "actor_words",
     "change_words",
+    "day_words",
     "dutch_date",
     "dutch_datetime",
+    "entity_words",
+    "forecast_state_words",
+    "held_reason_words",
+    "held_words",
     "job_words",
     "outcome_words",
+    "plan_status_words",
     "quarter_words",
     "status_words",
+    "step_words",
+    "summary_words",
     "task_words",
     "trigger_words",
     "value_words",
 ]
 
-# What started a run (store.plans.Trigger), as staff say it.
-TRIGGERS = {
-    "schedule": "volgens schema",
-    "catch-up": "ingehaald bij de start",
-    "webhook": "wijziging in Tribe",
-    "staff": "medewerker (opdrachtregel)",
-    "console": "medewerker (console)",
-    "approved-plan": "goedgekeurd plan",
-}
 
 # The journal's field names of a change (jobs.executor._before_after), in Dutch.
 FIELDS = {
@@ -54,6 +56,68 @@ FIELDS = {
     "due": "uiterlijk",
     "processor": "verwerker",
     "rows": "aanvragen",
+}
+
+# Why a decision held something back (jobs.plan.Notice.code), in a word or two.
+HELD_REASONS = {
+    "capacity": "capaciteit",
+    "cap": "kwartaalplafond",
+    "no_forecast": "geen prognose",
+    "allocated_but_not_chosen": "al toegekend",
+    "reopened_by_staff": "heropend door medewerker",
+    "confirmation_unchanged": "al vastgelegd",
+    "confirmation_older": "oudere bevestiging",
+}
+
+_ROUND = re.compile(r"^round (\d+): ")
+_ROOM = re.compile(
+    r"(?:only (\d+)|none) of the (month's capacity|organisation's quarterly forecast) left, (\d+) asked"
+)
+_NOT_CHOSEN = re.compile(r"would not choose it now \((capacity|cap|no_forecast)\)")
+_LINE = re.compile(r"^line (\d+): ")
+
+# The steps of a plan (jobs.plan.Step), as staff call them.
+STEPS = {
+    "create": "nieuwe maanden",
+    "close": "maanden sluiten",
+    "open": "maand openen",
+    "allocation": "toekenning",
+    "hand-off": "naar de verwerker",
+    "confirmation": "bevestiging verwerker",
+    "delivery": "levering",
+    "first": "eerste verzoek",
+    "followup": "herinnering",
+    "staff": "taak voor medewerkers",
+    "reminder": "herinnering",
+    "late": "te late prognoses",
+    "report": "melding",
+}
+
+# The kind of record a problem is about (domain.problems.Problem.entity), in Dutch.
+ENTITIES = {
+    "request": "aanvraag",
+    "organisation": "organisatie",
+    "customer": "organisatie",
+    "contact": "contactpersoon",
+    "forecast": "prognose",
+    "accountability": "verantwoording",
+    "delivery_month": "leveringsmaand",
+    "processor": "verwerker",
+    "handoff": "overdracht",
+    "request_phase": "aanvraagstatus",
+}
+
+# A run's counts (jobs.executor.Report.summary), in Dutch.
+SUMMARY = {
+    "changes": "wijzigingen",
+    "planned": "gepland",
+    "applied": "doorgevoerd",
+    "done_already": "was al zo",
+    "skipped": "overgeslagen",
+    "failed": "mislukt",
+    "not_reached": "niet toegekomen",
+    "problems": "problemen",
+    "held": "tegengehouden",
 }
 
 # Our tasks by their ImportId prefix (jobs.keys), as staff know them in Tribe.
@@ -78,7 +142,27 @@ def trigger_words(trigger: str | None) -> str:
     """What started a run; runs journalled before triggers were kept say so plainly."""
     if not trigger:
         return "niet vastgelegd"
-    return TRIGGERS.get(trigger, trigger)
+    return TRIGGER_LABELS.get(trigger, trigger)
+
+
+# A saved plan's status (store.plans.PlanStatus), in Dutch.
+PLAN_STATUSES = {
+    "pending": "wacht op goedkeuring",
+    "approved": "goedgekeurd",
+    "applied": "uitgevoerd",
+    "rejected": "afgewezen",
+    "stale": "verouderd",
+    "expired": "verlopen",
+}
+
+
+def plan_status_words(status: str) -> str:
+    return PLAN_STATUSES.get(status, status)
+
+
+def forecast_state_words(state: str) -> str:
+    """effective / superseded / late as staff say it."""
+    return {"effective": "telt", "superseded": "vervangen", "late": "te laat"}.get(state, state)
 
 
 def outcome_words(code: str) -> str:
@@ -138,23 +222,59 @@ def value_words(name: str, value: object) -> str:
     return str(value)
 
 
-def change_words(before: object, after: object) -> str:
-    """`Wacht op toekenning → Verwerking bestelling; leveringsmaand november 2026 → december 2026`:
-    what changed, in Dutch, without braces or codes. A status needs no field name."""
+def change_words(before: object, after: object, kind: str = "") -> str:
+    """`Wacht op toekenning → Verwerking bestelling, leveringsmaand december 2026`: one journal line's
+    before and after in the same words as the console's Runs pages (`kind`: the audit's entity_set)."""
     old: Mapping[str, Any] = before if isinstance(before, Mapping) else {}
     new: Mapping[str, Any] = after if isinstance(after, Mapping) else {}
-    if not old:
-        return "nieuw: " + ", ".join(f"{FIELDS.get(k, k)} {value_words(k, v)}" for k, v in new.items())
-    parts = []
-    for key in dict.fromkeys([*old, *new]):
-        if key in new and old.get(key) == new.get(key):
-            continue
-        was, now = value_words(key, old.get(key)), value_words(key, new.get(key))
-        if key not in new:
-            continue
-        arrow = f"{was} → {now}" if key in old else now
-        parts.append(arrow if key == "status" else f"{FIELDS.get(key, key)} {arrow}")
-    return "; ".join(parts) or "geen verschil"
+    return audit_change_words(kind, old, new)
+
+
+def step_words(step: object) -> str:
+    return STEPS.get(str(step), str(step))
+
+
+def entity_words(entity: str) -> str:
+    return ENTITIES.get(entity, entity)
+
+
+def held_reason_words(code: str) -> str:
+    return HELD_REASONS.get(code, code)
+
+
+def held_words(code: str, message: str) -> str:
+    """A held-back decision in Dutch. The plan keeps the planner's English (saved plans and the
+    console read it); staff read this: `ronde 2: blijft wachten: nog 4 van de capaciteit van de
+    maand over, 11 gevraagd`."""
+    found = _ROUND.match(message)
+    prefix = f"ronde {found.group(1)}: " if found else ""
+    room = _ROOM.search(message)
+    if code in ("capacity", "cap") and room:
+        left = f"nog {room.group(1)}" if room.group(1) else "niets"
+        of = "de capaciteit van de maand" if code == "capacity" else "de kwartaalprognose"
+        return f"{prefix}blijft wachten: {left} van {of} over, {room.group(3)} gevraagd"
+    if code == "no_forecast":
+        if "without a cap" in message:
+            return "geen geldige prognose: toegekend zonder kwartaalplafond"
+        return f"{prefix}blijft wachten: geen geldige prognose voor het kwartaal (no_forecast_policy = hold)"
+    if code == "allocated_but_not_chosen":
+        why = _NOT_CHOSEN.search(message)
+        because = HELD_REASONS.get(why.group(1), why.group(1)) if why else "de rondes"
+        return f"{prefix}al eerder toegekend; de rondes kiezen hem nu niet ({because}); er gaat niets terug"
+    if code == "reopened_by_staff":
+        return "zou sluiten, maar een medewerker heropende de maand: blijft open"
+    line = _LINE.match(message)
+    where = f"regel {line.group(1)}: " if line else ""
+    if code == "confirmation_unchanged":
+        return f"{where}al zo vastgelegd"
+    if code == "confirmation_older":
+        return f"{where}Tribe heeft een nieuwere bevestiging; die blijft staan"
+    return message
+
+
+def summary_words(summary: Mapping[str, int]) -> str:
+    """`wijzigingen 22, gepland 22, problemen 3`: the counts that are not zero (and the changes)."""
+    return ", ".join(f"{SUMMARY.get(k, k)} {v}" for k, v in summary.items() if v or k == "changes")
 
 
 def task_words(key: str) -> str:
@@ -166,6 +286,16 @@ def task_words(key: str) -> str:
             quarter = quarter_words(first) if first[:4].isdigit() and "Q" in first else ""
             return f"{words}, {quarter}" if quarter else words
     return key
+
+
+def day_words(day: dt.date | str | None) -> str:
+    """A day (or an ISO day as --json has it) as `14 januari 2027`; `—` for none."""
+    if isinstance(day, str):
+        try:
+            return dutch_date(dt.date.fromisoformat(day))
+        except ValueError:
+            return day
+    return dutch_date(day)
 
 
 def local_moment(moment: dt.datetime | str | None, tz: ZoneInfo) -> str:

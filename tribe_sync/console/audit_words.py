@@ -54,6 +54,7 @@ TRIGGER_LABELS = {
     "catch-up": "ingehaald (een gemiste run)",
     "webhook": "na een melding uit Tribe",
     "staff": "door een medewerker",
+    "console": "door een medewerker in de console",
     "approved-plan": "een goedgekeurd plan",
 }
 

@@ -24,6 +24,7 @@ from tribe_sync.domain.confirmations import (
 from tribe_sync.errors import CRMError, LockHeldError
 from tribe_sync.jobs.plan import Plan
 from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
+from tribe_sync.store.plans import Trigger
 from tribe_sync.store.users import Role
 
 __all__ = ["register_processor"]
@@ -148,7 +149,10 @@ def register_processor(console: Console) -> None:
                 )
             # Under the claim of the job that writes the same records, as `processor import` does.
             report = services.executor().apply(
-                plan, actor=f"staff:{ctx.user.name}", claim=f"job:{PROGRESS_JOB}"
+                plan,
+                actor=f"staff:{ctx.user.name}",
+                claim=f"job:{PROGRESS_JOB}",
+                trigger=Trigger.CONSOLE.value,
             )
         except LockHeldError:
             return page(

@@ -23,6 +23,7 @@ from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import CRMError, LockHeldError
 from tribe_sync.jobs.staff import CLOSING_JOB, month_plan
+from tribe_sync.store.plans import Trigger
 from tribe_sync.store.readmodel.refresh import MirrorSet
 from tribe_sync.store.users import Role
 
@@ -152,7 +153,10 @@ def _months(console: Console) -> None:
             if not plan.changes:
                 return months_page(ctx, notice=f"{target.label} is al {'open' if open_ else 'gesloten'}.")
             report = services.executor().apply(
-                plan, actor=f"staff:{ctx.user.name}", claim=f"job:{CLOSING_JOB}"
+                plan,
+                actor=f"staff:{ctx.user.name}",
+                claim=f"job:{CLOSING_JOB}",
+                trigger=Trigger.CONSOLE.value,
             )
             services.mirror.refresh([MirrorSet.MONTHS])
         except LookupError:

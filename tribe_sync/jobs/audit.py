@@ -82,7 +82,7 @@ class Audit:
                 values={"date": today.strftime("%d-%m-%Y"), "count": len(new), "problems": listing(lines)},
                 today=today,
                 due=today + dt.timedelta(days=7),
-                reason=f"{len(new)} problem(s) not reported before",
+                reason=f"{len(new)} nieuwe bevinding(en), nog niet eerder gemeld",
                 label=f"audit {today}",
                 snapshot=snapshot,
                 schema=schema,

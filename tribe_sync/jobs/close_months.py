@@ -53,8 +53,8 @@ class CloseDeliveryMonths:
                 CreateMonth(
                     key=keys.month_create(month),
                     step=Step.CREATE,
-                    reason=f"the window keeps {programme.months_ahead} months ahead"
-                    + (f"; closed: {closing}" if closing else ""),
+                    reason=f"er staan steeds {programme.months_ahead} maanden vooruit klaar"
+                    + (f"; gesloten: {closing}" if closing else ""),
                     month=month,
                     capacity=capacity,
                     closed_reason=closing,

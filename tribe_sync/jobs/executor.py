@@ -893,7 +893,11 @@ def _before_after(change: Change) -> tuple[dict[str, object], dict[str, object]]
     if isinstance(change, SetMonth):
         return (
             {"open": change.was_open, "closed_by": change.was_closed_by},
-            {"open": change.open, "closed_by": str(change.closed_by), "reason": change.closed_reason},
+            {
+                "open": change.open,
+                "closed_by": change.closed_by.value if change.closed_by else None,
+                "reason": change.closed_reason,
+            },
         )
     if isinstance(change, RecordConfirmation):
         return (

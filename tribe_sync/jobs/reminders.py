@@ -14,7 +14,7 @@ from tribe_sync.domain.calendar import Quarter, WorkingDays
 from tribe_sync.domain.reminders import Stage, accountability_due, forecast_reminders_due, late_forecasts
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.keys import ACCOUNTABILITY_PREFIX, FORECAST_PREFIX, LATE_PREFIX
-from tribe_sync.jobs.plan import Plan, Step
+from tribe_sync.jobs.plan import Plan, Step, dutch_date
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.jobs.tasks import Contacts, listing, task_change
 from tribe_sync.mappers.schema import TenantSchema
@@ -94,8 +94,12 @@ class AccountabilityReminders:
                     },
                     today=today,
                     due=due_dates[due.stage],
-                    reason=f"{due.in_stock} in stock on {len(due.stocks)} delivered request(s)"
-                    + ("; no report since the quarter began" if due.stage is not Stage.FIRST else ""),
+                    reason=f"{due.in_stock} op voorraad van {len(due.stocks)} geleverde aanvra(a)g(en)"
+                    + (
+                        "; geen verantwoording sinds het begin van het kwartaal"
+                        if due.stage is not Stage.FIRST
+                        else ""
+                    ),
                     label=organisation.name if organisation else due.organisation_id,
                     snapshot=snapshot,
                     schema=schema,
@@ -145,7 +149,8 @@ class ForecastReminders:
                     },
                     today=today,
                     due=coming.forecast_deadline,
-                    reason=f"no forecast for {coming} yet; the deadline is {coming.forecast_deadline}",
+                    reason=f"nog geen prognose voor {coming.label}; "
+                    f"de deadline is {dutch_date(coming.forecast_deadline)}",
                     label=organisation.name,
                     snapshot=snapshot,
                     schema=schema,
@@ -175,8 +180,9 @@ class ForecastReminders:
                     },
                     today=today,
                     due=today + dt.timedelta(days=7),
-                    reason=f"{len(late)} forecast(s) for {quarter} came in after {quarter.forecast_deadline}",
-                    label=str(quarter),
+                    reason=f"{len(late)} prognose(s) voor {quarter.label} na de deadline "
+                    f"({dutch_date(quarter.forecast_deadline)}) ingediend",
+                    label=quarter.label,
                     snapshot=snapshot,
                     schema=schema,
                     assignee_id=programme.staff_employee_id,

@@ -55,7 +55,8 @@ class Trigger(StrEnum):
     SCHEDULE = "schedule"
     CATCH_UP = "catch-up"
     WEBHOOK = "webhook"
-    STAFF = "staff"
+    STAFF = "staff"  # the command line
+    CONSOLE = "console"  # a button in the staff console
     APPROVED_PLAN = "approved-plan"
 
 

@@ -1,0 +1,64 @@
+"""What staff read of the journal and of plans is in their words: Dutch labels, months, quarters and
+dates, what started a run, why something was held back; never a code, a dict or `None`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from tribe_sync.cli.wording import (
+    actor_words,
+    change_words,
+    day_words,
+    held_words,
+    local_moment,
+    plan_status_words,
+    quarter_words,
+    summary_words,
+    task_words,
+    trigger_words,
+)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def test_a_held_request_says_in_dutch_how_much_was_left_and_how_much_was_asked() -> None:
+    message = "round 2: stays waiting: only 4 of the month's capacity left, 11 asked"
+    assert held_words("capacity", message) == (
+        "ronde 2: blijft wachten: nog 4 van de capaciteit van de maand over, 11 gevraagd"
+    )
+    cap = "round 1: stays waiting: none of the organisation's quarterly forecast left, 7 asked"
+    assert held_words("cap", cap) == "ronde 1: blijft wachten: niets van de kwartaalprognose over, 7 gevraagd"
+
+
+def test_a_run_started_in_the_console_or_before_triggers_were_kept_says_so_plainly() -> None:
+    assert trigger_words("console") == "door een medewerker in de console"
+    assert trigger_words("approved-plan") == "een goedgekeurd plan"
+    assert trigger_words(None) == "niet vastgelegd"
+    assert "unknown" not in trigger_words("")
+
+
+def test_a_reopened_month_reads_without_the_string_none() -> None:
+    words = change_words(
+        {"open": False, "closed_by": "staff"}, {"open": True, "closed_by": None, "reason": None}, "set_month"
+    )
+    assert words.startswith("gesloten → open")
+    assert "None" not in words
+
+
+def test_quarters_dates_and_times_are_dutch_and_local_without_microseconds() -> None:
+    assert quarter_words("2026-Q4") == "K4 2026"
+    assert day_words("2027-01-14") == "14 januari 2027"
+    moment = dt.datetime(2027, 1, 14, 8, 5, 3, 123456, tzinfo=dt.UTC)
+    assert local_moment(moment, AMSTERDAM) == "14 januari 2027 09:05"
+    assert local_moment(moment.isoformat(), AMSTERDAM) == "14 januari 2027 09:05"
+
+
+def test_who_did_it_a_plans_status_our_tasks_and_a_runs_counts_in_staffs_words() -> None:
+    assert actor_words("job:progress-statuses") == "taak Toekennen en status bijwerken"
+    assert actor_words("staff:anna") == "anna"
+    assert plan_status_words("pending") == "wacht op goedkeuring"
+    assert task_words("reminder/accountability/2026-Q4/first/org-1") == "herinnering verantwoording, K4 2026"
+    assert summary_words({"changes": 3, "applied": 2, "failed": 1, "problems": 0}) == (
+        "wijzigingen 3, doorgevoerd 2, mislukt 1"
+    )
