@@ -88,8 +88,12 @@ def test_the_accountability_report_as_table_json_and_csv(cli: Cli, crm_env: Runn
     assert all(r["in_stock"] == r["received"] - r["handed_out"] for r in rows)
     assert document["totals"]["in_stock"] == sum(r["in_stock"] for r in rows)
     csv_lines = cli("accountability", "report", "--csv").out.splitlines()
-    assert csv_lines[0].startswith("organisation;organisation_id;received;handed_out;in_stock")
+    assert csv_lines[0] == (
+        "organisatie;ontvangen;uitgegeven;op voorraad;oudste levering met voorraad;laatste verantwoording"
+    )
     assert len(csv_lines) == len(rows) + 1
+    assert rows[0]["organisation"] in csv_lines[1]
+    assert not any(r["organisation_id"] in line for r in rows for line in csv_lines), "names, not IDs"
     assert (
         "Verantwoording aan het eind van K3 2026"
         in cli("accountability", "report", "--quarter", "2026-Q3").out

@@ -7,7 +7,7 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,6 +47,22 @@ Org = Annotated[str | None, typer.Option(help="Organisation: its ID or part of i
 REQUEST_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS)
 FORECAST_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.FORECASTS)
 STOCK_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS)
+
+
+# The CSV staff open in a spreadsheet: the organisation by name, Dutch headers, ISO dates (which a
+# spreadsheet sorts and reads as dates); IDs only in --json.
+CSV_COLUMNS = {
+    "organisation": "organisatie",
+    "received": "ontvangen",
+    "handed_out": "uitgegeven",
+    "in_stock": "op voorraad",
+    "oldest_undistributed_delivery": "oudste levering met voorraad",
+    "last_report": "laatste verantwoording",
+}
+
+
+def _csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, object]]:
+    return [{header: row.get(key) for key, header in CSV_COLUMNS.items()} for row in rows]
 
 
 def organisation_ids(model: ReadModel, org: str | None) -> list[str] | None:
@@ -312,8 +328,7 @@ def report(
         quarter_text = str(as_of_quarter) if as_of_quarter else None
         emit_list("organisations", rows, problems, as_of, quarter=quarter_text, totals=totals)
     elif as_csv:
-        header = list(rows[0]) if rows else ["organisation"]
-        typer.echo(csv_text(header, rows), nl=False)
+        typer.echo(csv_text(list(CSV_COLUMNS.values()), _csv_rows(rows)), nl=False)
     else:
         table(
             context,
