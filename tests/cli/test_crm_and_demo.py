@@ -105,13 +105,16 @@ def test_the_demo_prints_tables_for_people(cli: Cli) -> None:
     result = cli("demo", "--today", "2026-11-30", "--days", "2")
     assert result.code == 0
     for heading in (
-        "What the jobs did",
-        "Requests per status",
-        "Delivery months",
-        "Stock per organisation",
-        "Problems found",
+        "Wat de taken deden",
+        "Aanvragen per status",
+        "Leveringsmaanden",
+        "Voorraad per organisatie",
+        "Problemen in de gegevens",
     ):
         assert heading in result.out
+    assert "Wacht op toekenning" in result.out
+    assert "…" not in result.out, "names are not cut"
+    assert "AD20" in result.out, "problems are named by order number"
     assert "allocation" in result.err, "the daily log shows what changed"
 
 

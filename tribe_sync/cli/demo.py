@@ -16,8 +16,10 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.cli.wording import day_words, dutch_date, entity_words, step_words
 from tribe_sync.config import Settings
 from tribe_sync.console.app import create_app
+from tribe_sync.console.labels import job_label
 from tribe_sync.demo import DayDone, DayLog, DemoResult, run_demo
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.http_server import quiet_when_answered, refuse_unless_can_listen
@@ -154,38 +156,50 @@ def _print(context: AppContext, result: DemoResult, as_json: bool) -> None:
         return
     table(
         context,
-        f"What the jobs did, {result.start} to {result.end}",
-        ["job: step", "changes applied"],
-        sorted(applied.items()),
-    )
-    table(
-        context,
-        "Requests per status",
-        ["status", "label", "before", "after"],
-        [(s.name, s.label, result.before.get(s, 0), result.per_status.get(s, 0)) for s in RequestStatus],
-    )
-    table(
-        context,
-        "Delivery months",
-        ["month", "requests", "devices", "capacity", "open"],
+        f"Wat de taken deden, {dutch_date(result.start)} tot en met {dutch_date(result.end)}",
+        ["taak", "stap", "doorgevoerd"],
         [
-            (m.label, n, d, c if c is not None else "no limit", "yes" if o else "no")
+            (job_label(job), step_words(step), n)
+            for (job, step), n in sorted(
+                ((tuple(key.split(": ", 1)), n) for key, n in applied.items()), key=lambda item: item[0]
+            )
+        ],
+    )
+    table(
+        context,
+        "Aanvragen per status",
+        ["status", "voor", "na"],
+        [(s.label, result.before.get(s, 0), result.per_status.get(s, 0)) for s in RequestStatus],
+    )
+    table(
+        context,
+        "Leveringsmaanden",
+        ["maand", "aanvragen", "laptops", "capaciteit", "open"],
+        [
+            (m.label, n, d, c if c is not None else "geen limiet", "ja" if o else "nee")
             for m, (n, d, c, o) in result.per_month.items()
         ],
     )
     names = {o.id: o.name for o in result.snapshot.organisations.values()}
     table(
         context,
-        "Stock per organisation (top 10)",
-        ["organisation", "received", "handed out", "in stock", "oldest undistributed", "last report"],
+        "Voorraad per organisatie (top 10)",
+        [
+            "organisatie",
+            "ontvangen",
+            "uitgegeven",
+            "op voorraad",
+            "oudste levering met voorraad",
+            "laatste verantwoording",
+        ],
         [
             (
                 names.get(s.organisation_id, s.organisation_id),
                 s.received,
                 s.handed_out,
                 s.in_stock,
-                s.oldest_undistributed_delivery,
-                s.last_report_on,
+                day_words(s.oldest_undistributed_delivery),
+                day_words(s.last_report_on),
             )
             for s in result.stock[:10]
         ],
@@ -193,11 +207,16 @@ def _print(context: AppContext, result: DemoResult, as_json: bool) -> None:
     counts = Counter(p.code for p in result.problems)
     table(
         context,
-        f"Problems found in the data ({len(result.problems)})",
-        ["problem", "records", "example"],
-        [
-            (code, n, next(str(p) for p in result.problems if p.code == code))
-            for code, n in counts.most_common()
-        ],
+        f"Problemen in de gegevens ({len(result.problems)})",
+        ["probleem", "records", "voorbeeld"],
+        [(code, n, _example(result, code)) for code, n in counts.most_common()],
     )
-    context.err.print(f"{result.handoff_files} hand-off file(s) written; {result.calls} CRM calls in all.")
+    context.err.print(
+        f"{result.handoff_files} overdrachtsbestand(en) geschreven; {result.calls} aanroepen naar Tribe."
+    )
+
+
+def _example(result: DemoResult, code: str) -> str:
+    """One problem of a kind as staff find it: the record's name in Tribe and what is wrong, in Dutch."""
+    found = next(p for p in result.problems if p.code == code)
+    return f"{found.label or entity_words(found.entity)}: {found.message_nl}"

@@ -30,7 +30,7 @@ def table(context: AppContext, title: str, columns: Sequence[str], rows: Sequenc
         return
     grid = Table(title=title, title_justify="left")
     for column in columns:
-        grid.add_column(column)
+        grid.add_column(column, overflow="fold")  # on a narrow terminal a long word folds, never "…"
     for row in rows:
         grid.add_row(*("" if cell is None else str(cell) for cell in row))
     context.out.print(grid)
