@@ -33,7 +33,15 @@ from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.executor import Executor
 from tribe_sync.jobs.handoff import DirectoryOutbox
-from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, Plan, RecordConfirmation, SetMonth
+from tribe_sync.jobs.plan import (
+    CreateMonth,
+    CreateTask,
+    MoveStatus,
+    Plan,
+    RecordConfirmation,
+    SetMonth,
+    SetTask,
+)
 from tribe_sync.jobs.snapshot import PARTS, Snapshot
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.sandbox.query import parse_read
@@ -93,6 +101,7 @@ class InMemoryCRM:
         self.months: dict[Month, DeliveryMonth] = dict(seed.months)
         self.tasks: dict[str, CreateTask] = {}  # by ImportId
         self.task_ids: dict[str, str] = dict(seed.tasks)
+        self.done_tasks: set[str] = set()  # ImportIds of tasks marked done
         self.reports: list[AccountabilityReport] = list(seed.reports)
         self.switch = switch or CrashSwitch()
         self.writes: list[str] = []
@@ -106,6 +115,7 @@ class InMemoryCRM:
         twin = InMemoryCRM(self.seed)
         twin.requests, twin.months = dict(self.requests), dict(self.months)
         twin.tasks, twin.task_ids, twin.created = dict(self.tasks), dict(self.task_ids), Counter(self.created)
+        twin.done_tasks = set(self.done_tasks)
         twin.reports = list(self.reports)
         twin._next_id = self._next_id
         return twin
@@ -153,6 +163,10 @@ class InMemoryCRM:
         self._reread()
         return {k for k in keys if k in self.task_ids}
 
+    def task_done(self, key: str) -> bool | None:
+        self._reread()
+        return (key in self.done_tasks) if key in self.task_ids else None
+
     def requests_by_number(self, numbers: Collection[str]) -> dict[str, Request]:
         self.reads += 1
         wanted = set(numbers)
@@ -182,8 +196,14 @@ class InMemoryCRM:
         self.switch.tick(f"create {change.key}")
         return record_id
 
-    def update(self, change: MoveStatus | SetMonth | RecordConfirmation) -> None:
-        if isinstance(change, MoveStatus):
+    def update(self, change: MoveStatus | SetMonth | RecordConfirmation | SetTask) -> None:
+        if isinstance(change, SetTask):
+            assert change.import_id in self.task_ids, f"no task {change.import_id}"
+            if change.done:
+                self.done_tasks.add(change.import_id)
+            else:
+                self.done_tasks.discard(change.import_id)
+        elif isinstance(change, MoveStatus):
             request = self.requests[change.request_id]
             assert request.status.can_advance_to(change.to_status), f"{request.status} -> {change.to_status}"
             assert change.phase_id == self.seed.phase_ids[change.to_status]

@@ -20,7 +20,8 @@ from tribe_sync.domain.problems import Problem, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.domain.tasks import TaskIntent
-from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, RecordConfirmation, SetMonth
+from tribe_sync.errors import ResponseValidationError
+from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, RecordConfirmation, SetMonth, SetTask
 from tribe_sync.jobs.snapshot import PARTS, Snapshot
 from tribe_sync.mappers import queries
 from tribe_sync.mappers.read import (
@@ -116,6 +117,26 @@ class TribeCRM:
     def requests_by_number(self, numbers: Collection[str]) -> dict[str, Request]:
         return self.look_up_requests(numbers)[0]
 
+    def task_done(self, key: str) -> bool | None:
+        found = self._task(key)
+        return None if found is None else found[1] == self.schema.tenant.task_phases.done
+
+    def _task(self, key: str) -> tuple[str, str | None] | None:
+        """Our task with `ImportId` `key`: its ID and its phase's code."""
+        query = Query(
+            filter=any_of(F("ImportId"), [key]), select=["ID"], expand=[Expand("Phase", select=["Code"])]
+        )
+        for record in self.client.iter_records(self.schema.sets.task, query):
+            phase = record.get("Phase")
+            return record.id, str(phase.get("Code")) if isinstance(phase, dict) else None
+        return None
+
+    def _task_phase_id(self, code: str) -> str:
+        for record in self.client.iter_records(self.schema.sets.task_phase, queries.phases(self.schema)):
+            if str(record.get("Code")) == code:
+                return record.id
+        raise ResponseValidationError(f"{self.schema.sets.task_phase} has no phase {code!r}")
+
     def look_up_requests(self, numbers: Collection[str]) -> tuple[dict[str, Request], dict[str, Problem]]:
         """The requests with these order numbers that map, and the problem of each that exists but
         does not map (by order number): "not a known request" would send staff looking for a typo."""
@@ -152,8 +173,16 @@ class TribeCRM:
         )
         return self.client.create(schema.sets.task, task_body(intent, open_phase_id=change.phase_id)).id
 
-    def update(self, change: MoveStatus | SetMonth | RecordConfirmation) -> None:
+    def update(self, change: MoveStatus | SetMonth | RecordConfirmation | SetTask) -> None:
         schema = self.schema
+        if isinstance(change, SetTask):
+            found = self._task(change.import_id)
+            if found is None:
+                raise ResponseValidationError(f"there is no task {change.import_id} (any more)")
+            phases = schema.tenant.task_phases
+            phase = self._task_phase_id(phases.done if change.done else phases.open)
+            self.client.update(schema.sets.task, found[0], phase_body(phase))
+            return
         if isinstance(change, MoveStatus):
             body = phase_body(change.phase_id)
             if change.month_id is not None:

@@ -19,6 +19,7 @@ from tribe_sync.jobs.plan import (
     Plan,
     RecordConfirmation,
     SetMonth,
+    SetTask,
     Step,
     plan_from_json,
     plan_to_json,
@@ -66,9 +67,18 @@ def test_every_change_kind_occurs_in_the_plans_or_is_round_tripped_here() -> Non
         CreateMonth(
             key="month/create/2027-03", step=Step.CREATE, reason="window", month=Month(2027, 3), capacity=None
         ),
+        SetTask(
+            key="approval/progress-statuses/2027-01-04/done/7",
+            step=Step.APPROVAL,
+            reason="plan 7: afgewezen door bram",
+            label="plan 7",
+            import_id="approval/progress-statuses/2027-01-04",
+            subject="Toekenning januari 2027 wacht op goedkeuring",
+            done=True,
+        ),
     ]
 
-    plan = Plan("staff", TODAY, (Step.OPEN, Step.CONFIRMATION, Step.CREATE), list(extra))
+    plan = Plan("staff", TODAY, (Step.OPEN, Step.CONFIRMATION, Step.CREATE, Step.APPROVAL), list(extra))
     assert plan_from_json(json.loads(json.dumps(plan_to_json(plan)))) == plan
     assert seen | {c.kind for c in extra} == set(KINDS)
     assert extra[0].describe() == "gesloten → open (door medewerker: nalevering)"

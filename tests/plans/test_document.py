@@ -197,7 +197,15 @@ def test_a_plan_file_round_trips_every_change_kind_to_an_equal_typed_plan() -> N
     from tribe_sync.config import Settings  # noqa: PLC0415
     from tribe_sync.domain.calendar import Month  # noqa: PLC0415
     from tribe_sync.domain.months import ClosedBy  # noqa: PLC0415
-    from tribe_sync.jobs.plan import KINDS, Plan, RecordConfirmation, SetMonth, Step, plan_from_json  # noqa: PLC0415
+    from tribe_sync.jobs.plan import (  # noqa: PLC0415
+        KINDS,
+        Plan,
+        RecordConfirmation,
+        SetMonth,
+        SetTask,
+        Step,
+        plan_from_json,
+    )
     from tribe_sync.jobs.registry import JOBS  # noqa: PLC0415
     from tribe_sync.plans.service import plan_json  # noqa: PLC0415
 
@@ -227,6 +235,16 @@ def test_a_plan_file_round_trips_every_change_kind_to_an_equal_typed_plan() -> N
         ),
     ]
     plans.append(Plan("staff", day, (Step.OPEN, Step.CONFIRMATION), staff))
+    done = SetTask(
+        key="approval/progress-statuses/2027-01-04/done/7",
+        step=Step.APPROVAL,
+        reason="plan 7: afgewezen door bram",
+        label="plan 7",
+        import_id="approval/progress-statuses/2027-01-04",
+        subject="Toekenning januari 2027 wacht op goedkeuring",
+        done=True,
+    )
+    plans.append(Plan("approval-notice", day, (Step.APPROVAL,), [done]))
     kinds: set[str] = set()
     for plan in plans:
         document = build_document(

@@ -388,6 +388,50 @@ def test_the_daemon_parks_the_plan_with_one_staff_task_and_writes_nothing_else(e
     assert len(service.plan_store(env.services).rows()) == 1
 
 
+def approval_task_phase(env: Env) -> str | None:
+    """The phase code of the one "… wacht op goedkeuring" task in Tribe."""
+    store = env.sandbox.state.store
+    names = {p["ID"]: p["Code"] for p in store.all("Datastore_Phase_ActivityTask")}
+    (task,) = [t for t in store.all("Activity_Task") if str(t.get("ImportId", "")).startswith("approval/")]
+    phase = task.get("Phase")
+    return names.get(phase["ID"] if isinstance(phase, dict) else phase)
+
+
+def test_the_waiting_task_is_done_once_the_parked_plan_is_applied(env: Env) -> None:
+    services = approval_env(env)
+    parked = service.park(services, PROGRESS, TODAY).pending
+    assert parked is not None
+    assert approval_task_phase(env) == "OPEN"
+    service.approve(services, parked.id, by="bram")
+    applied = service.park(env.fresh_services(), PROGRESS, TODAY).applied
+    assert [a.plan_id for a in applied if a.report is not None] == [parked.id]
+    assert approval_task_phase(env) == "DONE"
+    done_key = f"approval/progress-statuses/2026-12-01/done/{parked.id}"
+    assert env.services.journal.state_of(done_key) is not None, "journalled by the executor, as any change"
+
+
+def test_the_waiting_task_is_done_once_the_parked_plan_is_rejected_and_open_again_for_a_new_one(
+    env: Env,
+) -> None:
+    services = approval_env(env)
+    parked = service.park(services, PROGRESS, TODAY).pending
+    assert parked is not None
+    service.reject(services, parked.id, by="bram", reason="eerst de prognoses")
+    assert approval_task_phase(env) == "DONE"
+
+    again = service.park(env.fresh_services(), PROGRESS, TODAY)
+    assert again.new
+    assert again.pending is not None
+    assert again.pending.id != parked.id
+    assert approval_task_phase(env) == "OPEN", "the new plan waits: its task is open again"
+    tasks = [
+        t
+        for t in env.sandbox.state.store.all("Activity_Task")
+        if t.get("ImportId", "").startswith("approval/")
+    ]
+    assert len(tasks) == 1, "one task per job and day, reopened rather than duplicated"
+
+
 def end_state(env: Env) -> tuple[dict[str, str], set[str], list[str]]:
     """Phases by order number, our tasks by key, hand-off rows: what a run leaves behind."""
     store = env.sandbox.state.store

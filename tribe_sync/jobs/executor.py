@@ -57,6 +57,7 @@ from tribe_sync.jobs.plan import (
     Plan,
     RecordConfirmation,
     SetMonth,
+    SetTask,
     Step,
     change_to_json,
 )
@@ -649,6 +650,8 @@ class _Apply:
                 self.create_month(change)
             elif isinstance(change, CreateTask):
                 self.create_task(change)
+            elif isinstance(change, SetTask):
+                self.set_task(change)
             else:
                 with self._lock:  # the outbox and the journal's hand-off keys: one file at a time
                     self.hand_off(change)
@@ -755,6 +758,20 @@ class _Apply:
         record_id = self.ex.crm.create(change)
         self.tasks_checked[change.key] = True
         self.record(change, target_id=record_id)
+        self.outcome(change, Outcome.APPLIED)
+
+    def set_task(self, change: SetTask) -> None:
+        """Re-read the task by its `ImportId` right before the write: gone, or already so, is no write."""
+        done = self.ex.crm.task_done(change.import_id)
+        if done is None:
+            self.outcome(change, Outcome.SKIPPED, "de taak staat niet (meer) in Tribe")
+            return
+        if done == change.done:
+            self.record(change, note="already so")
+            self.outcome(change, Outcome.DONE_ALREADY, "already so")
+            return
+        self.ex.crm.update(change)
+        self.record(change)
         self.outcome(change, Outcome.APPLIED)
 
     def hand_off(self, change: HandOff) -> None:
@@ -870,6 +887,8 @@ def _lane(change: Change) -> tuple[str, object]:
         return ("month", change.month)
     if isinstance(change, HandOff):
         return ("hand-off", "")
+    if isinstance(change, SetTask):
+        return ("task", change.import_id)
     return ("task", change.key)
 
 
@@ -912,6 +931,11 @@ def _before_after(change: Change) -> tuple[dict[str, object], dict[str, object]]
         }
     if isinstance(change, CreateTask):
         return {}, {"task": change.subject, "due": change.due.isoformat()}
+    if isinstance(change, SetTask):
+        return {"task": change.subject, "done": not change.done}, {
+            "task": change.subject,
+            "done": change.done,
+        }
     return {"status": "PROCESSING"}, {"processor": change.processor_name, "rows": len(change.rows)}
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "Plan",
     "RecordConfirmation",
     "SetMonth",
+    "SetTask",
     "Step",
     "change_from_json",
     "change_to_json",
@@ -244,6 +245,25 @@ class CreateTask:
         return f"taak “{self.subject}”, uiterlijk {dutch_date(self.due)}"
 
 
+@dataclass(frozen=True, kw_only=True)
+class SetTask:
+    """Mark one of our tasks, found by its `ImportId`, done (or open again); expects the task in the
+    CRM in the other phase right before the write. A task a person removed is left alone."""
+
+    kind: ClassVar[str] = "set_task"
+    key: str
+    step: Step
+    reason: str
+    label: str
+    import_id: str
+    subject: str
+    done: bool
+    depends_on: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return f"taak “{self.subject}” " + ("afgerond" if self.done else "weer open")
+
+
 @dataclass(frozen=True)
 class HandOffRow:
     """One request in a hand-off file: its ID (for the journal) and the file's columns, in order."""
@@ -282,9 +302,9 @@ class HandOff:
         return f"bestand naar {self.processor_name} met {requests}: {numbers}{more}"
 
 
-Change = MoveStatus | CreateMonth | SetMonth | RecordConfirmation | CreateTask | HandOff
+Change = MoveStatus | CreateMonth | SetMonth | RecordConfirmation | CreateTask | SetTask | HandOff
 KINDS: dict[str, type[Any]] = {
-    k.kind: k for k in (MoveStatus, CreateMonth, SetMonth, RecordConfirmation, CreateTask, HandOff)
+    k.kind: k for k in (MoveStatus, CreateMonth, SetMonth, RecordConfirmation, CreateTask, SetTask, HandOff)
 }
 
 

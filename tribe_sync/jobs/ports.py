@@ -16,7 +16,7 @@ from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import DeliveryMonth
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, RecordConfirmation, SetMonth
+from tribe_sync.jobs.plan import CreateMonth, CreateTask, MoveStatus, RecordConfirmation, SetMonth, SetTask
 from tribe_sync.jobs.snapshot import Snapshot
 
 __all__ = ["CRM", "JournalPort", "Outbox"]
@@ -45,11 +45,15 @@ class CRM(Protocol):
         """The requests with these order numbers (those that map), by order number."""
         ...
 
+    def task_done(self, key: str) -> bool | None:
+        """Whether the task with `ImportId` `key` is done now; None if there is no such task."""
+        ...
+
     def create(self, change: CreateTask | CreateMonth) -> str:
         """Create the record; returns its ID."""
         ...
 
-    def update(self, change: MoveStatus | SetMonth | RecordConfirmation) -> None:
+    def update(self, change: MoveStatus | SetMonth | RecordConfirmation | SetTask) -> None:
         """Write only the fields the change is about."""
         ...
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from string import Template
 from typing import Any
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.domain.calendar import Month
-from tribe_sync.errors import ConfigError, PlanError, PlanRefused
+from tribe_sync.errors import ConfigError, LockHeldError, PlanError, PlanRefused
 from tribe_sync.jobs.executor import Job, Report
-from tribe_sync.jobs.plan import Plan, Step, plan_from_json, plan_to_json
+from tribe_sync.jobs.plan import Change, Plan, SetTask, Step, plan_from_json, plan_to_json
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.jobs.tasks import task_change
@@ -46,6 +48,7 @@ __all__ = [
     "approval_jobs",
     "approve",
     "check",
+    "close_waiting_task",
     "decider",
     "make_plan",
     "park",
@@ -53,6 +56,8 @@ __all__ = [
     "reject",
     "submit",
 ]
+
+log = logging.getLogger("tribe_sync.plans")
 
 APPROVAL_TASK_PREFIX = "approval/"
 NOTICE_JOB = "approval-notice"  # the journal's name for runs that only create the waiting task
@@ -279,6 +284,9 @@ def apply_document(
         store.move(
             row.id, (PlanStatus.APPROVED,), PlanStatus.APPLIED, at=services.clock(), run_id=report.run_id
         )
+        close_waiting_task(
+            services, store.get(row.id), actor=f"staff:{by}", why=f"toegepast in run {report.run_id}"
+        )
     return Applied(report, row.id, skipped_keys=tuple(sorted(done)))
 
 
@@ -357,7 +365,9 @@ def reject(services: Services, plan_id: int, *, by: str, reason: str) -> PlanRow
         note=reason,
     ):
         raise PlanError(f"plan {plan_id} was decided or applied meanwhile")
-    return store.get(plan_id)
+    rejected = store.get(plan_id)
+    close_waiting_task(services, rejected, actor=f"staff:{by}", why=f"afgewezen door {by}")
+    return rejected
 
 
 def apply_approved(
@@ -398,7 +408,8 @@ def park(services: Services, job: Job, today: dt.date, *, trigger: Trigger = Tri
     open_rows = store.open_for(job.name)
     if not fresh.plan.changes:
         for row in open_rows:  # nothing left to do: whatever waits is moot
-            store.move(row.id, (PlanStatus.PENDING,), PlanStatus.STALE, at=services.clock())
+            if store.move(row.id, (PlanStatus.PENDING,), PlanStatus.STALE, at=services.clock()):
+                close_waiting_task(services, store.get(row.id), actor="daemon", why="niets meer te doen")
         tick.report = services.executor().apply(fresh.plan, actor=f"job:{job.name}", trigger=trigger.value)
         return tick
     row, tick.new = submit(services, fresh, by="daemon", source=PlanSource.DAEMON)
@@ -417,7 +428,7 @@ def park(services: Services, job: Job, today: dt.date, *, trigger: Trigger = Tri
             replaced_by=row.id,
         )
     if row.status is PlanStatus.PENDING and (tick.new or services.journal.state_of(_task_key(row)) is None):
-        _notify(services, job, fresh, row)
+        _notify(services, job, fresh, row, reopen=tick.new)
     return tick
 
 
@@ -432,8 +443,9 @@ def _task_key(row: PlanRow) -> str:
     return f"{APPROVAL_TASK_PREFIX}{row.job}/{row.today.isoformat()}"
 
 
-def _notify(services: Services, job: Job, fresh: Planned, row: PlanRow) -> None:
-    """One staff task per job and day (stable `ImportId`), created through the executor."""
+def _notify(services: Services, job: Job, fresh: Planned, row: PlanRow, *, reopen: bool) -> None:
+    """One staff task per job and day (stable `ImportId`), created through the executor; a new plan
+    for a day whose task was marked done (an earlier plan applied or rejected) opens it again."""
     today = row.today
     change = task_change(
         key=_task_key(row),
@@ -454,8 +466,47 @@ def _notify(services: Services, job: Job, fresh: Planned, row: PlanRow) -> None:
         schema=services.schema,
         assignee_id=services.settings.programme.staff_employee_id,
     )
-    notice = Plan(NOTICE_JOB, today, (Step.APPROVAL,), changes=[change])
+    changes: list[Change] = [change]
+    if reopen:
+        changes.append(_set_task(row, change.subject, done=False, why=f"plan {row.id} wacht op goedkeuring"))
+    notice = Plan(NOTICE_JOB, today, (Step.APPROVAL,), changes=changes)
     services.executor().apply(notice, actor="daemon", trigger=Trigger.SCHEDULE.value)
+
+
+def close_waiting_task(services: Services, row: PlanRow, *, actor: str, why: str) -> None:
+    """Mark the task "… wacht op goedkeuring" for the plan's job and day done, through the executor,
+    once nothing for that job and day waits any more (the plan was applied, rejected or is moot). Only
+    a day the daemon parked a plan for has such a task; a live run holding the notice's claim leaves
+    it open (logged), as a task left open is only a reminder too many."""
+    key = _task_key(row)
+    if services.journal.state_of(key) is None:
+        return  # no task was ever made for this job and day
+    if plan_store(services).open_for(row.job, row.today):
+        return  # another plan for the day still waits: the task is about it too
+    subject = Template(services.settings.templates.approval_waiting.subject).safe_substitute(
+        what=waiting_subject_what(row.job, row.today), job=row.job, plan_id=row.id
+    )
+    notice = Plan(
+        NOTICE_JOB, row.today, (Step.APPROVAL,), changes=[_set_task(row, subject, done=True, why=why)]
+    )
+    try:
+        services.executor().apply(notice, actor=actor, trigger=Trigger.STAFF.value)
+    except LockHeldError as exc:
+        log.warning("the task for plan %d stays open: %s", row.id, exc)
+
+
+def _set_task(row: PlanRow, subject: str, *, done: bool, why: str) -> SetTask:
+    """The change that marks the job and day's approval task done (or open): one key per plan."""
+    task = _task_key(row)
+    return SetTask(
+        key=f"{task}/{'done' if done else 'open'}/{row.id}",
+        step=Step.APPROVAL,
+        reason=f"plan {row.id}: {why}",
+        label=f"plan {row.id}",
+        import_id=task,
+        subject=subject,
+        done=done,
+    )
 
 
 # -- the plan as JSON ---------------------------------------------------------------------------
