@@ -14,7 +14,7 @@ from tests.fakes import NOW, BrokenJob, Crash, InMemoryCRM, make_executor, memor
 from tribe_sync.config import Settings
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.domain.statuses import RequestStatus as S
-from tribe_sync.errors import HandoffError, LockHeldError
+from tribe_sync.errors import HandoffError, LockHeldError, PermissionDeniedError
 from tribe_sync.jobs.executor import Executor, Report
 from tribe_sync.jobs.handoff import read_handoff_file
 from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus, Outcome, Plan, SetMonth, Step
@@ -273,3 +273,46 @@ def test_a_rerun_finishes_a_journalled_hand_off_and_removes_one_never_journalled
     (published,) = world.files()
     assert f".{published.name}.partial" == staged[0], "the journalled file was finished, not written anew"
     assert list(world.outbox.glob(".*.partial")) == []
+
+
+def test_a_write_tribe_refuses_with_403_says_in_dutch_which_order_failed_and_what_to_do(world: World) -> None:
+    executor = world.executor()
+
+    def refused(change: object) -> None:
+        raise PermissionDeniedError(
+            method="PUT",
+            url="https://api.tribecrm.nl/v1/odata/Activity_SalesOrder(x)",
+            status=403,
+            tribe_message="Forbidden",
+            body="",
+        )
+
+    world.crm.update = refused  # type: ignore[method-assign]
+    report = executor.run_job(PROGRESS, TODAY)
+    failed = [o for o in report.outcomes if o.status is Outcome.FAILED]
+    assert failed
+    first = failed[0]
+    assert first.detail_nl.startswith(f"{first.change.label} (")
+    assert "geen recht" in first.detail_nl
+    assert "Wat te doen: vraag de beheerder" in first.detail_nl
+    assert "https://" not in first.detail_nl
+    assert "403" not in first.detail_nl
+    assert "403" in first.detail, "the operator's text stays in --json"
+    [said] = [p for p in report.problems if p.code == "write_failed" and p.label == first.change.label]
+    assert said.message_nl == first.detail_nl
+    assert report.exit_code() == 1
+
+
+def test_a_hand_off_file_that_cannot_be_written_names_its_processor_and_the_outbox_setting(
+    world: World,
+) -> None:
+    executor = world.executor()
+
+    def disk_full(name: str, _rows: object) -> None:
+        raise HandoffError(f"cannot write hand-off file {name}: No space left on device")
+
+    executor.outbox.stage = disk_full  # type: ignore[method-assign]
+    report = executor.run_job(PROGRESS, TODAY)
+    [failed] = [o for o in report.outcomes if o.status is Outcome.FAILED]
+    assert failed.detail_nl.startswith(f"het bestand voor {failed.change.label} is niet doorgevoerd")
+    assert "programme.outbox_dir" in failed.detail_nl

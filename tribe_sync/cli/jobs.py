@@ -156,7 +156,13 @@ def show(context: AppContext, report: Report) -> None:
     steps = plan.steps if plan else ()
     for step in steps:
         rows = [
-            (o.change.label, o.change.describe(), o.change.reason, OUTCOME_WORDS[o.status], o.detail)
+            (
+                o.change.label,
+                o.change.describe(),
+                o.change.reason,
+                OUTCOME_WORDS[o.status],
+                o.detail_nl or o.detail,
+            )
             for o in report.outcomes
             if o.change.step == step
         ]

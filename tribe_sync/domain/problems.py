@@ -163,9 +163,9 @@ MESSAGES: dict[ProblemCode, tuple[str, str]] = {
         "{month} is {detail} since the run read it; skipped",
         "{month} is intussen {detail}; overgeslagen",
     ),
-    ProblemCode.WRITE_FAILED: (
+    ProblemCode.WRITE_FAILED: (  # {detail_nl}: what failed and what to do, in plain Dutch (if given)
         "the change could not be written: {detail}",
-        "de wijziging kon niet worden weggeschreven: {detail}",
+        "{detail_nl}",
     ),
 }
 
@@ -228,6 +228,8 @@ def problem(code: ProblemCode | str, entity: str, record_id: str | None, **param
     english, dutch = MESSAGES[ProblemCode(code)]
     params.setdefault("detail", "")
     params.setdefault("field", "")
+    if code == ProblemCode.WRITE_FAILED:
+        params.setdefault("detail_nl", f"de wijziging kon niet worden weggeschreven: {params['detail']}")
     context = {k: v for k, v in params.items() if k not in ("detail", "field") or v != ""}
     return Problem(
         str(code),

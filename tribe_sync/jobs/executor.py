@@ -46,6 +46,7 @@ from tribe_sync.errors import (
 )
 from tribe_sync.failures import describe_failure
 from tribe_sync.jobs import keys
+from tribe_sync.jobs.failure_words import write_failure_nl
 from tribe_sync.jobs.handoff import file_name
 from tribe_sync.jobs.plan import (
     Change,
@@ -122,6 +123,7 @@ class ChangeOutcome:
     change: Change
     status: Outcome
     detail: str = ""
+    detail_nl: str = ""  # for staff: a failed write in plain Dutch, with what to do
 
     def as_json(self) -> dict[str, Any]:
         before, after = _before_after(self.change)
@@ -131,6 +133,7 @@ class ChangeOutcome:
             "after": after,
             "outcome": str(self.status),
             "detail": self.detail,
+            "detail_nl": self.detail_nl,
         }
 
 
@@ -606,12 +609,12 @@ class _Apply:
         existing = self.ex.crm.existing_tasks(chunk)
         self.tasks_checked.update({k: k in existing for k in chunk})
 
-    def outcome(self, change: Change, status: Outcome, detail: str = "") -> None:
+    def outcome(self, change: Change, status: Outcome, detail: str = "", detail_nl: str = "") -> None:
         self.done[change.key] = status
         # -vv: one line per change, named as staff find it (an order number, a month, an organisation
         # or processor); not its description or detail, which may quote a contact's words.
         log.debug("%s: %s %s %s: %s", self.report.job, change.step, change.kind, change.label, status)
-        self.report_later(ChangeOutcome(change, status, detail))
+        self.report_later(ChangeOutcome(change, status, detail, detail_nl))
 
     def problem(self, found: Problem) -> None:
         self.report_later(found)
@@ -656,17 +659,19 @@ class _Apply:
                 with self._lock:  # the outbox and the journal's hand-off keys: one file at a time
                     self.hand_off(change)
         except CRMError as exc:
+            said = write_failure_nl(exc, f"{change.label} ({change.describe()})")
             self.problem(
                 problem(
                     ProblemCode.WRITE_FAILED,
                     change.kind,
                     _target(change),
                     detail=str(exc),
+                    detail_nl=said,
                     key=change.key,
                     record=change.label,
                 )
             )
-            self.outcome(change, Outcome.FAILED, str(exc))
+            self.outcome(change, Outcome.FAILED, str(exc), said)
 
     # -- per kind ------------------------------------------------------------------------------
 
@@ -822,16 +827,18 @@ class _Apply:
             outbox.discard(name)
             for key in row_keys:
                 self.journal.forget(key)
+            said = write_failure_nl(exc, f"het bestand voor {change.label}")
             self.problem(
                 problem(
                     ProblemCode.WRITE_FAILED,
                     "handoff",
                     change.processor_id,
                     detail=str(exc),
+                    detail_nl=said,
                     record=change.label,
                 )
             )
-            self.outcome(change, Outcome.FAILED, str(exc))
+            self.outcome(change, Outcome.FAILED, str(exc), said)
             return
         self.journal.mark_many(self.run_id, row_keys, self.ex.clock(), detail=name)
         self.record(change, note=f"{len(fresh)} row(s) in {name}")
