@@ -86,3 +86,24 @@ def test_a_request_allocated_earlier_that_the_rounds_would_not_choose_now_is_no_
     assert decision.label == "eerder toegekend, blijft zo"
     assert decision.tone == "neutral", "not marked as bad (✗)"
     assert "wordt nooit teruggedraaid" in decision.why
+
+
+def test_a_large_plan_shows_100_rows_per_table_and_everything_on_request(world: ConsoleWorld) -> None:
+    changes = [
+        {"step": "hand-off", "kind": "hand_off", "label": f"AD2027-{i:05d}", "describe": "naar de verwerker"}
+        for i in range(150)
+    ]
+    document = {"job": "progress-statuses", "today": "2027-01-04", "changes": changes, "records": {"x": "y"}}
+    row, _ = service.plan_store(world.services).submit(
+        document, "groot", by="daemon", source=PlanSource.DAEMON, at=T0
+    )
+    client = world.client()
+    login(client, "lees")
+    page = client.get(f"/plannen/{row.id}").text
+    assert "Naar de verwerker (150)" in page
+    assert page.count("<td>naar de verwerker</td>") == 100
+    assert "100 van de 150 getoond." in page
+    assert f'href="/plannen/{row.id}?alles=1#stap-1">Toon alle</a>' in page
+    everything = client.get(f"/plannen/{row.id}?alles=1").text
+    assert everything.count("<td>naar de verwerker</td>") == 150
+    assert "Toon alle" not in everything

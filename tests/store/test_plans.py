@@ -134,3 +134,14 @@ def test_summaries_count_changes_and_held_in_the_database_without_the_document(s
         T0,
     )
     assert not hasattr(oldest, "document")
+
+
+def test_a_plan_is_shown_without_the_digest_of_the_records_it_read(store: PlanStore) -> None:
+    saved = {**document(changes=3), "held": [{"code": "cap"}], "records": {"requests": {"r-1": "2027-01-01"}}}
+    row, _ = store.submit(saved, "d1", by="anna", source=PlanSource.STAFF, at=T0)
+    shown = store.shown(row.id)
+    assert shown.document == {k: v for k, v in saved.items() if k != "records"}
+    assert (shown.changes, shown.status, shown.submitted_by) == (3, PlanStatus.PENDING, "anna")
+    bare = store.shown(row.id, document=False)
+    assert (bare.document, bare.submitted_at) == ({}, T0)
+    assert [(s.changes, s.held) for s in store.summaries()] == [(3, 1)]

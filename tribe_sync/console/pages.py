@@ -133,7 +133,7 @@ def register(console: Console) -> None:
         plan = None
         if row.get("plan_id") is not None:
             with contextlib.suppress(PlanError):
-                found = plans.shown(int(row["plan_id"]), parts=())
+                found = plans.shown(int(row["plan_id"]), document=False)
                 plan = {
                     "id": found.id,
                     "status_label": PLAN_STATUS.get(found.status, (found.status.value, ""))[0],

@@ -14,9 +14,11 @@ is a separate page the approver asks for, and is done again when a plan is refus
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +41,8 @@ __all__ = ["PLAN_STATUS", "Explained", "difference_lines", "explain", "register_
 
 PLANS_SHOWN = 100
 NOTE_MAX = 500
+ROWS_SHOWN = 100  # per round or step table of a plan's page, unless the person asks for everything
+DOCUMENTS_KEPT = 8
 NOTHING_TO_APPROVE = (
     "Dit plan wijzigt niets: er valt niets goed te keuren. Wijs het af om het van de lijst te halen; "
     "de volgende ronde maakt zo nodig een nieuw plan."
@@ -403,6 +407,8 @@ class _PlansPages:
         self.services = console.services
         self.store = plan_store(console.services)
         self.journal = console.services.journal
+        self._documents: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def row_values(self, row: PlanRow) -> dict[str, Any]:
         label, tone = PLAN_STATUS.get(row.status, (row.status.value, "neutral"))
@@ -480,20 +486,23 @@ class _PlansPages:
 
     def plan_page(self, ctx: Ctx, plan_id: int, status: int = 200, **extra: Any) -> Page:
         try:
-            row = self.store.shown(plan_id)
+            row = self.shown(plan_id)
         except PlanError:
             return Page("not_found.html", "Niet gevonden", status=404)
+        is_open = row.status in (PlanStatus.PENDING, PlanStatus.APPROVED)
         return Page(
             "plan.html",
             f"Plan {row.id}: {job_label(row.job)}",
             {
                 "plan": self.row_values(row),
                 "run": self.run_values(row.run_id),
-                "explained": explain(
-                    self.console,
-                    row.document,
-                    is_open=row.status in (PlanStatus.PENDING, PlanStatus.APPROVED),
+                # Once per plan, state and read-model refresh: a large plan's explanation takes a while.
+                "explained": self.console.derived.get(
+                    ("explained", row.id, is_open),
+                    lambda: explain(self.console, row.document, is_open=is_open),
                 ),
+                "everything": ctx.query.get("alles") == "1",
+                "rows_shown": ROWS_SHOWN,
                 "may_decide": ctx.user.role.allows(Role.APPROVER)
                 and row.status in (PlanStatus.PENDING, PlanStatus.APPROVED),
                 "nothing_to_approve": NOTHING_TO_APPROVE if not row.changes else "",
@@ -505,6 +514,23 @@ class _PlansPages:
             },
             status=status,
         )
+
+    def shown(self, plan_id: int) -> PlanRow:
+        """The plan's row as it is now, with the document a person reads. A document never changes once
+        saved, so it is read from the database (the slow part at large scale) once per plan and kept
+        for the last few plans."""
+        row = self.store.shown(plan_id, document=False)
+        with self._lock:
+            parts = self._documents.get(plan_id)
+            if parts is not None:
+                self._documents.move_to_end(plan_id)
+        if parts is None:
+            parts = self.store.shown(plan_id).document
+            with self._lock:
+                self._documents[plan_id] = parts
+                while len(self._documents) > DOCUMENTS_KEPT:
+                    self._documents.popitem(last=False)
+        return dataclasses.replace(row, document=parts)
 
     def plan(self, ctx: Ctx) -> Page:
         return self.plan_page(ctx, int(ctx.request.path_params["plan_id"]))

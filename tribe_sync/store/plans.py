@@ -17,13 +17,15 @@ caller: the store never reads the clock.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Text, cast, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.errors import PlanError, StoreError
@@ -125,10 +127,6 @@ class PlanSummary:
     held: int
 
 
-# What a plan's page shows of its document (not its `records`, the digest of what it read).
-SHOWN_PARTS = ("job", "today", "created_at", "changes", "held", "problems")
-
-
 class PlanStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -190,20 +188,22 @@ class PlanStore:
             raise PlanError(f"there is no plan {plan_id}; `tribe-sync plans list` shows them")
         return _row(found._mapping)
 
-    def shown(self, plan_id: int, parts: tuple[str, ...] = SHOWN_PARTS) -> PlanRow:
-        """A plan with only the `parts` of its document a person reads (its changes, held decisions
-        and problems): the database extracts them, so the digest of every record the plan read
-        (megabytes at large scale, only needed to apply or check it) is never parsed."""
+    def shown(self, plan_id: int, *, document: bool = True) -> PlanRow:
+        """A plan with the document a person reads: everything but `records`, the digest of every
+        record the plan read (three quarters of 20 MB at large scale, only needed to apply or check
+        it), which the database drops before it is sent and parsed. `document=False`: the row only."""
         columns = [c for c in plans.c if c.name != "document"]
-        extracted = [plans.c.document[part].label(f"part_{part}") for part in parts]
+        query = select(*columns)
+        if document:
+            query = query.add_columns(_without_records(self.engine).label("shown_document"))
         with self._tx() as tx:
-            found = tx.execute(select(*columns, *extracted).where(plans.c.id == plan_id)).first()
+            found = tx.execute(query.where(plans.c.id == plan_id)).first()
         if found is None:
             raise PlanError(f"there is no plan {plan_id}; `tribe-sync plans list` shows them")
         values = dict(found._mapping)
-        document = {part: values.pop(f"part_{part}") for part in parts}
-        document = {k: v for k, v in document.items() if v is not None}
-        return _row({**values, "document": document})
+        shown = values.pop("shown_document", None)
+        parsed = json.loads(shown) if isinstance(shown, str) else (shown or {})
+        return _row({**values, "document": parsed})
 
     def rows(
         self, *, status: PlanStatus | None = None, job: str | None = None, limit: int = 200
@@ -321,6 +321,13 @@ def _row(values: Any) -> PlanRow:
         replaced_by=values["replaced_by"],
         updated_at=_aware(values["updated_at"]),
     )
+
+
+def _without_records(engine: Engine) -> ColumnElement[Any]:
+    """The plan's document without `records`, as JSON text (SQLite) or a JSON value (PostgreSQL)."""
+    if engine.dialect.name == "postgresql":
+        return cast(cast(plans.c.document, JSONB).op("-")(literal("records")), Text)
+    return func.json_remove(plans.c.document, "$.records")
 
 
 def _count(items: object) -> int:
