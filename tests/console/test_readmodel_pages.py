@@ -50,6 +50,9 @@ def test_an_approver_closes_a_month_with_a_reason_through_the_executor(tenant_wo
     (run,) = world.services.journal.runs(limit=1)
     (entry,) = world.services.journal.audit_trail(run_id=int(run["id"]))
     assert entry["actor"] == "staff:beslis"
+    row = re.search(rf'<tr id="maand-{code}">.*?</tr>', done.text, re.S)
+    assert row is not None
+    assert "medewerker (beslis)" in row.group(0), "Gesloten door names the person, not just 'medewerker'"
     reopened = client.post(
         f"/leveringsmaanden/{code}/openen", data={"csrf_token": token, "reden": "toch ruimte"}
     )

@@ -13,17 +13,14 @@ from tribe_sync.cli.options import parse_month
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, emit_list, problems_table, read_model_as_of
 from tribe_sync.cli.wording import entity_words
-from tribe_sync.domain.calendar import Month
-from tribe_sync.domain.months import ClosedBy
 from tribe_sync.errors import LockHeldError
-from tribe_sync.jobs import keys
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.plan import OUTCOME_WORDS, Plan
 from tribe_sync.jobs.staff import (
     CLOSING_JOB,
     month_plan,
 )
-from tribe_sync.store.readmodel.queries import MonthRow
+from tribe_sync.month_closers import closed_by_names, closed_by_text
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 MONTH_SETS = (MirrorSet.MONTHS, MirrorSet.REQUESTS)
@@ -48,7 +45,7 @@ def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False)
     with Services(context.settings) as services:
         as_of = read_model_as_of(context, services, MONTH_SETS, fresh=fresh)
         rows = services.read_model.months()
-        names = _closed_by_names(services, rows)
+        names = closed_by_names(services.existing_journal(), rows)
         problems = list(services.read_model.problems([s.value for s in MONTH_SETS]))
     if as_json:
         emit_list(
@@ -69,37 +66,13 @@ def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False)
                 r.capacity if r.capacity is not None else "geen limiet",
                 r.requests,
                 r.requested,
-                _closed_by_text(r.closed_by, names.get(r.month)),
+                closed_by_text(r.closed_by, names.get(r.month)),
                 r.closed_reason,
             )
             for r in rows
         ],
     )
     problems_table(context, problems)
-
-
-def _closed_by_names(services: Services, rows: list[MonthRow]) -> dict[str, str]:
-    """Who closed each staff-closed month, by the name given to `months close --by`.
-
-    The CRM's closed-by field says only `staff` (the portal and the closing job read it, docs/tenant.md);
-    the name lives in the journal's audit trail, under the change key of the staff close."""
-    journal = services.existing_journal()
-    if journal is None:
-        return {}
-    names: dict[str, str] = {}
-    for row in rows:
-        if row.is_open or row.closed_by != ClosedBy.STAFF:
-            continue
-        trail = journal.audit_trail(key=keys.month_staff(Month.parse(row.month), open_=False))
-        if trail:
-            names[row.month] = str(trail[-1]["actor"]).removeprefix("staff:")
-    return names
-
-
-def _closed_by_text(closed_by: str | None, name: str | None) -> str:
-    if closed_by == ClosedBy.STAFF:
-        return f"medewerker ({name})" if name else "medewerker"
-    return "automatisch" if closed_by == ClosedBy.JOB else ""
 
 
 def _set_month(
