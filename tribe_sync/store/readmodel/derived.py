@@ -48,8 +48,10 @@ CHUNK = 500  # IDs per IN (...) list
 def derive_forecast_states(tx: Connection, organisation_ids: Collection[str] | None) -> None:
     """Decide the state of every forecast of `organisation_ids` (ALL: every forecast)."""
     f = mirror_forecasts
-    states: dict[str, str] = {}
+    if organisation_ids is ALL:  # a chunk of organisations at a time: memory stays small at 10x
+        organisation_ids = set(tx.execute(select(f.c.organisation_id).distinct()).scalars())
     for chosen in _chunks(organisation_ids):
+        states: dict[str, str] = {}
         query = select(
             f.c.id,
             f.c.organisation_id,
@@ -74,17 +76,21 @@ def derive_forecast_states(tx: Connection, organisation_ids: Collection[str] | N
             for r in tx.execute(query)
         ]
         states.update({key: value.value for key, value in classify_forecasts(forecasts).items()})
-    if states:
-        tx.execute(
-            update(f).where(f.c.id == bindparam("b_id")).values(state=bindparam("b_state")),
-            [{"b_id": key, "b_state": value} for key, value in states.items()],
-        )
+        if states:
+            tx.execute(
+                update(f).where(f.c.id == bindparam("b_id")).values(state=bindparam("b_state")),
+                [{"b_id": key, "b_state": value} for key, value in states.items()],
+            )
 
 
 def derive_stock(tx: Connection, organisation_ids: Collection[str] | None) -> None:
     """Replace the stock rows of `organisation_ids` (ALL: every organisation) from their delivered
     requests and those requests' reports."""
     r, a, s = mirror_requests, mirror_reports, mirror_stock
+    if organisation_ids is ALL:  # a chunk of organisations at a time: memory stays small at 10x
+        tx.execute(delete(s))
+        delivered_by = select(r.c.organisation_id).where(r.c.status == RequestStatus.CLOSED.name).distinct()
+        organisation_ids = set(tx.execute(delivered_by).scalars())
     for chosen in _chunks(organisation_ids):
         delivered = select(r).where(r.c.status == RequestStatus.CLOSED.name)
         if chosen is not None:
