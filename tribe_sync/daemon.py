@@ -313,7 +313,10 @@ class Daemon:
                 from tribe_sync.console.app import create_app  # noqa: PLC0415 - only when enabled
 
                 self._console = serve_in_thread(
-                    create_app(self.services), console.host, console.port, name="tribe-sync-console"
+                    create_app(self.services, warm=True),
+                    console.host,
+                    console.port,
+                    name="tribe-sync-console",
                 )
                 log.info("staff console on %s", self._console.url)
         scheduler.start()

@@ -52,7 +52,7 @@ def console(
                 "There are no accounts yet: make one with "
                 "`tribe-sync users add NAME --role admin --password-stdin`."
             )
-        app = create_app(services, store)
+        app = create_app(services, store, warm=True)
         context.err.print(f"The console is at http://{bind_host}:{bind_port}/ (Ctrl+C stops it).")
         # proxy_headers: behind a TLS proxy on loopback the scheme is https, so cookies get Secure.
         uvicorn.run(

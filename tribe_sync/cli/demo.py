@@ -101,7 +101,7 @@ def serve_demo_console(context: AppContext, settings: Settings, clock: Callable[
     password = secrets.token_urlsafe(12)
     with Services(settings, clock=clock) as services:
         UserStore(services.journal, services.clock).add("beheer", Role.ADMIN, password)
-        app = create_app(services)
+        app = create_app(services, warm=True)
         host, port = settings.console.host, settings.console.port
         refuse_unless_can_listen(host, port, settings, "console")  # taken while the demo ran
         context.err.print(

@@ -450,7 +450,16 @@ def _safe_next(target: str | None) -> str:
 
 
 def create_app(
-    services: Services, users: UserStore | None = None, throttle: LoginThrottle | None = None
+    services: Services,
+    users: UserStore | None = None,
+    throttle: LoginThrottle | None = None,
+    *,
+    warm: bool = False,
 ) -> ASGIApp:
-    """The console as an ASGI app on `services` (its store, its clock, its settings)."""
-    return Console(services, users, throttle).app()
+    """The console as an ASGI app on `services` (its store, its clock, its settings). `warm`: a served
+    console computes what its pages derive after each read-model refresh in the background."""
+    console = Console(services, users, throttle)
+    app = console.app()
+    if warm:
+        console.derived.start_warming()
+    return app

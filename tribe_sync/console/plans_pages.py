@@ -489,18 +489,13 @@ class _PlansPages:
             row = self.shown(plan_id)
         except PlanError:
             return Page("not_found.html", "Niet gevonden", status=404)
-        is_open = row.status in (PlanStatus.PENDING, PlanStatus.APPROVED)
         return Page(
             "plan.html",
             f"Plan {row.id}: {job_label(row.job)}",
             {
                 "plan": self.row_values(row),
                 "run": self.run_values(row.run_id),
-                # Once per plan, state and read-model refresh: a large plan's explanation takes a while.
-                "explained": self.console.derived.get(
-                    ("explained", row.id, is_open),
-                    lambda: explain(self.console, row.document, is_open=is_open),
-                ),
+                "explained": self.explained(row),
                 "everything": ctx.query.get("alles") == "1",
                 "rows_shown": ROWS_SHOWN,
                 "may_decide": ctx.user.role.allows(Role.APPROVER)
@@ -514,6 +509,20 @@ class _PlansPages:
             },
             status=status,
         )
+
+    def explained(self, row: PlanRow) -> Explained:
+        """Once per plan, state and read-model refresh: a large plan's explanation takes a while."""
+        is_open = row.status in (PlanStatus.PENDING, PlanStatus.APPROVED)
+        found: Explained = self.console.derived.get(
+            ("explained", row.id, is_open), lambda: explain(self.console, row.document, is_open=is_open)
+        )
+        return found
+
+    def warm(self) -> None:
+        """The plans waiting for a decision, explained before anyone opens them."""
+        for summary in self.store.summaries(limit=20):
+            if summary.status in (PlanStatus.PENDING, PlanStatus.APPROVED):
+                self.explained(self.shown(summary.id))
 
     def shown(self, plan_id: int) -> PlanRow:
         """The plan's row as it is now, with the document a person reads. A document never changes once
@@ -642,6 +651,7 @@ class _PlansPages:
             # The read model catches up on its own if this fails; the plan was applied.
             with contextlib.suppress(CRMError, StoreError):
                 self.services.mirror.refresh([MirrorSet.REQUESTS, MirrorSet.MONTHS, MirrorSet.TASKS])
+            self.console.derived.forget()
             notice = f"Goedgekeurd en uitgevoerd in run {applied.report.run_id}."
         else:
             notice = "Goedgekeurd."
@@ -665,6 +675,7 @@ class _PlansPages:
 
 def register_plans(console: Console) -> None:
     pages = _PlansPages(console)
+    console.derived.warm_with(pages.warm)
     console.page("/plannen")(pages.plans)
     console.page("/plannen/{plan_id:int}")(pages.plan)
     console.page("/plannen/{plan_id:int}/controle")(pages.plan_check)

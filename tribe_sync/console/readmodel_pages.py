@@ -104,6 +104,7 @@ def freshness_of(console: Console, sets: Collection[MirrorSet]) -> str:
 def register_read_model(console: Console) -> None:
     for register in (_months, _requests, _organisations, _forecasts, _problems):
         register(console)
+    console.derived.warm_with(lambda: _overview_derived(console))
 
 
 def _months(console: Console) -> None:
@@ -161,6 +162,7 @@ def _months(console: Console) -> None:
                 trigger=Trigger.CONSOLE.value,
             )
             services.mirror.refresh([MirrorSet.MONTHS])
+            console.derived.forget()
         except LookupError:
             return months_page(ctx, 404, error=f"Er is geen leveringsmaand {target.label} in Tribe.")
         except LockHeldError:
@@ -337,14 +339,19 @@ def _organisations(console: Console) -> None:
         rows.sort(key=lambda r: (-r["in_stock"], -r["requested"], r["name"]))
         return rows
 
+    def rows_of_today() -> list[dict[str, Any]]:
+        today = services.today()
+        return derived.get(("organisations", today), lambda: all_rows(today, Month.of(today).quarter))
+
+    derived.warm_with(rows_of_today)
+
     # -- Organisaties ----------------------------------------------------------------------------
 
     @console.page("/organisaties")
     def organisations(ctx: Ctx) -> Page:
         freshness = fresh(MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS, MirrorSet.FORECASTS)
-        today = services.today()
-        quarter = Month.of(today).quarter
-        rows = derived.get(("organisations", today), lambda: all_rows(today, quarter))
+        quarter = Month.of(services.today()).quarter
+        rows = rows_of_today()
         needle = ctx.query.get("naam", "").strip()
         if needle:
             folded = needle.casefold()
@@ -391,6 +398,12 @@ def _forecasts(console: Console) -> None:
                 for f in rows
             ],
         }
+
+    def current_quarter() -> dict[str, Any]:
+        quarter = Month.of(services.today()).quarter
+        return derived.get(("forecasts", str(quarter)), lambda: of_quarter(quarter))
+
+    derived.warm_with(current_quarter)
 
     # -- Prognoses -------------------------------------------------------------------------------
 
@@ -444,6 +457,8 @@ def _problems(console: Console) -> None:
             )
         return rows, by_code.most_common()
 
+    derived.warm_with(lambda: derived.get("problems", all_problems))
+
     # -- Problemen -------------------------------------------------------------------------------
 
     @console.page("/problemen")
@@ -479,9 +494,14 @@ def _quarters_around(current: Quarter) -> list[Quarter]:
 
 def overview_facts(console: Console) -> dict[str, Any]:
     """Month fill, problems by kind and the read model's age, for the Overzicht."""
+    said = freshness_of(console, console.services.mirror.sets())
+    return {"freshness": said, **_overview_derived(console)}
+
+
+def _overview_derived(console: Console) -> dict[str, Any]:
+    """What the Overzicht shows of the read model: once per refresh (and day)."""
     services = console.services
     read = services.read_model
-    said = freshness_of(console, services.mirror.sets())
     today = services.today()
 
     def facts() -> dict[str, Any]:
@@ -497,4 +517,5 @@ def overview_facts(console: Console) -> dict[str, Any]:
             "request_counts": [(s.label, counts.get(s, 0)) for s in RequestStatus],
         }
 
-    return {"freshness": said, **console.derived.get(("overview", today), facts)}
+    found: dict[str, Any] = console.derived.get(("overview", today), facts)
+    return found
