@@ -282,3 +282,12 @@ def test_with_request_count_the_first_page_asks_for_count_and_no_empty_page_foll
     queries = [parse_qs(urlsplit(str(c.request.url)).query) for c in route.calls]
     assert [q.get("$count") for q in queries] == [["true"], None, None]
     assert route.call_count == 3, "3 + 3 + 1 rows; no empty page"
+
+
+def test_more_reads_side_by_side_than_calls_in_flight_all_start_at_once(client: TribeClient) -> None:
+    """A snapshot has a dozen sets and eight calls in flight: its small sets must not queue behind
+    its big ones. Each reader here waits for all the others, so this only ends if all run at once."""
+    readers = 2 * client.max_in_flight + 1
+    together = threading.Barrier(readers, timeout=10)
+    got = client.side_by_side({str(n): partial(together.wait) for n in range(readers)})
+    assert sorted(got.values()) == list(range(readers))

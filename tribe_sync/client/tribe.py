@@ -103,6 +103,7 @@ class TribeClient:
         self.count_support = count_support or CountSupport(request_count)
         self._pool: ThreadPoolExecutor | None = None  # page fetches: leaves that never wait on others
         self._readers: ThreadPoolExecutor | None = None  # whole reads, which wait on page fetches
+        self._readers_width = 0
         self._ahead = threading.BoundedSemaphore(2 * self.max_in_flight)  # pages fetched, not yet read
         self._pool_lock = threading.Lock()
 
@@ -307,13 +308,18 @@ class TribeClient:
         """Run independent reads (each consuming `iter_records`) at once, on threads kept for that.
 
         Their calls share the client's bound in flight. Every reader runs to its end; then the first
-        failure, in the order given, is raised.
+        failure, in the order given, is raised. Every reader starts at once, however many there are:
+        a reader mostly waits for its pages, and the throttle bounds the calls, not the readers. (With
+        a thread per `max_in_flight` only, a snapshot's small sets queued behind its big ones.)
         """
         if self.max_in_flight <= 1 or len(readers) <= 1:
             return {name: reader() for name, reader in readers.items()}
         with self._pool_lock:
-            if self._readers is None:
-                self._readers = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="tribe-read")
+            if self._readers is None or self._readers_width < len(readers):
+                if self._readers is not None:
+                    self._readers.shutdown(wait=False)  # its readers, if any, run to their end
+                self._readers_width = max(self.max_in_flight, len(readers))
+                self._readers = ThreadPoolExecutor(self._readers_width, thread_name_prefix="tribe-read")
             futures = {name: self._readers.submit(reader) for name, reader in readers.items()}
         wait(futures.values())
         return {name: future.result() for name, future in futures.items()}
