@@ -122,7 +122,9 @@ class InMemoryCRM:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def snapshot(self, parts: Collection[str], task_prefixes: Collection[str] = ()) -> Snapshot:
+    def snapshot(
+        self, parts: Collection[str], task_prefixes: Collection[str] = (), *, digest: bool = False
+    ) -> Snapshot:
         self.reads += 1
         seed = self.seed
         snap = Snapshot()

@@ -41,3 +41,13 @@ def test_with_count_every_set_costs_one_call_per_page_and_no_empty_page(env: Env
     }
     for entity_set, n in records.items():
         assert per_set[entity_set] == max(1, math.ceil(n / 100)), entity_set
+
+
+def test_only_a_snapshot_for_a_saved_plan_keeps_a_digest_of_every_record(env: Env) -> None:
+    client = env.fresh_services().client
+    for_a_run = load_snapshot(client, env.services.schema, {"requests", "months"})
+    for_a_plan = load_snapshot(client, env.services.schema, {"requests", "months"}, digest=True)
+    assert for_a_run.seen == {}, "a run needs no digest: it costs a JSON dump and a hash per record"
+    assert set(for_a_plan.seen) == {"requests", "months"}
+    assert len(for_a_plan.seen["requests"]) >= len(for_a_plan.requests)
+    assert for_a_run.requests == for_a_plan.requests

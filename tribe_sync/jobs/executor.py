@@ -376,9 +376,10 @@ class Executor:
             plan_id,
         )
 
-    def read_and_plan(self, job: Job, today: dt.date) -> tuple[Snapshot, Plan]:
-        """A fresh snapshot and the job's plan from it; writes nothing (a saved plan keeps both)."""
-        snapshot = self.crm.snapshot(job.parts, job.task_prefixes)
+    def read_and_plan(self, job: Job, today: dt.date, *, digest: bool = False) -> tuple[Snapshot, Plan]:
+        """A fresh snapshot and the job's plan from it; writes nothing (a saved plan keeps both, and
+        asks for the snapshot's `digest` of the records read)."""
+        snapshot = self.crm.snapshot(job.parts, job.task_prefixes, digest=digest)
         for prefix in job.journal_prefixes:
             snapshot.journal_keys |= set(self.journal.keys_with_prefix(prefix)) if self.journal else set()
         return snapshot, job.plan(snapshot, today, self.settings, self.schema)

@@ -25,8 +25,11 @@ __all__ = ["CRM", "JournalPort", "Outbox"]
 class CRM(Protocol):
     """The system of record. Reads are fresh (never cached across calls); writes raise `CRMError`."""
 
-    def snapshot(self, parts: Collection[str], task_prefixes: Collection[str] = ()) -> Snapshot:
-        """What a planner reads: the named parts (`snapshot.PARTS`) and our tasks by `ImportId` prefix."""
+    def snapshot(
+        self, parts: Collection[str], task_prefixes: Collection[str] = (), *, digest: bool = False
+    ) -> Snapshot:
+        """What a planner reads: the named parts (`snapshot.PARTS`) and our tasks by `ImportId` prefix;
+        with `digest`, also `Snapshot.seen` (what a saved plan keeps of every record read)."""
         ...
 
     def current_phases(self, request_ids: Collection[str]) -> dict[str, RequestStatus | None]:

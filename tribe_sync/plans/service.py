@@ -130,7 +130,7 @@ def job_named(name: str) -> Job:
 
 def make_plan(job: Job, services: Services, today: dt.date, *, by: str | None = None) -> Planned:
     """Read the CRM and plan as of `today`; write nothing anywhere."""
-    snapshot, plan = services.executor(dry_run=True).read_and_plan(job, today)
+    snapshot, plan = services.executor(dry_run=True).read_and_plan(job, today, digest=True)
     document = build_document(
         job=job.name,
         today=today,
