@@ -57,7 +57,9 @@ class Services:
     @cached_property
     def client(self) -> TribeClient:
         from tribe_sync.client.tribe import TribeClient, count_support_for  # noqa: PLC0415
+        from tribe_sync.malloc import bound_arenas  # noqa: PLC0415
 
+        bound_arenas()  # before the client's worker threads allocate: see tribe_sync.malloc
         crm = self.settings.crm
         return TribeClient.from_settings(
             crm,
