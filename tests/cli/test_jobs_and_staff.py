@@ -157,14 +157,16 @@ def test_a_confirmation_file_with_one_bad_row_writes_nothing_and_exits_2(
     )
     result = cli("processor", "import", str(path))
     assert result.code == 2
-    assert "line 4: bevestigd_op 'gisteren' is not a date" in result.err
-    assert "line 3: AD2026-99999 is not a known request" in result.err, "every line is checked"
-    assert "nothing was written" in result.err
+    assert "regel 4: bevestigd_op 'gisteren' is geen datum" in result.err
+    assert "regel 3: AD2026-99999 is geen bekende aanvraag" in result.err, "every line is checked"
+    assert "2 problemen in" in result.err
+    assert "er is niets vastgelegd" in result.err
     assert len([c for c in tenant.state.calls() if c.method != "GET"]) == before
     path.write_text(f"ordernummer;bevestigd_op\n{numbers[0]};2026-12-03\nAD2026-99999;2026-12-03\n")
     result = cli("processor", "import", str(path))
     assert result.code == 2
-    assert "AD2026-99999 is not a known request" in result.err
+    assert "AD2026-99999 is geen bekende aanvraag" in result.err
+    assert "1 probleem in" in result.err
     assert cli("processor", "import", str(tmp_path / "absent.csv")).code == 2
 
 
@@ -200,7 +202,7 @@ def test_a_confirmation_file_with_an_unknown_column_is_refused_naming_it(
     assert result.code == 2
     [problem] = json.loads(result.out)["problems"]
     assert problem["line"] == 1
-    assert "unknown column(s) 'delivery'" in problem["message"]
+    assert "onbekende kolom 'delivery'" in problem["message"]
 
 
 def test_a_template_error_is_a_configuration_error_before_anything_runs(cli: Cli, tmp_path: Path) -> None:
@@ -322,7 +324,7 @@ def test_a_confirmation_for_a_request_tribe_holds_but_that_cannot_be_read_says_s
     path.write_text(f"ordernummer;bevestigd_op\n{numbers[0]};2026-12-03\n")
     result = cli("processor", "import", str(path))
     assert result.code == 2
-    assert f"line 2: {numbers[0]} exists in Tribe but cannot be read (missing_field:" in result.err
+    assert f"regel 2: {numbers[0]} staat in Tribe maar is niet te lezen (missing_field:" in result.err
     assert "not a known request" not in result.err
 
 

@@ -94,6 +94,26 @@ def test_a_file_with_one_bad_line_shows_every_line_and_writes_nothing(
         files={"bestand": ("bevestiging.csv", text.encode(), "text/csv")},
     )
     assert preview.status_code == 400
-    assert "AD2099-99999 is not a known request" in preview.text
+    assert "AD2099-99999 is geen bekende aanvraag" in preview.text
+    assert "1 probleem;" in preview.text
     assert "Bevestigen:" not in preview.text
+    assert world.services.journal.runs("processor import") == []
+
+
+def test_an_empty_file_says_it_is_empty_and_what_it_should_hold(
+    tenant_world: tuple[ConsoleWorld, RunningSandbox],
+) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    token = login(client, "beheer")
+    for content in (b"", b"ordernummer;bevestigd_op\n"):
+        preview = client.post(
+            "/verwerker/voorbeeld",
+            data={"csrf_token": token},
+            files={"bestand": ("leeg.csv", content, "text/csv")},
+        )
+        assert preview.status_code == 400
+        assert "Kies een bevestigingsbestand" not in preview.text
+        assert "leeg.csv" in preview.text or "1 probleem;" in preview.text
+        assert "het bestand is leeg" in preview.text.lower() or "alleen een kopregel" in preview.text
     assert world.services.journal.runs("processor import") == []

@@ -13,6 +13,7 @@ from tribe_sync.domain.confirmations import (
     Verdict,
     check_confirmations,
     parse_confirmations,
+    problems_count,
     read_confirmation_file,
 )
 from tribe_sync.domain.orders import OrderNumber
@@ -48,28 +49,31 @@ def test_confirmations_read_dutch_or_english_headers_and_either_separator() -> N
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("", "the file is empty"),
-        ("ordernummer;bevestigd_op\n", "a header but no lines"),
-        ("ordernummer;leverdatum\nAD2026-00001;2026-12-10\n", "line 1: missing column(s) bevestigd_op"),
+        ("", "het bestand is leeg"),
+        ("ordernummer;bevestigd_op\n", "alleen een kopregel"),
+        ("ordernummer;leverdatum\nAD2026-00001;2026-12-10\n", "regel 1: kolom ontbreekt: bevestigd_op"),
         (
             "ordernummer;bevestigd_op;delivery\nAD2026-00001;2026-12-03;2026-12-10\n",
-            "unknown column(s) 'delivery'",
+            "onbekende kolom 'delivery'",
         ),
         (
             "ordernummer;bevestigd_op\nAD2026-00001;31-02-2026\n",
-            "line 2: bevestigd_op '31-02-2026' is not a date",
+            "regel 2: bevestigd_op '31-02-2026' is geen datum",
         ),
         (
             "ordernummer;bevestigd_op;leverdatum\nAD2026-00001;2026-12-05;2026-12-01\n",
-            "line 2: leverdatum 2026-12-01 is before bevestigd_op 2026-12-05",
+            "regel 2: leverdatum 2026-12-01 ligt vóór bevestigd_op 2026-12-05",
         ),
         (
             "ordernummer;bevestigd_op\nAD2026-00001;2026-12-05\nAD2026-00001;2026-12-06\n",
-            "line 3: AD2026-00001 is on line 2",
+            "regel 3: AD2026-00001 staat ook op regel 2",
         ),
-        ("ordernummer;bevestigd_op\n;2026-12-05\n", "line 2: no order number"),
-        ("ordernummer;bevestigd_op\nbestelling 12;2026-12-05\n", "'bestelling 12' is not an order number"),
-        ("ordernummer;bevestigd_op\nAD2026-00001;2026-12-05;x\n", "line 2: 3 fields where the header has 2"),
+        ("ordernummer;bevestigd_op\n;2026-12-05\n", "regel 2: geen ordernummer"),
+        ("ordernummer;bevestigd_op\nbestelling 12;2026-12-05\n", "'bestelling 12' is geen ordernummer"),
+        (
+            "ordernummer;bevestigd_op\nAD2026-00001;2026-12-05;x\n",
+            "regel 2: 3 velden, waar de kopregel er 2 heeft",
+        ),
     ],
 )
 def test_every_bad_line_is_named_with_its_line_number(text: str, error: str) -> None:
@@ -79,7 +83,7 @@ def test_every_bad_line_is_named_with_its_line_number(text: str, error: str) -> 
 def test_an_unknown_column_is_an_error_not_a_silently_dropped_date() -> None:
     parsed = parse_confirmations("ordernummer;bevestigd_op;delivery\nAD2026-00001;2026-12-03;2026-12-10\n")
     assert messages(parsed) == [
-        "line 1: unknown column(s) 'delivery'; the columns are ordernummer, bevestigd_op, leverdatum"
+        "regel 1: onbekende kolom 'delivery'; de kolommen zijn ordernummer, bevestigd_op, leverdatum"
     ]
     assert parsed.lines == ()
 
@@ -93,10 +97,10 @@ def test_every_line_is_checked_even_after_an_error_and_every_error_is_reported()
         parsed, {"AD2026-00001": at_processor("AD2026-00001"), "AD2026-00002": closed}
     )
     assert [str(e) for e in checked.errors] == [
-        "line 2: bevestigd_op 'gisteren' is not a date (write 2026-12-01 or 01-12-2026)",
-        "line 3: AD2026-00002 is Gesloten; only a request at Aanvraag naar verwerker or In afwachting van "
-        "leverdatum can be confirmed",
-        "line 4: AD2026-00003 is not a known request",
+        "regel 2: bevestigd_op 'gisteren' is geen datum (schrijf 2026-12-01 of 01-12-2026)",
+        "regel 3: AD2026-00002 staat op Gesloten; alleen een aanvraag op Aanvraag naar verwerker of In "
+        "afwachting van leverdatum kan worden bevestigd",
+        "regel 4: AD2026-00003 is geen bekende aanvraag in Tribe",
     ]
     assert not checked.ok
 
@@ -107,7 +111,10 @@ def test_a_confirmation_never_replaces_a_newer_one() -> None:
     [decision] = check_confirmations(parsed, {"AD2026-00001": held}).decisions
     assert decision.verdict is Verdict.OLDER
     assert decision.delivery_date == DEC_10
-    assert "has a newer confirmation (2026-12-03) than this line's (2026-12-01); kept" in decision.reason
+    assert (
+        "heeft een nieuwere bevestiging (2026-12-03) dan deze regel (2026-12-01); die blijft"
+        in decision.reason
+    )
 
 
 def test_the_same_confirmation_again_changes_nothing_and_a_later_one_is_recorded() -> None:
@@ -160,8 +167,8 @@ def test_bytes_that_are_not_utf8_are_decoded_as_windows_1252_and_say_so() -> Non
     data = (header + line + "AD2026-0000é;03-12-2026;€\r\n").encode("cp1252")
     parsed = read_confirmation_file(data)
     assert parsed.encoding == "cp1252"
-    assert "'AD2026-0000é' is not an order number" in " ".join(messages(parsed))
-    assert "leverdatum '€' is not a date" in " ".join(messages(parsed))
+    assert "'AD2026-0000é' is geen ordernummer" in " ".join(messages(parsed))
+    assert "leverdatum '€' is geen datum" in " ".join(messages(parsed))
 
 
 # -- generated files: they import, or they fail whole with line numbers --------------------------
@@ -240,7 +247,7 @@ def test_excels_sep_line_is_read_as_the_delimiter_it_declares_and_lines_keep_the
     )
     assert parsed.delimiter == ";"
     assert [line.order_number for line in parsed.lines] == ["AD2026-00001", "AD2026-00002"]
-    assert messages(parsed) == ["line 4: bevestigd_op 'x' is not a date (write 2026-12-01 or 01-12-2026)"]
+    assert messages(parsed) == ["regel 4: bevestigd_op 'x' is geen datum (schrijf 2026-12-01 of 01-12-2026)"]
 
 
 def test_a_sep_line_declaring_a_comma_wins_over_guessing() -> None:
@@ -252,7 +259,21 @@ def test_a_request_that_exists_but_cannot_be_read_is_named_so_with_its_problem_n
     parsed = parse_confirmations("ordernummer;bevestigd_op\nAD2026-00001;2026-12-03\n")
     bad = problem("no_product_line", "request", "r-1", order_number="AD2026-00001")
     checked = check_confirmations(parsed, {}, {"AD2026-00001": bad})
-    assert [str(e) for e in checked.errors] == [
-        "line 2: AD2026-00001 exists in Tribe but cannot be read (no_product_line: the request has no "
-        "product line); fix the request in Tribe, then import the file again"
-    ]
+    (error,) = [str(e) for e in checked.errors]
+    assert error.startswith("regel 2: AD2026-00001 staat in Tribe maar is niet te lezen (no_product_line: ")
+    assert error.endswith("); herstel de aanvraag in Tribe en lees het bestand daarna opnieuw in")
+
+
+def test_an_empty_file_says_what_the_file_should_hold() -> None:
+    for text in ("", "\n\n", "sep=;\n"):
+        (error,) = messages(parse_confirmations(text))
+        assert error.startswith("het bestand is leeg; verwacht wordt een kopregel ordernummer;bevestigd_op")
+
+
+def test_problems_are_counted_in_dutch_singular_and_plural() -> None:
+    assert [problems_count(n) for n in (1, 2, 11)] == ["1 probleem", "2 problemen", "11 problemen"]
+
+
+def test_two_unknown_columns_are_named_in_the_plural() -> None:
+    (error,) = messages(parse_confirmations("ordernummer;bevestigd_op;a;b\nAD2026-00001;2026-12-03;x;y\n"))
+    assert error.startswith("regel 1: onbekende kolommen 'a', 'b'; de kolommen zijn")

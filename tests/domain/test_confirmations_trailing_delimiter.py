@@ -32,4 +32,4 @@ def test_a_value_under_the_empty_trailing_header_is_still_an_error_naming_its_li
 def test_an_empty_header_between_two_columns_is_still_an_unknown_column() -> None:
     parsed = parse_confirmations("ordernummer;;bevestigd_op\nAD2026-00105;;23-11-2026\n")
     assert [error.line for error in parsed.errors] == [1]
-    assert "empty, column 2" in parsed.errors[0].message
+    assert "leeg, kolom 2" in parsed.errors[0].message

@@ -16,6 +16,7 @@ from tribe_sync.domain.confirmations import (
     Verdict,
     check_confirmations,
     order_numbers,
+    problems_count,
     read_confirmation_file,
 )
 from tribe_sync.jobs import keys
@@ -107,7 +108,9 @@ def _print(context: AppContext, file: Path, checked: CheckedFile, report: Report
     for error in checked.errors:
         err.print(f"{file.name}: {error}", highlight=False, markup=False, soft_wrap=True)
     if report is None:
-        err.print(f"{len(checked.errors)} error(s) in {file.name}; nothing was written.", highlight=False)
+        err.print(
+            f"{problems_count(len(checked.errors))} in {file.name}; er is niets vastgelegd.", highlight=False
+        )
         return
     outcomes = {o.change.key: o for o in report.outcomes}
     rows = []

@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, Response
 
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.domain.confirmations import (
+    EMPTY_FILE,
     Verdict,
     check_confirmations,
     decode,
@@ -110,9 +111,11 @@ def register_processor(console: Console) -> None:
     @console.action("/verwerker/voorbeeld", Role.APPROVER)
     def preview(ctx: Ctx) -> Page:
         upload = ctx.files.get("bestand")
-        if upload is None or not upload[1]:
+        if upload is None or not (upload[0] or upload[1]):
             return page(ctx, 400, error="Kies een bevestigingsbestand van de verwerker.")
         name, content = upload
+        if not content:
+            return page(ctx, 400, error=f"{name}: {EMPTY_FILE[0].upper()}{EMPTY_FILE[1:]}.")
         if len(content) > MAX_UPLOAD:
             return page(ctx, 400, error="Het bestand is groter dan 1 MB.")
         try:

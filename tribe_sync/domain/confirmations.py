@@ -32,6 +32,8 @@ from tribe_sync.domain.statuses import RequestStatus
 __all__ = [
     "COLUMNS",
     "CONFIRMABLE",
+    "EMPTY_FILE",
+    "HEADER_ONLY",
     "CheckedFile",
     "Column",
     "ConfirmationLine",
@@ -44,6 +46,7 @@ __all__ = [
     "order_numbers",
     "parse_confirmations",
     "parse_date",
+    "problems_count",
     "read_confirmation_file",
 ]
 
@@ -68,6 +71,18 @@ _SEP_LINE = re.compile(r'"?sep=([;,\t|])"?', re.IGNORECASE)
 _ENCODINGS = ["utf_8", "utf_16", "cp1252"]
 
 
+EMPTY_FILE = (
+    "het bestand is leeg; verwacht wordt een kopregel ordernummer;bevestigd_op (eventueel met "
+    ";leverdatum) en daaronder één regel per bevestigde aanvraag"
+)
+HEADER_ONLY = "het bestand heeft alleen een kopregel, zonder regels met bevestigingen eronder"
+
+
+def problems_count(count: int) -> str:
+    """`1 probleem`, `2 problemen`: the count staff read above the list of what is wrong."""
+    return f"{count} probleem" if count == 1 else f"{count} problemen"
+
+
 @dataclass(frozen=True)
 class FileError:
     """What is wrong, and where: `line` is the file's line number (1 is the header), None for the file."""
@@ -77,7 +92,7 @@ class FileError:
     order_number: str | None = None
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+        return f"regel {self.line}: {self.message}" if self.line is not None else self.message
 
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "order_number": self.order_number, "message": self.message}
@@ -119,12 +134,12 @@ class Decision:
     def reason(self) -> str:
         if self.verdict is Verdict.OLDER:
             return (
-                f"line {self.line.line}: {self.line.order_number} has a newer confirmation "
-                f"({self.request.processor_confirmed_on}) than this line's ({self.confirmed_on}); kept"
+                f"regel {self.line.line}: {self.line.order_number} heeft een nieuwere bevestiging "
+                f"({self.request.processor_confirmed_on}) dan deze regel ({self.confirmed_on}); die blijft"
             )
         if self.verdict is Verdict.UNCHANGED:
-            return f"line {self.line.line}: {self.line.order_number} is already recorded so"
-        return f"line {self.line.line}: confirmed on {self.confirmed_on}"
+            return f"regel {self.line.line}: {self.line.order_number} staat er al zo in"
+        return f"regel {self.line.line}: bevestigd op {self.confirmed_on}"
 
 
 @dataclass(frozen=True)
@@ -161,7 +176,7 @@ def decode(data: bytes) -> tuple[str, str] | FileError:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            return FileError(None, "the file starts as UTF-16 but is not; save it as UTF-8 CSV")
+            return FileError(None, "het bestand begint als UTF-16 maar is het niet; sla het op als CSV UTF-8")
     if b"\x00" in data:
         # Text never holds NUL; UTF-16 without a byte-order mark holds one in every other byte of
         # plain text, on the odd bytes when little-endian.
@@ -170,7 +185,7 @@ def decode(data: bytes) -> tuple[str, str] | FileError:
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
-            return FileError(None, "the file holds binary data, not text; save it as CSV UTF-8")
+            return FileError(None, "het bestand bevat binaire gegevens, geen tekst; sla het op als CSV UTF-8")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -178,7 +193,8 @@ def decode(data: bytes) -> tuple[str, str] | FileError:
     best = from_bytes(data, cp_isolation=_ENCODINGS).best()
     if best is None or best.encoding not in _ENCODINGS:
         return FileError(
-            None, "cannot tell which character set the file is in; save it as CSV UTF-8 and try again"
+            None,
+            "niet te zien in welke tekenset het bestand staat; sla het op als CSV UTF-8 en probeer opnieuw",
         )
     return str(best), best.encoding
 
@@ -196,13 +212,13 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
     text = text.removeprefix("\ufeff")
     physical = text.splitlines()
     if not any(line.strip() for line in physical):
-        return ParsedFile(encoding, "", errors=(FileError(None, "the file is empty"),))
+        return ParsedFile(encoding, "", errors=(FileError(None, EMPTY_FILE),))
     header_at = next(i for i, line in enumerate(physical) if line.strip())
     declared = _SEP_LINE.fullmatch(physical[header_at].strip(" \r\n"))
     if declared:  # Excel's `sep=;` line declares the delimiter; the header follows it
         following = [i for i in range(header_at + 1, len(physical)) if physical[i].strip()]
         if not following:
-            return ParsedFile(encoding, declared[1], errors=(FileError(None, "the file is empty"),))
+            return ParsedFile(encoding, declared[1], errors=(FileError(None, EMPTY_FILE),))
         header_at = following[0]
     delimiter = declared[1] if declared else _delimiter(physical[header_at])
     reader = csv.reader(physical[header_at:], delimiter=delimiter)
@@ -225,7 +241,7 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
         trailing_empty = not any(cell.strip() for cell in read[len(header) :])
         cells = read[: len(header)] if trailing_empty else read
         if len(cells) != len(header):
-            errors.append(FileError(number, f"{len(cells)} fields where the header has {len(header)}"))
+            errors.append(FileError(number, f"{len(cells)} velden, waar de kopregel er {len(header)} heeft"))
             continue
         line, line_errors = _line(number, cells, columns)
         errors += line_errors
@@ -234,7 +250,7 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
                 errors.append(
                     FileError(
                         number,
-                        f"{line.order_number} is on line {seen[line.order_number]} too",
+                        f"{line.order_number} staat ook op regel {seen[line.order_number]}",
                         line.order_number,
                     )
                 )
@@ -242,7 +258,7 @@ def parse_confirmations(text: str, *, encoding: str = "text") -> ParsedFile:
             seen[line.order_number] = number
             lines.append(line)
     if not lines and not errors:
-        errors.append(FileError(None, "the file has a header but no lines"))
+        errors.append(FileError(None, HEADER_ONLY))
     return ParsedFile(encoding, delimiter, tuple(lines), tuple(errors))
 
 
@@ -268,17 +284,19 @@ def _columns(header: list[str], line: int) -> tuple[dict[Column, int], list[File
     for index, name in enumerate(header):
         column = _column_of(name)
         if column is None:
-            unknown.append(repr(name.strip()) if name.strip() else f"(empty, column {index + 1})")
+            unknown.append(repr(name.strip()) if name.strip() else f"(leeg, kolom {index + 1})")
         elif column in columns:
-            errors.append(FileError(line, f"column {column} appears twice"))
+            errors.append(FileError(line, f"kolom {column} staat er twee keer in"))
         else:
             columns[column] = index
     known = ", ".join(str(c) for c in Column)
     if unknown:
-        errors.append(FileError(line, f"unknown column(s) {', '.join(unknown)}; the columns are {known}"))
+        which = "onbekende kolom" if len(unknown) == 1 else "onbekende kolommen"
+        errors.append(FileError(line, f"{which} {', '.join(unknown)}; de kolommen zijn {known}"))
     missing = [str(c) for c in REQUIRED if c not in columns]
     if missing:
-        errors.append(FileError(line, f"missing column(s) {', '.join(missing)}; the columns are {known}"))
+        which = "kolom ontbreekt:" if len(missing) == 1 else "kolommen ontbreken:"
+        errors.append(FileError(line, f"{which} {', '.join(missing)}; de kolommen zijn {known}"))
     return columns, errors
 
 
@@ -289,28 +307,28 @@ def _line(
     raw_order = cells[columns[Column.ORDER]].strip()
     order = ""
     if not raw_order:
-        errors.append(FileError(number, "no order number"))
+        errors.append(FileError(number, "geen ordernummer"))
     else:
         try:
             order = str(OrderNumber.parse(raw_order.upper()))
         except ValueError:
-            errors.append(FileError(number, f"{raw_order!r} is not an order number (like AD2026-00412)"))
+            errors.append(FileError(number, f"{raw_order!r} is geen ordernummer (zoals AD2026-00412)"))
     confirmed_text = cells[columns[Column.CONFIRMED]].strip()
     confirmed = parse_date(confirmed_text)
     who = order or raw_order or None
     if confirmed is None:
-        what = f"{confirmed_text!r} is not a date" if confirmed_text else "is empty"
-        errors.append(FileError(number, f"bevestigd_op {what} (write 2026-12-01 or 01-12-2026)", who))
+        what = f"{confirmed_text!r} is geen datum" if confirmed_text else "is leeg"
+        errors.append(FileError(number, f"bevestigd_op {what} (schrijf 2026-12-01 of 01-12-2026)", who))
     delivery: dt.date | None = None
     if Column.DELIVERY in columns:
         delivery_text = cells[columns[Column.DELIVERY]].strip()
         delivery = parse_date(delivery_text) if delivery_text else None
         if delivery_text and delivery is None:
             errors.append(
-                FileError(number, f"leverdatum {delivery_text!r} is not a date (write 2026-12-08)", who)
+                FileError(number, f"leverdatum {delivery_text!r} is geen datum (schrijf 2026-12-08)", who)
             )
         elif delivery is not None and confirmed is not None and delivery < confirmed:
-            errors.append(FileError(number, f"leverdatum {delivery} is before bevestigd_op {confirmed}", who))
+            errors.append(FileError(number, f"leverdatum {delivery} ligt vóór bevestigd_op {confirmed}", who))
     return ConfirmationLine(number, order, confirmed, delivery), errors
 
 
@@ -355,10 +373,10 @@ def check_confirmations(
         if request is None:
             bad = (unreadable or {}).get(line.order_number)
             message = (
-                f"{line.order_number} exists in Tribe but cannot be read ({bad.code}: {bad.message}); "
-                "fix the request in Tribe, then import the file again"
+                f"{line.order_number} staat in Tribe maar is niet te lezen ({bad.code}: {bad.message}); "
+                "herstel de aanvraag in Tribe en lees het bestand daarna opnieuw in"
                 if bad is not None
-                else f"{line.order_number} is not a known request"
+                else f"{line.order_number} is geen bekende aanvraag in Tribe"
             )
             errors.append(FileError(line.line, message, line.order_number))
             continue
@@ -366,8 +384,8 @@ def check_confirmations(
             errors.append(
                 FileError(
                     line.line,
-                    f"{line.order_number} is {request.status.label}; only a request at "
-                    f"{' or '.join(s.label for s in CONFIRMABLE)} can be confirmed",
+                    f"{line.order_number} staat op {request.status.label}; alleen een aanvraag op "
+                    f"{' of '.join(s.label for s in CONFIRMABLE)} kan worden bevestigd",
                     line.order_number,
                 )
             )
