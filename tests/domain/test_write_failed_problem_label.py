@@ -41,3 +41,4 @@ def test_a_late_forecast_problem_names_the_organisation_and_quarter() -> None:
     )
     assert found.label == "Bibliotheek Noord, K1 2027"
     assert "5f700fd6" not in str(found)
+    assert found.message_nl == "ingediend op 20 december 2026, na de deadline van 16 december 2026"

@@ -118,7 +118,7 @@ def _print(context: AppContext, file: Path, checked: CheckedFile, report: Report
         key = keys.confirmation(decision.request.id, decision.confirmed_on)
         outcome = outcomes.get(key)
         if decision.verdict is Verdict.RECORD and outcome is not None:
-            result = _OUTCOME_WORDS.get(str(outcome.status), f"{outcome.status}: {outcome.detail}")
+            result = outcome.detail_nl or _OUTCOME_WORDS.get(str(outcome.status), "mislukt")
         elif decision.verdict is Verdict.OLDER:
             result = f"nieuwere bevestiging ({decision.request.processor_confirmed_on}) blijft staan"
         else:

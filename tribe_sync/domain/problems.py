@@ -3,11 +3,12 @@ and Dutch, what is wrong. Problems never stop a batch; the rest of the run goes 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.domain.calendar import DUTCH_MONTHS, Month, Quarter
 
 __all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
 
@@ -153,7 +154,7 @@ MESSAGES: dict[ProblemCode, tuple[str, str]] = {
     ),
     ProblemCode.LATE_FORECAST: (
         "submitted on {detail}, after the deadline {deadline}",
-        "ingediend op {detail}, na de deadline {deadline}",
+        "ingediend op {submitted_nl}, na de deadline van {deadline_nl}",
     ),
     ProblemCode.STATUS_CHANGED_MEANWHILE: (
         "the status changed to {detail} since the run read it; skipped",
@@ -228,6 +229,9 @@ def problem(code: ProblemCode | str, entity: str, record_id: str | None, **param
     english, dutch = MESSAGES[ProblemCode(code)]
     params.setdefault("detail", "")
     params.setdefault("field", "")
+    if code == ProblemCode.LATE_FORECAST:  # the Dutch message reads dates as staff write them
+        params.setdefault("submitted_nl", _dutch_day(params["detail"]))
+        params.setdefault("deadline_nl", _dutch_day(params.get("deadline", "")))
     if code == ProblemCode.WRITE_FAILED:
         params.setdefault("detail_nl", f"de wijziging kon niet worden weggeschreven: {params['detail']}")
     context = {k: v for k, v in params.items() if k not in ("detail", "field") or v != ""}
@@ -244,6 +248,15 @@ def problem(code: ProblemCode | str, entity: str, record_id: str | None, **param
 def _text(value: Any) -> str | None:
     text = "" if value is None else str(value).strip()
     return text or None
+
+
+def _dutch_day(value: Any) -> str:
+    """`2026-12-20` (a date or its ISO text) as `20 december 2026`; anything else as it is."""
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day.day} {DUTCH_MONTHS[day.month - 1]} {day.year}"
 
 
 def _month_label(text: str) -> str:
