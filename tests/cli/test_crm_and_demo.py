@@ -115,7 +115,7 @@ def test_the_demo_prints_tables_for_people(cli: Cli) -> None:
     assert "Wacht op toekenning" in result.out
     assert "…" not in result.out, "names are not cut"
     assert "AD20" in result.out, "problems are named by order number"
-    assert "allocation" in result.err, "the daily log shows what changed"
+    assert "toekenning" in result.err, "the daily log shows what changed, in Dutch"
 
 
 @pytest.mark.parametrize(

@@ -55,21 +55,23 @@ def demo(
             context.settings.console.host, context.settings.console.port, context.settings, "console"
         )
     context.err.print(
-        f"A {scale} sandbox CRM; every job on each working day from {start_day} for {days} days ..."
+        f"Een sandbox-CRM ({scale}); elke taak op elke werkdag vanaf {dutch_date(start_day)}, {days} dagen"
     )
 
     def progress(log: DayLog) -> None:
         if not as_json and log.applied.total():
-            steps = ", ".join(f"{step} {n}" for step, n in log.applied.items())
-            context.err.print(f"  {log.day:%a %d %b}  {log.job:<26} {steps}", highlight=False)
+            steps = ", ".join(f"{step_words(step)} {n}" for step, n in log.applied.items())
+            context.err.print(f"  {_short_day(log.day)}  {job_label(log.job):<30} {steps}", highlight=False)
 
     def day_done(done: DayDone) -> None:
         if not as_json:
             what = (
-                "weekend" if done.day.weekday() >= 5 else f"{done.changes} change(s), {done.calls} CRM calls"
+                "weekend"
+                if done.day.weekday() >= 5
+                else f"{done.changes} wijziging(en), {done.calls} aanroepen naar Tribe"
             )
             context.err.print(
-                f"[dim]day {done.number:>2}/{done.of}  {done.day:%a %d %b}  {what}[/dim]", highlight=False
+                f"[dim]dag {done.number:>2}/{done.of}  {_short_day(done.day)}  {what}[/dim]", highlight=False
             )
 
     def serve(result: DemoResult, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
@@ -90,8 +92,8 @@ def demo(
         _print(context, result, as_json)
         if not as_json:
             context.err.print(
-                "To see this in the staff console: `tribe-sync demo --console` (or `make demo-console`); "
-                "it prints the address and a one-time admin password."
+                "Dit in de console bekijken: `tribe-sync demo --console` (of `make demo-console`); "
+                "dat toont het adres en een eenmalig beheerderswachtwoord."
             )
 
 
@@ -214,6 +216,14 @@ def _print(context: AppContext, result: DemoResult, as_json: bool) -> None:
     context.err.print(
         f"{result.handoff_files} overdrachtsbestand(en) geschreven; {result.calls} aanroepen naar Tribe."
     )
+
+
+DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+def _short_day(day: dt.date) -> str:
+    """`ma 7 dec`: a day of the simulation, short and Dutch."""
+    return f"{DAYS[day.weekday()]} {day.day:>2} {dutch_date(day).split()[1][:3]}"
 
 
 def _example(result: DemoResult, code: str) -> str:
