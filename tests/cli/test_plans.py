@@ -203,5 +203,5 @@ def test_a_plan_that_changes_nothing_is_not_submitted_there_is_nothing_to_approv
     document = json.loads(again.out)
     assert document["changes"] == [], "everything was applied already"
     assert document["plan_id"] is None
-    assert "nothing to approve" in again.err
+    assert "niets goed te keuren" in again.err
     assert json.loads(cli("plans", "list", "--status", "pending", "--json").out)["plans"] == []

@@ -35,6 +35,7 @@ from tribe_sync.cli.wording import (
     step_words,
     trigger_words,
 )
+from tribe_sync.console.labels import job_label
 from tribe_sync.errors import PlanError, PlanRefused
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.plan import problem_from_json
@@ -94,7 +95,7 @@ def jobs_plan(
         row = service.submit(services, planned, by=who)[0] if submit and not empty else None
     if submit and empty:
         context.err.print(
-            "nothing to approve: the plan changes nothing, so it was not submitted", highlight=False
+            "niets goed te keuren: het plan verandert niets, dus het is niet ingediend", highlight=False
         )
     if as_json:
         emit_json({**planned.document, "plan_id": row.id if row else None})
@@ -102,15 +103,15 @@ def jobs_plan(
     show(context, Report.planned(planned.plan))
     if out is not None:
         context.err.print(
-            f"plan saved to {out}; apply it with `tribe-sync jobs apply {out}`", highlight=False
+            f"plan bewaard in {out}; voer het uit met `tribe-sync jobs apply {out}`", highlight=False
         )
     if submit and empty:
         context.err.print(
-            "nothing to approve: the plan changes nothing, so it was not submitted", highlight=False
+            "niets goed te keuren: het plan verandert niets, dus het is niet ingediend", highlight=False
         )
     if row is not None:
         context.err.print(
-            f"plan {row.id} waits for approval: `tribe-sync plans approve {row.id}` (by someone else)",
+            f"plan {row.id} wacht op goedkeuring: `tribe-sync plans approve {row.id}` (door een ander)",
             highlight=False,
         )
 
@@ -247,8 +248,8 @@ def approve(
                 emit_json(row.as_dict())
             else:
                 context.err.print(
-                    f"plan {row.id} approved by {row.decided_by}; it is applied on the daemon's next run of "
-                    f"{row.job}, or now with `tribe-sync plans apply {row.id}`",
+                    f"plan {row.id} goedgekeurd door {row.decided_by}; het wordt uitgevoerd bij de volgende "
+                    f"run van {job_label(row.job)}, of nu met `tribe-sync plans apply {row.id}`",
                     highlight=False,
                 )
             return
@@ -296,7 +297,7 @@ def reject(
     if as_json:
         emit_json(row.as_dict())
     else:
-        context.err.print(f"plan {row.id} rejected by {row.decided_by}: {row.note}", highlight=False)
+        context.err.print(f"plan {row.id} afgewezen door {row.decided_by}: {row.note}", highlight=False)
 
 
 # -- runs ... ----------------------------------------------------------------------------------

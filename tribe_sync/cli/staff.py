@@ -89,7 +89,7 @@ def _set_month(
         except LookupError as exc:
             raise typer.BadParameter(str(exc), param_hint="MONTH") from None
         if not plan.changes:
-            context.err.print(f"{target.label} is already {'open' if open_ else 'closed'}; nothing to do.")
+            context.err.print(f"{target.label} is al {'open' if open_ else 'gesloten'}; er is niets te doen.")
         report = apply_staff_plan(services, plan, f"staff:{who or getpass.getuser()}", CLOSING_JOB, dry_run)
     _report(context, report, as_json)
 
