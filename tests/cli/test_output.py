@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tribe_sync.cli.context import AppContext
+from tribe_sync.cli.mirror import _shown
 from tribe_sync.cli.output import table
 
 LONG_NAME = "Stichting Maatschappelijke Dienstverlening Gemeente Súdwest-Fryslân en Omstreken"
@@ -43,3 +46,9 @@ def test_an_explicit_columns_setting_still_decides_the_width(monkeypatch: pytest
     monkeypatch.setattr(sys, "stdout", io.StringIO())
     context = AppContext(config_path=None)
     assert context.out.width == 60
+
+
+def test_mirror_status_shows_local_times_to_the_second_never_microseconds() -> None:
+    moment = dt.datetime(2026, 12, 6, 20, 10, 50, 781631, tzinfo=dt.UTC).isoformat()
+    assert _shown(moment, ZoneInfo("Europe/Amsterdam")) == "2026-12-06 21:10:50"
+    assert _shown(None, ZoneInfo("Europe/Amsterdam")) == ""

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -34,7 +35,7 @@ def refresh(
     context = app_context(ctx)
     with Services(context.settings) as services, _released_on_sigterm():
         done = services.mirror.refresh(full=full)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "set": r.name.value,
             "mode": r.mode.value,
@@ -48,11 +49,15 @@ def refresh(
     if as_json:
         emit_json({"sets": rows})
         return
+    zone = ZoneInfo(context.settings.programme.timezone)
     table(
         context,
-        "Read model refreshed",
+        "Read model refreshed (local times)",
         ["set", "mode", "read", "problems", "removed", "cursor"],
-        [tuple(r.values()) for r in rows],
+        [
+            (r["set"], r["mode"], r["read"], r["problems"], r["removed"], _shown(r["cursor"], zone))
+            for r in rows
+        ],
     )
 
 
@@ -66,9 +71,10 @@ def status(ctx: typer.Context, as_json: Json = False) -> None:
     if as_json:
         emit_json({"sets": rows, "max_age_s": context.settings.mirror.max_age_s})
         return
+    zone = ZoneInfo(context.settings.programme.timezone)
     table(
         context,
-        "Read model",
+        "Read model (local times)",
         ["set", "records", "problems", "age (s)", "last delta", "last full", "cursor", "stale since"],
         [
             (
@@ -76,10 +82,10 @@ def status(ctx: typer.Context, as_json: Json = False) -> None:
                 r["records"],
                 r["problems"],
                 r["age_s"],
-                r["last_delta_at"],
-                r["last_full_at"],
-                r["cursor"],
-                r["stale_since"],
+                _shown(r["last_delta_at"], zone),
+                _shown(r["last_full_at"], zone),
+                _shown(r["cursor"], zone),
+                _shown(r["stale_since"], zone),
             )
             for r in rows
         ],
@@ -117,6 +123,13 @@ def _status_row(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
         "stale_since": _iso(_aware(row.get("stale_since"))),
         "age_s": round((now - last).total_seconds()) if last else None,
     }
+
+
+def _shown(iso: str | None, zone: ZoneInfo) -> str:
+    """An ISO moment (as --json has it) for a person: local time to the second, no microseconds."""
+    if iso is None:
+        return ""
+    return f"{dt.datetime.fromisoformat(iso).astimezone(zone):%Y-%m-%d %H:%M:%S}"
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
