@@ -17,7 +17,7 @@ from tribe_sync.domain.statuses import RequestStatus as S
 from tribe_sync.errors import HandoffError, LockHeldError, PermissionDeniedError
 from tribe_sync.jobs.executor import Executor, Report
 from tribe_sync.jobs.handoff import read_handoff_file
-from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus, Outcome, Plan, SetMonth, Step
+from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus, Outcome, Plan, SetMonth, SetTask, Step
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.staff import CLOSING_JOB, month_plan
 from tribe_sync.store.journal import Journal
@@ -316,3 +316,34 @@ def test_a_hand_off_file_that_cannot_be_written_names_its_processor_and_the_outb
     [failed] = [o for o in report.outcomes if o.status is Outcome.FAILED]
     assert failed.detail_nl.startswith(f"het bestand voor {failed.change.label} is niet doorgevoerd")
     assert "programme.outbox_dir" in failed.detail_nl
+
+
+def set_task(key: str, *, done: bool) -> SetTask:
+    return SetTask(
+        key=f"{key}/{'done' if done else 'open'}/1",
+        step=Step.APPROVAL,
+        reason="plan 1: afgewezen door bram",
+        label="plan 1",
+        import_id=key,
+        subject="Toekenning januari 2027 wacht op goedkeuring",
+        done=done,
+    )
+
+
+def test_a_task_is_marked_done_after_a_re_read_and_a_task_gone_or_already_done_is_not_written(
+    world: World,
+) -> None:
+    key = "approval/progress-statuses/2027-01-04"
+    world.crm.task_ids[key] = "task-1"
+    plan = Plan("approval-notice", TODAY, (Step.APPROVAL,), [set_task(key, done=True)])
+    first = world.executor().apply(plan, actor="staff:bram")
+    assert [o.status for o in first.outcomes] == [Outcome.APPLIED]
+    assert world.crm.done_tasks == {key}
+    again = world.executor().apply(plan, actor="staff:bram")
+    assert [o.status for o in again.outcomes] == [Outcome.DONE_ALREADY]
+    gone = Plan(
+        "approval-notice", TODAY, (Step.APPROVAL,), [set_task("approval/audit/2027-01-04", done=True)]
+    )
+    skipped = world.executor().apply(gone, actor="staff:bram")
+    assert [o.status for o in skipped.outcomes] == [Outcome.SKIPPED]
+    assert world.crm.writes == [f"update {key}/done/1"]
