@@ -10,6 +10,7 @@ import pytest
 from tests.console.conftest import T0, ConsoleWorld, login
 from tests.console.test_plans import submitted
 from tribe_sync.console.audit_words import change_words, count_rows
+from tribe_sync.console.plans_pages import _problem
 from tribe_sync.plans import service
 from tribe_sync.sandbox.server import RunningSandbox
 
@@ -115,3 +116,16 @@ def test_a_run_without_a_plan_says_the_job_carried_out_its_own_plan(world: Conso
     assert "Gestart volgens het schema" in text
     assert "geen: de taak voerde uit wat zij zelf plande" in text
     assert "Deze run schreef niets." in text
+
+
+def test_a_plans_problem_about_a_late_forecast_names_the_organisation_and_quarter() -> None:
+    found = {
+        "code": "late_forecast",
+        "entity": "forecast",
+        "record_id": "5f700fd6-bc36-4246-b5b5-d857212eeba1",
+        "message": "submitted on 2026-12-20, after the deadline 2026-12-16",
+        "message_nl": "ingediend op 20 december 2026, na de deadline van 16 december 2026",
+        "context": {"organisation": "Bibliotheek Noord", "quarter": "2027-Q1"},
+    }
+    assert _problem(found).startswith("Bibliotheek Noord, K1 2027: ingediend op 20 december 2026")
+    assert "5f700fd6" not in _problem(found)

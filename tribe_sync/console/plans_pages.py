@@ -29,7 +29,7 @@ from tribe_sync.console.labels import job_label, outcome
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
-from tribe_sync.jobs.plan import change_from_json
+from tribe_sync.jobs.plan import change_from_json, problem_from_json
 from tribe_sync.plans.document import Difference, DiffKind, RecordChange
 from tribe_sync.plans.service import apply_approved, approve, check, plan_store, reject
 from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus, PlanSummary
@@ -319,11 +319,14 @@ def explain(console: Console, document: dict[str, Any], *, is_open: bool = True)
 
 
 def _problem(found: dict[str, Any]) -> str:
-    """A data problem as staff read it: the order number first, when it is about a request."""
+    """A data problem as staff read it: the record as they find it in Tribe first (an order number, an
+    organisation and quarter, a month), then what is wrong."""
     text = str(found.get("message_nl") or found.get("message") or found.get("code"))
-    context = found.get("context")
-    number = context.get("order_number") if isinstance(context, dict) else None
-    return f"{number}: {text}" if number else text
+    try:
+        label = problem_from_json(found).label
+    except (KeyError, TypeError, ValueError):
+        label = None
+    return f"{label}: {text}" if label else text
 
 
 def _describe(change: dict[str, Any]) -> str:
