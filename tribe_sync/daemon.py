@@ -171,7 +171,7 @@ class Daemon:
                 return None
             except TribeSyncError as exc:  # the run could not even be recorded (the store is away)
                 log.error("%s: failed: %s", job, exc)
-                self._finished(job, "failed", started)
+                self._finished(job, "failed", started, str(exc))
                 return None
             seconds = time.monotonic() - started
             self.metrics.record(job, report, seconds)
@@ -206,7 +206,7 @@ class Daemon:
             raise
         except Exception as exc:
             log.error("%s: could not plan for approval: %s", job, exc)
-            self._finished(job, "failed", started)
+            self._finished(job, "failed", started, f"could not plan for approval: {exc}")
             return None
         for refused in tick.refused:
             log.warning("%s: an approved plan was refused (%s): %s", job, refused.why, refused)
@@ -231,13 +231,15 @@ class Daemon:
         self.metrics.plans_pending.set(count)
         self.metrics.oldest_pending.set(age)
 
-    def _finished(self, job: str, outcome: str, started: float) -> None:
+    def _finished(self, job: str, outcome: str, started: float, error: str | None = None) -> None:
+        """A tick that ended without a run's report (`daemon --once` says so from `last`)."""
         seconds = time.monotonic() - started
         self.metrics.failed(job, outcome, seconds)
         self.last[job] = {
             "at": self.services.clock().isoformat(),
             "outcome": outcome,
             "seconds": round(seconds, 1),
+            **({"error": error} if error else {}),
         }
 
     def run_due(self) -> list[Report]:

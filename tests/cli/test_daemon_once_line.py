@@ -37,3 +37,18 @@ def test_a_job_parked_for_approval_is_one_line_naming_its_plan(
     assert "nothing written" in line
     assert "`tribe-sync plans approve 1`" in line
     assert "nothing was due" not in result.err
+
+
+@pytest.mark.sandbox
+def test_a_job_under_approval_that_cannot_even_be_planned_says_so_and_exits_non_zero(
+    cli: Cli, crm_env: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", f"sqlite:///{tmp_path / 'journal.db'}")
+    monkeypatch.setenv("TRIBE_SYNC_PROGRAMME__OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("TRIBE_SYNC_APPROVAL__JOBS", '["audit"]')
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{crm_env.url}/no-token-here")
+    result = cli("daemon", "--once")
+    assert result.code != 0
+    (line,) = [x for x in result.err.splitlines() if x.startswith("audit:")]
+    assert line.startswith("audit: failed (could not plan for approval: ")
+    assert "nothing was due" not in result.err

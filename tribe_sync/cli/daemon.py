@@ -34,13 +34,22 @@ def daemon(
             context.err.print(once_line(report), highlight=False, markup=False)
         for row in runner.waiting.values():
             context.err.print(waiting_line(row), highlight=False, markup=False)
-        if runner.is_leader and not reports and not runner.waiting:
+        # A tick that failed before any run was recorded (planning for approval, the store away).
+        reported = {r.job for r in reports}
+        unreported = [
+            f"{job}: failed ({last.get('error', 'see the log above')})"
+            for job, last in runner.last.items()
+            if last.get("outcome") == "failed" and job not in reported
+        ]
+        for line in unreported:
+            context.err.print(line, highlight=False, markup=False)
+        if runner.is_leader and not reports and not runner.waiting and not unreported:
             context.err.print("nothing was due.")
     finally:
         if runner.role == LEADER:
             runner.services.journal.release(LEADER, runner.services.holder)
         runner.services.close()
-    raise typer.Exit(max((r.exit_code() for r in reports), default=0))
+    raise typer.Exit(max([*(r.exit_code() for r in reports), 1 if unreported else 0]))
 
 
 def once_line(report: Report) -> str:
