@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Iterator
@@ -71,6 +72,19 @@ def test_the_docs_name_commands_at_all() -> None:
     assert {"jobs run", "months close", "processor import", "daemon"} <= set(DOCUMENTED)
 
 
+@pytest.fixture
+def logging_as_it_was() -> Iterator[None]:
+    """The entry point sets up logging for the process (ours at WARNING): later tests, which read
+    DEBUG records with caplog, get the loggers back as they were."""
+    loggers = [logging.getLogger(), logging.getLogger("tribe_sync")]
+    saved = [(x.level, list(x.handlers)) for x in loggers]
+    yield
+    for logger, (level, handlers) in zip(loggers, saved, strict=True):
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+
+@pytest.mark.usefixtures("logging_as_it_was")
 @pytest.mark.parametrize("path", sorted(DOCUMENTED), ids=lambda p: p or "tribe-sync")
 def test_every_command_the_docs_name_exists_and_answers_help(
     path: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
