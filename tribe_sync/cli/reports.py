@@ -109,8 +109,15 @@ def list_requests(
             limit=limit,
         )
         problems = model.problems([s.value for s in REQUEST_SETS])
-        if as_json:
-            emit_list("requests", (r.as_dict() for r in rows), problems, as_of)
+        if as_json:  # each row as the database writes it: the same object as RequestRow.as_dict
+            documents = model.requests_json(
+                status=wanted,
+                organisation_ids=organisation_ids(model, org),
+                month=target,
+                newest_first=newest_first,
+                limit=limit,
+            )
+            emit_list("requests", documents, problems, as_of)
             return
         listed = list(rows)
         table(

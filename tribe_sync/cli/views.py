@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from collections.abc import Collection, Iterable
 from typing import Annotated, Any
 
@@ -49,22 +50,24 @@ def read_model_as_of(
 
 def emit_list(
     name: str,
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[dict[str, Any] | str],
     problems: Iterable[ProblemRow],
     as_of: dt.datetime,
     **extra: Any,
 ) -> None:
     """`{"<name>": [...], "problems": [...], "as_of": ..., ...}` on stdout, written row by row so that
-    a list of the whole programme is never held in memory at once."""
-    write = typer.echo
-    write(f"{{{json.dumps(name)}: [", nl=False)
+    a list of the whole programme is never held in memory at once. A row may come as a JSON text
+    already (the database wrote it)."""
+    write = sys.stdout.write
+    write(f"{{{json.dumps(name)}: [")
     for index, row in enumerate(rows):
-        write(("," if index else "") + "\n  " + json.dumps(row, ensure_ascii=False, default=str), nl=False)
-    write('\n], "problems": [', nl=False)
+        text = row if isinstance(row, str) else json.dumps(row, ensure_ascii=False, default=str)
+        write(("," if index else "") + "\n  " + text)
+    write('\n], "problems": [')
     for index, found in enumerate(problems):
-        write(("," if index else "") + "\n  " + json.dumps(found.as_dict(), ensure_ascii=False), nl=False)
+        write(("," if index else "") + "\n  " + json.dumps(found.as_dict(), ensure_ascii=False))
     tail = {"as_of": as_of.isoformat(), **extra}
-    write("\n], " + json.dumps(tail, ensure_ascii=False, default=str)[1:])
+    write("\n], " + json.dumps(tail, ensure_ascii=False, default=str)[1:] + "\n")
 
 
 def problems_table(context: AppContext, problems: Iterable[ProblemRow]) -> None:

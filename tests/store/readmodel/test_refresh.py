@@ -5,6 +5,7 @@ catches the nested changes a delta cannot see."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from tests.databases import DATABASES, database_url
 from tests.store.readmodel.conftest import Tenant, make_mirror
+from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import LockHeldError
 from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import build_state, start
@@ -214,3 +216,23 @@ def test_a_forecast_that_does_not_map_is_named_by_its_organisation_and_quarter_i
     assert found.code == "negative_forecast"
     assert found.label == f"{organisation}, K1 2027"
     assert found.as_dict()["label"] == found.label
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_requests_as_json_written_by_the_database_are_the_rows_as_dicts(kind: str, tmp_path: Path) -> None:
+    with start(build_state(scale="small", seed=5)) as sandbox, database_url(kind, tmp_path) as url:
+        mirror, client = make_mirror(url, sandbox)
+        try:
+            mirror.refresh(full=True)
+            model = ReadModel(mirror.engine)
+            expected = [r.as_dict() for r in model.requests()]
+            assert expected
+            assert [json.loads(text) for text in model.requests_json()] == expected
+            waiting = [
+                r.as_dict() for r in model.requests(status=RequestStatus.WAITING, newest_first=True, limit=5)
+            ]
+            shown = model.requests_json(status=RequestStatus.WAITING, newest_first=True, limit=5)
+            assert [json.loads(text) for text in shown] == waiting
+        finally:
+            client.close()
+            mirror.engine.dispose()
