@@ -68,3 +68,34 @@ def test_the_runs_filter_narrows_the_table_in_place(browser: Any, site: Site) ->
     assert page.locator("h1").inner_text().startswith("Run ")
     assert errors == []
     context.close()
+
+
+def test_a_long_table_pages_in_place_and_a_misspelt_organisation_is_named(
+    browser: Any, site: Site, screenshots: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    errors = watch_errors(page)
+    log_in(page, site, "lees")
+    page.goto(f"{site.url}/aanvragen")
+    pager = page.get_by_role("navigation", name="Bladeren", exact=True)
+    assert pager.inner_text().startswith("1–100 van ")
+    first = page.locator("#aanvragen tbody tr").first.inner_text()
+    pager.get_by_role("link", name="Toon meer").click()
+    page.wait_for_url("**/aanvragen?vanaf=100")
+    pager = page.get_by_role("navigation", name="Bladeren", exact=True)
+    pager.get_by_text("101–").wait_for()
+    assert page.locator("#aanvragen tbody tr").first.inner_text() != first
+    assert page.locator("#aanvragen tbody tr").count() <= 100
+    assert audit(page) == []
+    page.screenshot(path=str(screenshots / "40-aanvragen-tweede-pagina.png"), full_page=True)
+    page.get_by_role("link", name="Vorige").first.click()
+    page.wait_for_url(f"{site.url}/aanvragen")
+    page.get_by_label("Organisatie").fill("Stichtnig Xyzzy")
+    page.get_by_role("button", name="Zoeken").click()
+    notice = page.get_by_role("status")
+    notice.wait_for()
+    assert "Geen organisatie heet zo" in notice.inner_text()
+    page.screenshot(path=str(screenshots / "41-aanvragen-onbekende-organisatie.png"), full_page=True)
+    assert errors == []
+    context.close()

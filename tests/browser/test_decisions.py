@@ -130,5 +130,18 @@ def test_an_approver_approves_januarys_allocation_and_sees_it_applied(
     page.screenshot(path=str(screenshots / "31-plan-uitgevoerd.png"), full_page=True)
     page.get_by_role("link", name=f"run {row.run_id}", exact=True).click()
     page.wait_for_url(f"{site.url}/runs/{row.run_id}")
+    facts = page.locator("dl.facts").inner_text()
+    assert f"Plan {january_plan} (uitgevoerd)" in facts
+    assert "beslis" in page.locator("#goedgekeurd-door").inner_text()
+    assert "akkoord, januari" in page.locator("#goedgekeurd-door").inner_text()
+    changes = page.get_by_role("table").first.inner_text()
+    assert "Wacht op toekenning → Verwerking bestelling" in changes
+    for raw in ("done_already", "WAITING", "status:", "Record"):
+        assert raw not in page.locator("main").inner_text(), raw
+    assert audit(page) == []
+    page.screenshot(path=str(screenshots / "32-run-van-het-plan.png"), full_page=True)
+    page.goto(f"{site.url}/plannen/{january_plan}/goedkeuren")  # the form's address, reloaded
+    page.wait_for_url(f"{site.url}/plannen/{january_plan}")
+    assert page.locator("h1").inner_text().startswith(f"Plan {january_plan}")
     assert errors == []
     context.close()
