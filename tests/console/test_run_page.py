@@ -39,7 +39,7 @@ def test_an_approved_plans_run_names_the_plan_who_approved_it_and_each_status_mo
     assert f"Plan {plan_id} (uitgevoerd), ingediend door beheer" in text
     assert "Goedgekeurd door beslis" in text
     assert "“akkoord”" in text
-    assert "Gestart door een goedgekeurd plan" in text
+    assert "Gestart een goedgekeurd plan" in text
     assert "Wijzigingen in het plan" in text
     assert "Uitgevoerd" in text
     assert "Status van een aanvraag" in text

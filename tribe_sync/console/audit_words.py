@@ -55,7 +55,7 @@ TRIGGER_LABELS = {
     "webhook": "na een melding uit Tribe",
     "staff": "door een medewerker",
     "console": "door een medewerker in de console",
-    "approved-plan": "door een goedgekeurd plan",
+    "approved-plan": "een goedgekeurd plan",
 }
 
 CLOSED_BY = {
