@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,6 +122,35 @@ def test_staff_close_and_reopen_a_month_and_the_job_respects_the_reopening(
     assert "december 2026" not in [c["label"] for c in run["changes"]]
     assert any(h["code"] == "reopened_by_staff" for h in run["held"])
     assert cli("months", "close", "2031-01", "--reason", "x").code == 2
+
+
+def test_with_console_accounts_only_an_approver_named_by_by_may_close_or_open_a_month(
+    cli: Cli, tenant: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, role in (("anna", "approver"), ("piet", "viewer")):
+        monkeypatch.setattr(sys, "stdin", io.StringIO("lang genoeg wachtwoord\n"))
+        assert cli("users", "add", name, "--role", role, "--password-stdin").code == 0
+    monkeypatch.setattr(getpass, "getuser", lambda: "root")
+    writes = len(tenant.state.calls("PUT")) + len(tenant.state.calls("POST"))
+
+    refused = [
+        cli("months", "close", "2027-02", "--reason", "x", "--by", "piet"),
+        cli("months", "open", "2026-12", "--reason", "x", "--by", "niemand"),
+        cli("months", "close", "2027-02", "--reason", "x"),
+    ]
+    assert [r.code for r in refused] == [2, 2, 2]
+    said = [" ".join(r.err.split()) for r in refused]
+    assert "piet is a viewer" in said[0]
+    assert "niemand is not a console user" in said[1]
+    assert "root is not a console user" in said[2]
+    assert all("--by NAME" in s and "Traceback" not in s for s in said)
+    assert len(tenant.state.calls("PUT")) + len(tenant.state.calls("POST")) == writes, "nothing written"
+    listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)["months"]}
+    assert listed["2027-02"]["open"] is True
+
+    assert cli("months", "close", "2027-02", "--reason", "vol", "--by", "Anna").code == 0
+    listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)["months"]}
+    assert (listed["2027-02"]["open"], listed["2027-02"]["closed_by_name"]) == (False, "anna")
 
 
 def confirmations(tmp_path: Path, tenant: RunningSandbox, cli: Cli) -> tuple[Path, list[str]]:

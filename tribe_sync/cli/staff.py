@@ -21,6 +21,7 @@ from tribe_sync.jobs.staff import (
     month_plan,
 )
 from tribe_sync.month_closers import closed_by_names, closed_by_text
+from tribe_sync.plans.service import decider
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 MONTH_SETS = (MirrorSet.MONTHS, MirrorSet.REQUESTS)
@@ -34,7 +35,12 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change;
 MonthArg = Annotated[str, typer.Argument(help="The month, YYYY-MM.")]
 Reason = Annotated[str, typer.Option(help="Why (kept in the CRM and the audit trail).")]
 Who = Annotated[
-    str | None, typer.Option("--by", help="Who does this (for the audit trail); default: your login.")
+    str | None,
+    typer.Option(
+        "--by",
+        help="Who decides (for the audit trail); default: your login. Once the console has accounts, a "
+        "user with role approver or admin (`tribe-sync users list`).",
+    ),
 ]
 
 
@@ -83,6 +89,11 @@ def _set_month(
     if not reason.strip():
         raise typer.BadParameter("say why, for the audit trail", param_hint="--reason")
     with Services(context.settings) as services:
+        # Once the console has accounts, only an approver or admin decides, named by --by (checked
+        # before the CRM is read, so a refusal writes nothing); a dry run decides nothing.
+        actor = who or getpass.getuser()
+        if not dry_run:
+            actor = decider(services, actor, verb="reopen a month" if open_ else "close a month")
         snapshot = services.crm.snapshot({"months"})
         try:
             plan = month_plan(snapshot, target, services.today(), open_=open_, reason=reason.strip())
@@ -90,7 +101,7 @@ def _set_month(
             raise typer.BadParameter(str(exc), param_hint="MONTH") from None
         if not plan.changes:
             context.err.print(f"{target.label} is al {'open' if open_ else 'gesloten'}; er is niets te doen.")
-        report = apply_staff_plan(services, plan, f"staff:{who or getpass.getuser()}", CLOSING_JOB, dry_run)
+        report = apply_staff_plan(services, plan, f"staff:{actor}", CLOSING_JOB, dry_run)
     _report(context, report, as_json)
 
 

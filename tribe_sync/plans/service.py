@@ -303,16 +303,18 @@ def submit(
 
 
 def decider(services: Services, by: str, *, verb: str) -> str:
-    """Who may approve or reject: once the console has accounts, only an account with role approver
-    or admin, by its own name; before there are any, whoever is named (there is no one to check
-    against). A free-text name would let anyone at the shell, or a viewer, decide in another's name."""
+    """Who may make a staff decision (approve or reject a plan, close or reopen a month): once the
+    console has accounts, only an account with role approver or admin, by its own name; before there
+    are any, whoever is named (there is no one to check against). A free-text name would let anyone at
+    the shell, or a viewer, decide in another's name. `verb` says what was asked ("approve a plan").
+    On the CLI the name is recorded, not authenticated: the operator's shell is trusted."""
     name = by.strip().lower()
     accounts = UserStore(services.journal, services.clock)
     if not accounts.all_users():
         return by.strip()
     user = accounts.get(name)
     hint = (
-        f"to {verb} a plan, give --by NAME of a console user with role approver or admin "
+        f"to {verb}, give --by NAME of a console user with role approver or admin "
         "(`tribe-sync users list` shows them); nothing was changed"
     )
     if user is None:
@@ -324,7 +326,7 @@ def decider(services: Services, by: str, *, verb: str) -> str:
 
 def approve(services: Services, plan_id: int, *, by: str, note: str | None = None) -> PlanRow:
     """A person says yes. Four eyes: not the one who submitted it (for staff-submitted plans)."""
-    by = decider(services, by, verb="approve")
+    by = decider(services, by, verb="approve a plan")
     store = plan_store(services)
     row = store.get(plan_id)
     if row.status is not PlanStatus.PENDING:
@@ -349,7 +351,7 @@ def approve(services: Services, plan_id: int, *, by: str, note: str | None = Non
 
 def reject(services: Services, plan_id: int, *, by: str, reason: str) -> PlanRow:
     """A person says no: an approver, like approving (`decider`); the one who submitted it may."""
-    by = decider(services, by, verb="reject")
+    by = decider(services, by, verb="reject a plan")
     store = plan_store(services)
     row = store.get(plan_id)
     if row.status not in (PlanStatus.PENDING, PlanStatus.APPROVED):
