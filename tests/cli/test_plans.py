@@ -150,6 +150,31 @@ def test_a_rejected_plan_is_refused_with_exit_3(cli: Cli, crm: RunningSandbox) -
     assert "rejected by bram: nog niet" in refused.err
 
 
+def test_approving_a_plan_for_a_later_day_with_apply_says_in_dutch_how_to_apply_it_and_allow_future_does(
+    cli: Cli, crm: RunningSandbox
+) -> None:
+    first = cli("jobs", "plan", "progress-statuses", "--today", DAY, "--submit", "--by", "anna", "--json")
+    plan_id = str(json.loads(first.out)["plan_id"])
+
+    only_checked = cli("plans", "approve", plan_id, "--by", "bram", "--apply")
+    assert only_checked.code == 0, "a later day only plans, as the contract says"
+    said = " ".join(only_checked.err.split())
+    assert "na vandaag: gecontroleerd, nog actueel, niet uitgevoerd" in said
+    assert f"`tribe-sync plans apply {plan_id} --allow-future`" in said, "a command that exists"
+    assert crm.state.calls("PUT") == []
+    assert crm.state.calls("POST") == []
+    assert cli("plans", "apply", plan_id, "--allow-future").code in (0, 1)
+
+    second = cli(
+        "jobs", "plan", "close-delivery-months", "--today", DAY, "--submit", "--by", "anna", "--json"
+    )
+    other_id = str(json.loads(second.out)["plan_id"])
+    applied = cli("plans", "approve", other_id, "--by", "bram", "--apply", "--allow-future", "--json")
+    assert applied.code in (0, 1), applied.err
+    assert json.loads(applied.out)["dry_run"] is False
+    assert json.loads(cli("plans", "show", other_id, "--json").out)["status"] == "applied"
+
+
 def test_an_unknown_plan_or_status_is_a_usage_error(cli: Cli, crm: RunningSandbox) -> None:
     assert cli("plans", "show", "99").code == 2
     assert cli("plans", "list", "--status", "maybe").code == 2

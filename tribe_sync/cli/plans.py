@@ -61,6 +61,7 @@ Decider = Annotated[
         "user with role approver or admin (`tribe-sync users list`).",
     ),
 ]
+AllowFuture = Annotated[bool, typer.Option("--allow-future", help="Apply a plan for a day after today.")]
 PlanId = Annotated[int, typer.Argument(help="The plan's number (see `plans list`).")]
 REFUSED = 3
 
@@ -119,9 +120,7 @@ def jobs_plan(
 def jobs_apply(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A plan saved by `jobs plan --out`.")],
-    allow_future: Annotated[
-        bool, typer.Option("--allow-future", help="Apply a plan for a day after today.")
-    ] = False,
+    allow_future: AllowFuture = False,
     by: Who = None,
     as_json: Json = False,
 ) -> None:
@@ -141,7 +140,7 @@ def jobs_apply(
             )
         except PlanRefused as refused:
             _refused(context, refused, document, as_json)
-    _applied(context, applied, document, as_json)
+    _applied(context, applied, document, as_json, later=f"tribe-sync jobs apply {file} --allow-future")
 
 
 # -- plans ... ---------------------------------------------------------------------------------
@@ -237,6 +236,9 @@ def approve(
     by: Decider = None,
     note: Annotated[str | None, typer.Option(help="Why, or anything to remember.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Apply it at once (re-checked first).")] = False,
+    allow_future: Annotated[
+        bool, typer.Option("--allow-future", help="With --apply: apply a plan for a day after today too.")
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Approve a pending plan (four eyes: not the one who submitted it); --apply applies it now."""
@@ -254,19 +256,17 @@ def approve(
                 )
             return
         try:
-            applied = service.apply_approved(services, plan_id)
+            applied = service.apply_approved(services, plan_id, allow_future=allow_future)
         except PlanRefused as refused:
             _refused(context, refused, row.document, as_json)
-    _applied(context, applied, row.document, as_json)
+    _applied(context, applied, row.document, as_json, later=_apply_later(plan_id))
 
 
 @plans.command("apply")
 def apply_plan(
     ctx: typer.Context,
     plan_id: PlanId,
-    allow_future: Annotated[
-        bool, typer.Option("--allow-future", help="Apply a plan for a day after today.")
-    ] = False,
+    allow_future: AllowFuture = False,
     as_json: Json = False,
 ) -> None:
     """Apply an approved plan now, re-checked as `jobs apply` does."""
@@ -279,7 +279,7 @@ def apply_plan(
             )
         except PlanRefused as refused:
             _refused(context, refused, row.document, as_json)
-    _applied(context, applied, row.document, as_json)
+    _applied(context, applied, row.document, as_json, later=_apply_later(plan_id))
 
 
 @plans.command("reject")
@@ -436,7 +436,16 @@ def _refused(context: AppContext, refused: PlanRefused, document: dict[str, Any]
     raise typer.Exit(REFUSED)
 
 
-def _applied(context: AppContext, applied: service.Applied, document: dict[str, Any], as_json: bool) -> None:
+def _apply_later(plan_id: int) -> str:
+    """The command that applies an approved plan for a later day (approving it again cannot)."""
+    return f"tribe-sync plans apply {plan_id} --allow-future"
+
+
+def _applied(
+    context: AppContext, applied: service.Applied, document: dict[str, Any], as_json: bool, *, later: str
+) -> None:
+    """The report of what was applied, or why nothing was: applied before, or a plan for a later day
+    that was only checked (`later` is the command that applies it)."""
     if applied.report is not None:
         if as_json:
             emit_json(
@@ -446,10 +455,10 @@ def _applied(context: AppContext, applied: service.Applied, document: dict[str, 
             show(context, applied.report)
         raise typer.Exit(applied.exit_code())
     message = (
-        f"plan {applied.plan_id} was applied before; nothing written"
+        f"plan {applied.plan_id} is al eerder uitgevoerd; er is niets geschreven"
         if applied.already
-        else f"the plan is for {document.get('today')}, after today: checked, still current, not applied "
-        "(--allow-future applies it)"
+        else f"het plan is voor {day_words(document.get('today'))}, na vandaag: gecontroleerd, nog actueel, "
+        f"niet uitgevoerd; voer het uit met `{later}`"
     )
     if as_json:
         emit_json(
