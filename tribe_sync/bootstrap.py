@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from tribe_sync.config import Settings
 from tribe_sync.errors import StoreError
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.mappers.schema import TenantSchema
+from tribe_sync.store.clock import clock_offset
 from tribe_sync.store.crmcalls import CallLog, CallRecorder
 from tribe_sync.store.journal import Journal, open_journal
 from tribe_sync.store.readmodel.queries import ReadModel
@@ -53,6 +56,10 @@ class Services:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     )
     stopping: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        if self.clock is utc_now:  # no clock given: the store's (the real one, unless a demo's store)
+            self.clock = _StoreClock(self)
 
     @cached_property
     def client(self) -> TribeClient:
@@ -192,6 +199,31 @@ class Services:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _StoreClock:
+    """The real time plus the store's clock offset (see store.clock), read from the store on the first
+    call. A store that does not exist yet (a dry run must not create it) or cannot be read has none."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._offset: dt.timedelta | None = None
+        self._lock = threading.Lock()  # the client's reader threads may ask first, together
+
+    def __call__(self) -> dt.datetime:
+        return utc_now() + self.offset()
+
+    def offset(self) -> dt.timedelta:
+        with self._lock:
+            if self._offset is None:
+                self._offset = dt.timedelta(0)
+                try:
+                    journal = self._services.existing_journal()
+                    if journal is not None:
+                        self._offset = clock_offset(journal.engine)
+                except (StoreError, SQLAlchemyError):
+                    pass  # the command that needs the store says why; the clock is the real one
+            return self._offset
 
 
 class _ClientOnFirstRead:

@@ -31,6 +31,8 @@ from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.snapshot import PARTS, Snapshot
 from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+from tribe_sync.store.clock import record_clock_offset
+from tribe_sync.store.journal import open_journal
 
 __all__ = ["DayDone", "DayLog", "DemoResult", "run_demo", "sandbox_settings"]
 
@@ -102,8 +104,8 @@ def run_demo(
     then: Callable[[DemoResult, Settings, Callable[[], dt.datetime]], None] | None = None,
 ) -> DemoResult:
     """Simulate the period; `then`, if given, gets the result while the sandbox and the demo's store
-    still exist (with their settings and a clock that goes on from the last simulated day), so that
-    `demo --console` can show them."""
+    still exist (with their settings and a clock that goes on from the last simulated day, recorded in
+    the store: see store.clock), so that `demo --console` can show them."""
     with (
         tempfile.TemporaryDirectory(prefix="tribe-sync-demo-", dir=_memory_folder()) as folder,
         start(build_state(scale=scale, seed=seed, anchor=start_day)) as sandbox,
@@ -149,8 +151,15 @@ def run_demo(
             start_day, start_day + dt.timedelta(days=days - 1), logs, snapshot, local, calls, files, before
         )
         if then is not None:
-            last, started = clock(), dt.datetime.now(dt.UTC)
-            then(result, local, lambda: last + (dt.datetime.now(dt.UTC) - started))
+            # From here on the demo's clock goes on from the last simulated day; it is kept with the
+            # demo's store, so the console and the command line pointed at that store read it too.
+            ahead = clock() - dt.datetime.now(dt.UTC)
+            journal = open_journal(local.store.url)
+            try:
+                record_clock_offset(journal.engine, ahead)
+            finally:
+                journal.close()
+            then(result, local, lambda: dt.datetime.now(dt.UTC) + ahead)
     return result
 
 

@@ -194,6 +194,8 @@ def test_a_plan_older_than_the_approval_age_is_refused_as_expired(tenant_world: 
     token = login(client, "beslis")
     refused = client.post(f"/plannen/{plan_id}/goedkeuren", data={"csrf_token": token})
     assert refused.status_code == 409
-    assert "Het plan is te oud (approval.max_age_hours) en is verlopen" in refused.text
+    assert f"Het plan is ouder dan {hours:g} uur en daarom verlopen" in refused.text
+    assert "Maak een nieuw plan" in refused.text
+    assert "approval.max_age_hours" not in refused.text, "staff read hours, not the setting's name"
     assert service.plan_store(world.services).get(plan_id).status is PlanStatus.EXPIRED
     assert world.services.journal.runs("progress-statuses") == []

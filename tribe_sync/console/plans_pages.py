@@ -581,8 +581,8 @@ class _PlansPages:
                     ctx,
                     plan_id,
                     status=409,
-                    error="U hebt dit plan zelf ingediend. Met vier ogen (approval.four_eyes) moet een "
-                    "collega het goedkeuren; er is niets gewijzigd.",
+                    error="U hebt dit plan zelf ingediend. Met vier ogen moet een collega het "
+                    "goedkeuren; er is niets gewijzigd.",
                 )
             try:
                 approve(self.services, plan_id, by=ctx.user.name, note=note)
@@ -591,8 +591,7 @@ class _PlansPages:
                     ctx,
                     plan_id,
                     status=409,
-                    error="Het plan is te oud (approval.max_age_hours) en is verlopen; er is niets "
-                    "geschreven. Maak een nieuw plan.",
+                    error=self.expired_message(),
                 )
             except PlanError:
                 return self.plan_page(
@@ -606,6 +605,14 @@ class _PlansPages:
                 error=f"Dit plan is {PLAN_STATUS[row.status][0]}; er valt niets meer over te beslissen.",
             )
         return self.carry_out(ctx, plan_id, row)
+
+    def expired_message(self) -> str:
+        """Staff read the age limit in hours, not the setting's name (that is in the operator docs)."""
+        hours = self.services.settings.approval.max_age_hours
+        return (
+            f"Het plan is ouder dan {hours:g} uur en daarom verlopen; er is niets geschreven. "
+            "Maak een nieuw plan."
+        )
 
     def carry_out(self, ctx: Ctx, plan_id: int, row: PlanRow) -> Page:
         """Apply the approved plan through the one executor; say what became of it."""
@@ -621,8 +628,7 @@ class _PlansPages:
             error = {
                 "stale": "Tribe is veranderd sinds het plan is gemaakt; er is niets geschreven. "
                 "Het plan is als verouderd gemarkeerd; bij de volgende ronde maakt de planner een nieuw.",
-                "expired": "Het plan is te oud (approval.max_age_hours) en is verlopen; er is niets "
-                "geschreven.",
+                "expired": self.expired_message(),
                 "edited": "Het opgeslagen plan is gewijzigd na het maken; er is niets geschreven.",
             }.get(refused.why, "Het plan is geweigerd; er is niets geschreven.")
             return self.plan_page(ctx, plan_id, status=409, error=error, moved=moved)

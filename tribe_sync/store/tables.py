@@ -129,7 +129,8 @@ users = Table(
     Column("password_changed_at", DateTime(timezone=True), nullable=False),
 )
 
-# The console's session-signing key when none is configured: made once, shared by every replica.
+# The store's own name/value rows: the console's session-signing key when none is configured (made once,
+# shared by every replica) and a demo's clock offset (see store.clock).
 console_secrets = Table(
     "tribe_sync_console_secrets",
     metadata,
