@@ -84,6 +84,22 @@ def test_a_dry_run_plans_the_same_changes_and_writes_nothing(cli: Cli, tenant: R
     assert [c["key"] for c in real["changes"]] == [c["key"] for c in dry["changes"]]
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_run_that_could_not_log_in_to_tribe_prints_no_summary_only_what_went_wrong(
+    cli: Cli, tenant: RunningSandbox, monkeypatch: pytest.MonkeyPatch, dry_run: bool
+) -> None:
+    monkeypatch.setenv("TRIBE_SYNC_CRM__CLIENT_SECRET", "wrong")
+    result = cli("jobs", "run", "audit", *(["--dry-run"] if dry_run else []))
+    assert result.code == 2
+    said = " ".join(result.err.split())
+    assert "crm.client_secret" in said
+    assert "proefrun, niets geschreven" not in said, "no summary of a run that never read the CRM"
+    assert "wijzigingen 0" not in said
+    assert ("(proefrun): " if dry_run else "(run ") in said
+    assert "niet gedaan; er is niets geschreven" in said
+    assert "Traceback" not in said
+
+
 def test_bad_job_names_and_dates_are_usage_errors(cli: Cli) -> None:
     assert cli("jobs", "run", "no-such-job").code == 2
     result = cli("jobs", "run", "audit-everything", "--today", "2026-12-01")

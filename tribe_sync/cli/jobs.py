@@ -193,9 +193,16 @@ def show(context: AppContext, report: Report) -> None:
                 for p in report.problems
             ],
         )
-    mode = "proefrun, niets geschreven" if report.dry_run else f"run {report.run_id}"
-    what = f"{job_words(report.job)} voor {dutch_date(report.today)} ({mode})"
-    context.err.print(f"{what}: {summary_words(report.summary())}", highlight=False)
+    if report.plan is None and report.error:
+        # It never got as far as a plan (Tribe could not be read, the login failed): a summary with
+        # zero changes would read as a finished run. Say it was not done, then why.
+        mode = "proefrun" if report.dry_run else f"run {report.run_id}"
+        what = f"{job_words(report.job)} voor {dutch_date(report.today)} ({mode})"
+        context.err.print(f"{what}: niet gedaan; er is niets geschreven", highlight=False)
+    else:
+        mode = "proefrun, niets geschreven" if report.dry_run else f"run {report.run_id}"
+        what = f"{job_words(report.job)} voor {dutch_date(report.today)} ({mode})"
+        context.err.print(f"{what}: {summary_words(report.summary())}", highlight=False)
     if report.error:
         title = "configuration error" if report.config_error else "the run failed"
         context.err.print(f"[red]{title}:[/red] {report.error}", highlight=False, soft_wrap=True)
