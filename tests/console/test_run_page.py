@@ -129,3 +129,37 @@ def test_a_plans_problem_about_a_late_forecast_names_the_organisation_and_quarte
     }
     assert _problem(found).startswith("Bibliotheek Noord, K1 2027: ingediend op 20 december 2026")
     assert "5f700fd6" not in _problem(found)
+
+
+def test_a_large_runs_changes_are_shown_a_page_at_a_time(world: ConsoleWorld) -> None:
+    journal = world.services.journal
+    run_id = journal.start_run("progress-statuses", T0.date(), T0, trigger="schedule")
+    journal.record_many(
+        run_id,
+        [
+            {
+                "keys": [f"status/r-{i}"],
+                "entity_set": "move_status",
+                "target_id": f"r-{i}",
+                "before": {"status": "WAITING"},
+                "after": {"status": "PROCESSING"},
+                "reason": "toegekend in ronde 1 van januari 2027",
+                "actor": "job:progress-statuses",
+                "at": T0,
+                "label": f"AD2026-{i:05d}",
+            }
+            for i in range(1, 151)
+        ],
+    )
+    journal.finish_run(run_id, T0, "ok", {"changes": 150, "applied": 150})
+    assert journal.audit_count(run_id=run_id) == 150
+    client = world.client()
+    login(client, "lees")
+    first = client.get(f"/runs/{run_id}").text
+    assert "1–100 van 150" in first
+    assert first.count("Wacht op toekenning → Verwerking bestelling") == 100
+    assert f'href="/runs/{run_id}?vanaf=100" rel="next">Toon meer</a>' in first
+    second = client.get(f"/runs/{run_id}?vanaf=100").text
+    assert "101–150 van 150" in second
+    assert ">AD2026-00101</a>" in second
+    assert ">AD2026-00100</a>" not in second

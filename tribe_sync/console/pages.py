@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.audit_words import KIND_LABELS, TRIGGER_LABELS, actor_words, change_words, count_rows
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
+from tribe_sync.console.paging import Pager
 from tribe_sync.console.plans_pages import PLAN_STATUS, register_plans
 from tribe_sync.console.processor_pages import register_processor
 from tribe_sync.console.readmodel_pages import overview_facts, register_read_model
@@ -117,6 +118,7 @@ def register(console: Console) -> None:
         row = journal.get_run(run_id)
         if row is None:
             return Page("not_found.html", "Niet gevonden", status=404)
+        pager = Pager.of(f"/runs/{run_id}", ctx.query, journal.audit_count(run_id=run_id))
         entries = [
             {
                 "kind": KIND_LABELS.get(str(entry.get("entity_set")), "Wijziging"),
@@ -128,7 +130,7 @@ def register(console: Console) -> None:
                 "actor": actor_words(str(entry.get("actor") or "")),
                 "at": entry.get("at"),
             }
-            for entry in journal.audit_trail(run_id=run_id)
+            for entry in journal.audit_trail(run_id=run_id, limit=pager.size, offset=pager.start)
         ]
         plan = None
         if row.get("plan_id") is not None:
@@ -145,7 +147,11 @@ def register(console: Console) -> None:
                     "decided_at": found.decided_at,
                     "note": found.note,
                 }
-        people = sorted({str(e["actor"]) for e in entries if not str(e["actor"]).startswith("taak ")})
+        people = sorted(  # the staff member behind a staff run (its first line says who)
+            actor_words(str(entry["actor"]))
+            for entry in journal.audit_trail(run_id=run_id, limit=1)
+            if not str(entry["actor"]).startswith("job:")
+        )
         trigger = str(row.get("trigger") or "")
         return Page(
             "run.html",
@@ -157,6 +163,7 @@ def register(console: Console) -> None:
                 "plan": plan,
                 "people": people,
                 "entries": entries,
+                "pager": pager,
             },
         )
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, create_engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
@@ -316,18 +316,31 @@ class Journal:
     # -- audit trail ---------------------------------------------------------------------------
 
     def audit_trail(
-        self, *, key: str | None = None, run_id: int | None = None, target_id: str | None = None
+        self,
+        *,
+        key: str | None = None,
+        run_id: int | None = None,
+        target_id: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[AuditEntry]:
-        """Audit rows, oldest first, of one change key, one run or one CRM record (`target_id`)."""
-        query = select(audit).order_by(audit.c.id)
-        if target_id is not None:
-            query = query.where(audit.c.target_id == target_id)
-        if key is not None:
-            query = query.where(audit.c.key == key)
-        if run_id is not None:
-            query = query.where(audit.c.run_id == run_id)
+        """Audit rows, oldest first, of one change key, one run or one CRM record (`target_id`);
+        `limit` and `offset` for a page of a large run's."""
+        query = _audit_of(select(audit), key, run_id, target_id).order_by(audit.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         with self._tx() as tx:
             return [dict(row._mapping) for row in tx.execute(query)]
+
+    def audit_count(
+        self, *, key: str | None = None, run_id: int | None = None, target_id: str | None = None
+    ) -> int:
+        """How many audit rows `audit_trail` would return without a limit."""
+        query = _audit_of(select(func.count()).select_from(audit), key, run_id, target_id)
+        with self._tx() as tx:
+            return int(tx.execute(query).scalar_one())
 
     # -- claims --------------------------------------------------------------------------------
 
@@ -412,3 +425,13 @@ def _mark_in(
     fresh = [{"key": key, **values} for key in dict.fromkeys(keys) if key not in existing]
     if fresh:
         tx.execute(insert(applied), fresh)
+
+
+def _audit_of(query: Select[Any], key: str | None, run_id: int | None, target_id: str | None) -> Select[Any]:
+    if target_id is not None:
+        query = query.where(audit.c.target_id == target_id)
+    if key is not None:
+        query = query.where(audit.c.key == key)
+    if run_id is not None:
+        query = query.where(audit.c.run_id == run_id)
+    return query
