@@ -109,6 +109,8 @@ def test_a_read_timeout_on_a_create_is_not_retried_because_it_may_have_been_appl
 def test_a_create_whose_connection_was_refused_is_sent_again(
     client: TribeClient, router: respx.MockRouter
 ) -> None:
+    router.get(url__startswith=URL).mock(side_effect=[page([])])
+    client.list(SET)  # Tribe answered this process before: a refusal now is an outage, retried
     refused = router.post(ROOT + "Activity_Task").mock(
         side_effect=[httpx.ConnectError("refused"), httpx.Response(201, json={"ID": "x"})]
     )
@@ -255,6 +257,28 @@ def test_a_token_endpoint_that_never_answered_is_not_retried(
     assert refused.call_count == 1
     assert clock.sleeps == []
     assert caught.value.setting == "crm.token_url"
+
+
+def test_an_api_that_never_answered_this_process_is_not_retried_and_names_crm_api_url(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    refused = router.get(url__startswith=URL).mock(side_effect=httpx.ConnectError("refused"))
+    with make_client(clock) as tribe, pytest.raises(CRMUnreachableError) as caught:
+        tribe.list(SET)
+    assert refused.call_count == 1
+    assert clock.sleeps == []
+    assert caught.value.setting == "crm.api_url"
+    assert str(caught.value).startswith(f"nothing answers at {URL}")
+
+
+def test_an_api_that_answered_before_is_retried_when_it_refuses_mid_run(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    router.get(url__startswith=URL).mock(side_effect=[page([]), httpx.ConnectError("refused"), page([])])
+    with make_client(clock) as tribe:
+        tribe.list(SET)
+        tribe.list(SET)
+    assert len(clock.sleeps) == 1
 
 
 def test_a_token_endpoint_that_answered_before_is_retried_when_it_refuses(

@@ -32,7 +32,13 @@ from tribe_sync.client.retry import (
     within_cap,
 )
 from tribe_sync.client.throttle import Throttle
-from tribe_sync.errors import APIStatusError, RateLimitError, status_error_class
+from tribe_sync.errors import (
+    APIStatusError,
+    CRMConnectionError,
+    CRMUnreachableError,
+    RateLimitError,
+    status_error_class,
+)
 
 __all__ = ["Transport"]
 
@@ -67,6 +73,7 @@ class Transport:
         self._rand = rand
         self._count = threading.Lock()
         self.retries = 0
+        self._answered = False  # whether the API ever answered this process (else a refusal is a setting)
 
     def request(
         self, method: str, url: str, *, json: Any = None, idempotent: bool, label: str = ""
@@ -114,7 +121,22 @@ class Transport:
         try:
             self._limiter.acquire()
             self.throttle.wait_out_pause()  # a 429 came in while the limiter kept this call waiting
-            response = self.http.send(method, url, headers=headers, json=json, attempt=attempt, label=label)
+            try:
+                response = self.http.send(
+                    method, url, headers=headers, json=json, attempt=attempt, label=label
+                )
+            except CRMConnectionError as exc:
+                if self._answered or exc.maybe_applied:
+                    raise  # an outage mid-run: retried as the policy says
+                # Nothing has ever listened there in this process: a wrong crm.api_url (or port), not
+                # an outage, and not worth half a minute of retries before saying so.
+                raise CRMUnreachableError(
+                    f"nothing answers at {exc.url} ({type(exc.__cause__).__name__})",
+                    method=method,
+                    url=exc.url,
+                    maybe_applied=False,
+                ) from exc.__cause__
+            self._answered = True
             ok = response.status_code != 429
             return response
         finally:
