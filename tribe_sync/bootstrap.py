@@ -24,7 +24,7 @@ from tribe_sync.store.clock import clock_offset
 from tribe_sync.store.crmcalls import CallLog, CallRecorder
 from tribe_sync.store.journal import Journal, open_journal
 from tribe_sync.store.readmodel.queries import ReadModel
-from tribe_sync.store.readmodel.refresh import Mirror
+from tribe_sync.store.readmodel.refresh import Mirror, MirrorSet
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,7 +39,10 @@ if TYPE_CHECKING:
 # The HTTP client, the executor and the CRM facade are imported when first made: a staff list on a
 # fresh read model needs none of them, and importing them took most of its start-up time.
 
-__all__ = ["Services", "utc_now"]
+__all__ = ["WRITTEN_SETS", "Services", "utc_now"]
+
+# What the executor writes to: request statuses and delivery dates, months, tasks.
+WRITTEN_SETS = (MirrorSet.MONTHS, MirrorSet.REQUESTS, MirrorSet.TASKS)
 
 
 def utc_now() -> dt.datetime:
@@ -117,7 +120,15 @@ class Services:
             holder=self.holder,
             is_dead=self.is_dead,
             stopping=self.stopping.is_set,
+            on_written=self._written,
         )
+
+    def _written(self) -> None:
+        """Our own writes to the CRM (a job, a plan applied, a month closed, a processor file) make the
+        read model's copy of what they touch stale: the next list or console page refreshes it by delta
+        instead of showing the old state until `mirror.max_age_s` has passed."""
+        if self.existing_journal() is not None:
+            self.mirror.mark_stale(WRITTEN_SETS, self.clock())
 
     @cached_property
     def journal(self) -> Journal:

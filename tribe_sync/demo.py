@@ -159,6 +159,9 @@ def run_demo(
                 record_clock_offset(journal.engine, ahead)
             finally:
                 journal.close()
+            # Tribe's clock goes on too, or what is written from now on would carry the last simulated
+            # morning as its LastMutationDate, behind the read model's delta cursor, and never be seen.
+            sandbox.state.fixed_now, sandbox.state.ahead = None, ahead
             then(result, local, lambda: dt.datetime.now(dt.UTC) + ahead)
     return result
 

@@ -311,6 +311,9 @@ class Executor:
     is_dead: Callable[[str], bool] = lambda _holder: False
     stopping: Callable[[], bool] = lambda: False
     background_renewal: bool = True
+    # Told after a run that wrote to the CRM (the read model marks what it holds of it stale, so that
+    # the next list or page shows the new state); a failure here never fails the run.
+    on_written: Callable[[], None] = lambda: None
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -461,6 +464,11 @@ class Executor:
                 log.error("%s: the run failed: %s", name, report.error)
                 log.debug("%s: the run failed", name, exc_info=True)
             journal.finish_run(run_id, self.clock(), report.outcome, report.summary(), error=report.error)
+            if any(o.status is Outcome.APPLIED for o in report.outcomes):
+                try:
+                    self.on_written()
+                except Exception:  # the run is done; the read model catches up by its age
+                    log.warning("%s: the read model could not be told of this run's writes", name)
             return report
         finally:
             keeper.release()

@@ -58,6 +58,7 @@ class SandboxState:
     faults: Faults = field(default_factory=Faults)
     seed: int = 1
     fixed_now: dt.datetime | None = None
+    ahead: dt.timedelta = dt.timedelta(0)  # a clock that runs on from a simulated day (the demo's)
     monotonic: Callable[[], float] = time.monotonic
     log: list[LoggedCall] = field(default_factory=list)
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -68,7 +69,7 @@ class SandboxState:
         self.rng = random.Random(self.seed)
 
     def now(self) -> dt.datetime:
-        return self.fixed_now or dt.datetime.now(dt.UTC)
+        return self.fixed_now or dt.datetime.now(dt.UTC) + self.ahead
 
     def issue_token(self, client_id: str) -> str:
         token = secrets.token_urlsafe(32)
