@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
-from tests.console.conftest import T0, ConsoleWorld, login
+from tests.console.conftest import T0, ConsoleWorld, login, make_world
+from tribe_sync.config import Settings
 from tribe_sync.sandbox.server import RunningSandbox
 from tribe_sync.store.crmcalls import CallCounts, CallLog
 
@@ -38,14 +40,36 @@ def test_without_refusals_the_overview_says_tribe_refused_nothing(world: Console
     assert "geen 429" in text
 
 
-def test_the_consoles_own_calls_to_tribe_are_counted(
+def test_without_a_real_limit_the_overview_counts_calls_without_a_budget(tmp_path: Path) -> None:
+    world = make_world(
+        tmp_path,
+        Settings(
+            store={"url": f"sqlite:///{tmp_path / 'journal.db'}"},  # type: ignore[arg-type]
+            crm={"max_requests_per_s": 1_000_000},  # type: ignore[arg-type]
+        ),
+    )
+    try:
+        client = world.client()
+        login(client, "lees")
+        text = budget_text(client.get("/").text)
+        assert "0 aanroepen; geen begrenzing ingesteld" in text
+        assert " van " not in text
+    finally:
+        world.services.close()
+
+
+def test_calls_this_console_made_count_before_they_are_written(
     tenant_world: tuple[ConsoleWorld, RunningSandbox],
 ) -> None:
     world, _ = tenant_world
     client = world.client()
     login(client, "lees")
     client.get("/leveringsmaanden")  # the read model is refreshed from Tribe first
+    pending = sum(c.calls for c in world.services.crm_calls.pending().values())
+    written = CallLog(world.services.journal.engine).last_hour(world.clock()).calls
+    assert pending + written > 0
+    shown = re.search(r"([\d.]+) aanroepen", budget_text(client.get("/").text))
+    assert shown is not None
+    assert int(shown.group(1).replace(".", "")) >= pending + written
     world.services.crm_calls.flush()
-    used = CallLog(world.services.journal.engine).last_hour(world.clock())
-    assert used.calls > 0
-    assert f"{used.calls} van" in budget_text(client.get("/").text).replace(".", "")
+    assert CallLog(world.services.journal.engine).last_hour(world.clock()).calls >= pending + written
