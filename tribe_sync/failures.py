@@ -57,8 +57,8 @@ def describe_failure(exc: BaseException, settings: Settings | None) -> Failure:
         return Failure("configuration error", str(exc), 2)
     if isinstance(exc, PlanRefused):  # nothing was written; say per record why
         return Failure(f"refused ({exc.why})", "\n  ".join([str(exc), *exc.lines]), 3)
-    if isinstance(exc, PlanError):
-        return Failure("error", str(exc), 2)
+    if isinstance(exc, PlanError):  # staff's own decisions: the word they read is Dutch
+        return Failure("fout", str(exc), 2)
     if isinstance(exc, CRMUnreachableError):
         return Failure(
             "configuration error",

@@ -156,10 +156,10 @@ def test_with_console_accounts_only_an_approver_named_by_by_may_close_or_open_a_
     ]
     assert [r.code for r in refused] == [2, 2, 2]
     said = [" ".join(r.err.split()) for r in refused]
-    assert "piet is a viewer" in said[0]
-    assert "niemand is not a console user" in said[1]
-    assert "root is not a console user" in said[2]
-    assert all("--by NAME" in s and "Traceback" not in s for s in said)
+    assert "piet is lezer" in said[0]
+    assert "niemand is geen gebruiker van de console" in said[1]
+    assert "root is geen gebruiker van de console" in said[2]
+    assert all("--by NAAM" in s and "Traceback" not in s for s in said)
     assert len(tenant.state.calls("PUT")) + len(tenant.state.calls("POST")) == writes, "nothing written"
     listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)["months"]}
     assert listed["2027-02"]["open"] is True

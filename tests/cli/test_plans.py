@@ -114,7 +114,7 @@ def test_plan_approve_apply_then_see_who_decided(cli: Cli, crm: RunningSandbox, 
     ]
     own = cli("plans", "approve", str(plan_id), "--by", "anna")
     assert own.code == 2
-    assert "someone else must approve it" in own.err
+    assert "moet iemand anders het goedkeuren" in own.err
 
     approved = cli(
         "plans", "approve", str(plan_id), "--by", "bram", "--note", "prognoses nagekeken", "--apply", "--json"
@@ -193,11 +193,11 @@ def test_with_console_accounts_a_login_or_a_viewer_cannot_approve_and_nothing_is
 
     as_login = cli("plans", "approve", plan_id)
     assert as_login.code == 2
-    assert "root is not a console user" in as_login.err
-    assert "--by NAME" in as_login.err
+    assert "root is geen gebruiker van de console" in as_login.err
+    assert "--by NAAM" in as_login.err
     as_viewer = cli("plans", "reject", plan_id, "--by", "vera", "--reason", "nee")
     assert as_viewer.code == 2
-    assert "vera is a viewer" in " ".join(as_viewer.err.split())
+    assert "vera is lezer" in " ".join(as_viewer.err.split())
     assert "Traceback" not in as_login.err + as_viewer.err
     assert json.loads(cli("plans", "show", plan_id, "--json").out)["status"] == "pending"
 

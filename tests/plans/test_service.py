@@ -256,7 +256,7 @@ def test_four_eyes_the_submitter_cannot_approve_their_own_plan(env: Env) -> None
     row, _ = service.submit(
         env.services, service.make_plan(PROGRESS, env.services, TODAY, by="anna"), by="anna"
     )
-    with pytest.raises(PlanError, match="someone else must approve it"):
+    with pytest.raises(PlanError, match="moet iemand anders het goedkeuren"):
         service.approve(env.services, row.id, by="anna")
     approved = service.approve(env.services, row.id, by="bram", note="gecontroleerd")
     assert (approved.status, approved.decided_by, approved.note) == (
@@ -285,9 +285,9 @@ def with_accounts(env: Env) -> None:
 @pytest.mark.parametrize(
     ("by", "why"),
     [
-        ("root", "root is not a console user"),
-        ("vera", "vera is a viewer"),
-        ("", "is not a console user"),
+        ("root", "root is geen gebruiker van de console"),
+        ("vera", "vera is lezer"),
+        ("", "is geen gebruiker van de console"),
     ],
 )
 def test_with_console_accounts_only_an_approver_may_approve_or_reject(env: Env, by: str, why: str) -> None:
@@ -295,7 +295,7 @@ def test_with_console_accounts_only_an_approver_may_approve_or_reject(env: Env, 
     row, _ = service.submit(env.services, service.make_plan(CLOSING, env.services, TODAY), by="anna")
     with pytest.raises(PlanError, match=why) as refused:
         service.approve(env.services, row.id, by=by)
-    assert "role approver or admin" in str(refused.value)
+    assert "de rol beslisser (approver) of beheerder (admin)" in str(refused.value)
     with pytest.raises(PlanError, match=why):
         service.reject(env.services, row.id, by=by, reason="nee")
     still = service.plan_store(env.services).get(row.id)
@@ -305,7 +305,7 @@ def test_with_console_accounts_only_an_approver_may_approve_or_reject(env: Env, 
 def test_with_console_accounts_four_eyes_is_not_fooled_by_capitals(env: Env) -> None:
     with_accounts(env)
     row, _ = service.submit(env.services, service.make_plan(CLOSING, env.services, TODAY), by="anna")
-    with pytest.raises(PlanError, match="someone else must approve it"):
+    with pytest.raises(PlanError, match="moet iemand anders het goedkeuren"):
         service.approve(env.services, row.id, by=" Anna ")
     assert service.approve(env.services, row.id, by="Bram").decided_by == "bram"
 
@@ -541,7 +541,7 @@ def test_the_plan_file_round_trips_for_every_change_kind(env: Env) -> None:
 def test_a_file_of_a_plan_waiting_for_approval_is_not_applied_around_it(env: Env) -> None:
     planned = service.make_plan(PROGRESS, env.services, TODAY, by="anna")
     row, _ = service.submit(env.services, planned, by="anna")
-    with pytest.raises(PlanError, match=f"plan {row.id}, which waits for approval"):
+    with pytest.raises(PlanError, match=f"plan {row.id}, dat op goedkeuring wacht"):
         service.apply_document(env.services, saved(planned), by="anna")
     service.approve(env.services, row.id, by="bram")
     applied = service.apply_document(env.services, saved(planned), by="anna")

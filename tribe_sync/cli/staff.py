@@ -93,7 +93,7 @@ def _set_month(
         # before the CRM is read, so a refusal writes nothing); a dry run decides nothing.
         actor = who or getpass.getuser()
         if not dry_run:
-            actor = decider(services, actor, verb="reopen a month" if open_ else "close a month")
+            actor = decider(services, actor, verb="een maand te heropenen" if open_ else "een maand te sluiten")
         snapshot = services.crm.snapshot({"months"})
         try:
             plan = month_plan(snapshot, target, services.today(), open_=open_, reason=reason.strip())

@@ -176,8 +176,8 @@ def _stored_approval(services: Services, job: Job, today: dt.date, digest: str) 
         return approved[0]
     if same:
         raise PlanError(
-            f"this plan is plan {same[0].id}, which waits for approval: "
-            f"`tribe-sync plans approve {same[0].id}` (by someone else) first"
+            f"dit plan is plan {same[0].id}, dat op goedkeuring wacht: eerst "
+            f"`tribe-sync plans approve {same[0].id}` (door een ander)"
         )
     if job.name in approval_jobs(services.settings):
         raise PlanError(
@@ -306,7 +306,8 @@ def decider(services: Services, by: str, *, verb: str) -> str:
     """Who may make a staff decision (approve or reject a plan, close or reopen a month): once the
     console has accounts, only an account with role approver or admin, by its own name; before there
     are any, whoever is named (there is no one to check against). A free-text name would let anyone at
-    the shell, or a viewer, decide in another's name. `verb` says what was asked ("approve a plan").
+    the shell, or a viewer, decide in another's name. `verb` says what was asked ("een plan goed te
+    keuren"), in the Dutch staff read.
     On the CLI the name is recorded, not authenticated: the operator's shell is trusted."""
     name = by.strip().lower()
     accounts = UserStore(services.journal, services.clock)
@@ -314,19 +315,19 @@ def decider(services: Services, by: str, *, verb: str) -> str:
         return by.strip()
     user = accounts.get(name)
     hint = (
-        f"to {verb}, give --by NAME of a console user with role approver or admin "
-        "(`tribe-sync users list` shows them); nothing was changed"
+        f"om {verb} is --by NAAM nodig van een gebruiker van de console met de rol beslisser (approver) "
+        "of beheerder (admin) (`tribe-sync users list` toont ze); er is niets veranderd"
     )
     if user is None:
-        raise PlanError(f"{by.strip() or '(no name)'} is not a console user: {hint}")
+        raise PlanError(f"{by.strip() or '(geen naam)'} is geen gebruiker van de console: {hint}")
     if not user.role.allows(Role.APPROVER):
-        raise PlanError(f"{user.name} is a {user.role.value} ({user.role.label}): {hint}")
+        raise PlanError(f"{user.name} is {user.role.label} ({user.role.value}): {hint}")
     return user.name
 
 
 def approve(services: Services, plan_id: int, *, by: str, note: str | None = None) -> PlanRow:
     """A person says yes. Four eyes: not the one who submitted it (for staff-submitted plans)."""
-    by = decider(services, by, verb="approve a plan")
+    by = decider(services, by, verb="een plan goed te keuren")
     store = plan_store(services)
     row = store.get(plan_id)
     if row.status is not PlanStatus.PENDING:
@@ -337,7 +338,7 @@ def approve(services: Services, plan_id: int, *, by: str, note: str | None = Non
         and by.strip().lower() == row.submitted_by.strip().lower()
     ):
         raise PlanError(
-            f"plan {plan_id} was submitted by {by}; with approval.four_eyes someone else must approve it"
+            f"plan {plan_id} is ingediend door {by}; met approval.four_eyes moet iemand anders het goedkeuren"
         )
     if _expired(services, row.document):
         store.move(plan_id, (PlanStatus.PENDING,), PlanStatus.EXPIRED, at=services.clock())
@@ -351,7 +352,7 @@ def approve(services: Services, plan_id: int, *, by: str, note: str | None = Non
 
 def reject(services: Services, plan_id: int, *, by: str, reason: str) -> PlanRow:
     """A person says no: an approver, like approving (`decider`); the one who submitted it may."""
-    by = decider(services, by, verb="reject a plan")
+    by = decider(services, by, verb="een plan af te wijzen")
     store = plan_store(services)
     row = store.get(plan_id)
     if row.status not in (PlanStatus.PENDING, PlanStatus.APPROVED):
@@ -462,7 +463,7 @@ def _notify(services: Services, job: Job, fresh: Planned, row: PlanRow, *, reope
         },
         today=services.today(),
         due=services.today(),
-        reason=f"plan {row.id} waits for approval",
+        reason=f"plan {row.id} wacht op goedkeuring",
         label=f"plan {row.id}",
         snapshot=fresh.snapshot,
         schema=services.schema,
