@@ -93,7 +93,8 @@ def _set_month(
         # before the CRM is read, so a refusal writes nothing); a dry run decides nothing.
         actor = who or getpass.getuser()
         if not dry_run:
-            actor = decider(services, actor, verb="een maand te heropenen" if open_ else "een maand te sluiten")
+            verb = "een maand te heropenen" if open_ else "een maand te sluiten"
+            actor = decider(services, actor, verb=verb)
         snapshot = services.crm.snapshot({"months"})
         try:
             plan = month_plan(snapshot, target, services.today(), open_=open_, reason=reason.strip())
