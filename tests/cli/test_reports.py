@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -122,3 +124,25 @@ def test_requests_show_of_a_request_that_does_not_map_shows_why(cli: Cli, crm_en
     assert [p["code"] for p in shown["problems"]] == ["no_product_line"]
     table = cli("requests", "show", broken["order_number"])
     assert (table.code, "de aanvraag heeft geen productregel" in table.out) == (0, True)
+
+
+def test_requests_show_of_an_unknown_number_says_so_in_dutch_at_local_time(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    def local_minute() -> str:
+        as_of = dt.datetime.fromisoformat(json.loads(cli("requests", "list", "--json").out)["as_of"])
+        return f"{as_of.astimezone(ZoneInfo('Europe/Amsterdam')):%H:%M})"
+
+    before = local_minute()
+    result = cli("requests", "show", "AD2026-99999")
+    after = local_minute()
+    said = " ".join(result.err.replace("│", " ").split())
+    assert result.code == 2
+    assert "er is geen aanvraag AD2026-99999 in Tribe (stand van " in said
+    assert before in said or after in said, "the time staff read is local, like the rest"
+    assert "no request" not in said
+
+
+def test_requests_list_heads_the_order_number_column_ordernummer(cli: Cli, crm_env: RunningSandbox) -> None:
+    header = next(line for line in cli("requests", "list").out.splitlines() if "organisatie" in line)
+    assert header.split()[1] == "ordernummer"

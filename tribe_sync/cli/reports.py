@@ -123,7 +123,7 @@ def list_requests(
         table(
             context,
             f"Aanvragen ({len(listed)})",
-            ["order", "organisatie", "status", "aantal", "leveringsmaand", "aangevraagd", "leverdatum"],
+            ["ordernummer", "organisatie", "status", "aantal", "leveringsmaand", "aangevraagd", "leverdatum"],
             [
                 (
                     r.order_number,
@@ -157,7 +157,10 @@ def show_request(
         found = next(model.requests(number=wanted), None)
         problems = list(model.problems(["requests"], number=wanted))
         if found is None and not problems:
-            raise typer.BadParameter(f"no request {wanted} in the CRM (as of {as_of:%Y-%m-%d %H:%M})")
+            raise typer.BadParameter(
+                f"er is geen aanvraag {wanted} in Tribe (stand van "
+                f"{local_moment(as_of, services.schema.timezone)})"
+            )
         history = services.journal.audit_trail(target_id=found.id) if found else []
         handed_out, last_report = model.handed_out(found.id) if found else (0, None)
         tasks = model.tasks(found.id, found.organisation_id) if found else []
