@@ -59,6 +59,8 @@ class Services:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     )
     stopping: threading.Event = field(default_factory=threading.Event)
+    # The clock CRM calls are counted on, if not `clock` (the demo counts on the real one: see demo.py).
+    calls_clock: Callable[[], dt.datetime] | None = None
 
     def __post_init__(self) -> None:
         if self.clock is utc_now:  # no clock given: the store's (the real one, unless a demo's store)
@@ -88,7 +90,7 @@ class Services:
         def call_log() -> CallLog | None:
             return CallLog(self.journal.engine) if "journal" in self.__dict__ and not in_memory else None
 
-        return CallRecorder(call_log, self.clock)
+        return CallRecorder(call_log, self.calls_clock or self.clock)
 
     def _shared_limiter(self) -> RateLimiter | None:
         """With PostgreSQL every process on the store shares Tribe's budget; else each keeps its own."""

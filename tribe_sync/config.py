@@ -42,6 +42,7 @@ from tribe_sync.errors import ConfigError
 
 __all__ = [
     "ENV_PREFIX",
+    "UNLIMITED_REQUESTS_PER_S",
     "ApprovalSettings",
     "CRMSettings",
     "ConsoleSettings",
@@ -68,6 +69,10 @@ WEBHOOK_SECRET_MIN = 16
 class _Section(BaseModel):
     # A misspelt key in a file is an error, not a silently ignored line.
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# A rate this high is no limit: the demo sets it for its private sandbox on loopback.
+UNLIMITED_REQUESTS_PER_S = 1_000_000.0
 
 
 class CRMSettings(_Section):

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from tribe_sync.bootstrap import Services
-from tribe_sync.config import Settings
+from tribe_sync.config import UNLIMITED_REQUESTS_PER_S, Settings
 from tribe_sync.domain.accountability import OrganisationStock, stock_per_organisation, stock_per_request
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_confirmations
@@ -32,13 +32,14 @@ from tribe_sync.jobs.snapshot import PARTS, Snapshot
 from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.clock import record_clock_offset
+from tribe_sync.store.crmcalls import CallLog
 from tribe_sync.store.journal import open_journal
 
 __all__ = ["DayDone", "DayLog", "DemoResult", "run_demo", "sandbox_settings"]
 
 # The private sandbox is ours and on loopback: Tribe's budget means nothing to it, so the demo does not
-# spend its time waiting for one. Calls still go through the client's throttle and limiter as usual.
-_UNLIMITED_PER_S = 1_000_000.0
+# spend its time waiting for one (UNLIMITED_REQUESTS_PER_S). Calls still go through the client's
+# throttle and limiter as usual.
 
 
 @dataclass
@@ -84,7 +85,7 @@ def sandbox_settings(settings: Settings, sandbox: RunningSandbox, workdir: Path)
             "token_url": f"{sandbox.url}/oauth2/token",
             "client_id": "sandbox",
             "client_secret": SecretStr("sandbox"),
-            "max_requests_per_s": _UNLIMITED_PER_S,
+            "max_requests_per_s": UNLIMITED_REQUESTS_PER_S,
         }
     )
     store = settings.store.model_copy(update={"url": f"sqlite:///{workdir / 'journal.db'}"})
@@ -117,7 +118,9 @@ def run_demo(
         def clock() -> dt.datetime:
             return dt.datetime.combine(clock_day[0], dt.time(7, 0), dt.UTC)
 
-        with Services(local, clock=clock) as services:
+        # CRM calls are counted on the real clock: they are made now, within minutes, not over the
+        # simulated weeks (whose old days the store's call counts would drop as older than a day).
+        with Services(local, clock=clock, calls_clock=lambda: dt.datetime.now(dt.UTC)) as services:
             before = Counter(r.status for r in services.crm.snapshot({"requests"}).requests)
             logs: list[DayLog] = []
             handed_off: dict[str, dt.date] = {}
@@ -157,6 +160,7 @@ def run_demo(
             journal = open_journal(local.store.url)
             try:
                 record_clock_offset(journal.engine, ahead)
+                CallLog(journal.engine).shift(ahead)  # the demo's calls, onto the clock that goes on
             finally:
                 journal.close()
             # Tribe's clock goes on too, or what is written from now on would carry the last simulated

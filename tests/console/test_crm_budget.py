@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tests.console.conftest import T0, ConsoleWorld, login, make_world
-from tribe_sync.config import Settings
+from tribe_sync.config import UNLIMITED_REQUESTS_PER_S, Settings
 from tribe_sync.sandbox.server import RunningSandbox
 from tribe_sync.store.crmcalls import CallCounts, CallLog
 
@@ -52,7 +52,7 @@ def test_without_a_real_limit_the_overview_counts_calls_without_a_budget(tmp_pat
         client = world.client()
         login(client, "lees")
         text = budget_text(client.get("/").text)
-        assert "0 aanroepen; geen begrenzing ingesteld" in text
+        assert "0 aanroepen; geen limiet" in text
         assert " van " not in text
     finally:
         world.services.close()
@@ -73,3 +73,30 @@ def test_calls_this_console_made_count_before_they_are_written(
     assert int(shown.group(1).replace(".", "")) >= pending + written
     world.services.crm_calls.flush()
     assert CallLog(world.services.journal.engine).last_hour(world.clock()).calls >= pending + written
+
+
+def test_without_a_rate_limit_the_overview_says_geen_limiet_and_names_no_setting(tmp_path: Path) -> None:
+    settings = Settings(
+        store={"url": f"sqlite:///{tmp_path / 'journal.db'}"},  # type: ignore[arg-type]
+        crm={"max_requests_per_s": UNLIMITED_REQUESTS_PER_S},  # type: ignore[arg-type]
+    )
+    world = make_world(tmp_path, settings)
+    try:
+        CallLog(world.services.journal.engine).add({T0 - dt.timedelta(minutes=3): CallCounts(899, 0)}, now=T0)
+        client = world.client()
+        login(client, "lees")
+        html = client.get("/").text
+        text = budget_text(html)
+        assert "899 aanroepen; geen limiet" in text
+        assert "3.600.000.000" not in text
+        assert "max_requests_per_s" not in html, "staff read words, not a setting's name"
+    finally:
+        world.services.close()
+
+
+def test_with_a_rate_limit_the_budget_is_said_in_words(world: ConsoleWorld) -> None:
+    client = world.client()
+    login(client, "lees")
+    html = client.get("/").text
+    assert "16 aanroepen per seconde, een uur lang" in budget_text(html)
+    assert "max_requests_per_s" not in html

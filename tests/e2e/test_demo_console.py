@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -56,6 +57,8 @@ def test_the_demo_keeps_its_sandbox_and_serves_the_console_with_a_one_time_admin
             assert answer.status_code == 200
             assert "Overzicht" in answer.text
             assert "beheer (beheerder)" in answer.text
+            assert_the_demos_calls_are_counted_without_a_limit(answer.text, said)
+            assert "max_requests_per_s" not in answer.text, "no setting's name on a staff page"
         exports = re.search(r"^  export (.+)$", said, re.M)
         assert exports is not None, "the demo says how to use the command line on its data"
         cli_env = {
@@ -73,6 +76,35 @@ def test_the_demo_keeps_its_sandbox_and_serves_the_console_with_a_one_time_admin
         )
         assert listed.returncode == 0, listed.stderr
         assert '"order_number": "AD' in listed.stdout, "the demo's requests, from its sandbox"
+        ages = mirror_ages(cli_env, tmp_path)
+        assert ages, "the console refreshed the read model"
+        assert min(ages) >= 0, "the command line reads the demo's clock, as its console does"
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def assert_the_demos_calls_are_counted_without_a_limit(overview: str, said: str) -> None:
+    budget = re.search(r'<section[^>]*id="crm-budget".*?</section>', overview, re.S)
+    assert budget is not None
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", budget.group(0)))
+    counted = re.search(r"([\d.]+) aanroepen; geen limiet", text)
+    assert counted is not None, f"the demo's sandbox has no rate limit: {text}"
+    made = re.search(r"(\d+) aanroepen naar Tribe\.", said)
+    assert made is not None
+    assert int(counted.group(1).replace(".", "")) >= int(made.group(1)), "the demo's own calls count"
+
+
+def mirror_ages(cli_env: dict[str, str], folder: Path) -> list[int]:
+    """`mirror status --json` on the demo's data: each set's age in seconds."""
+    status = subprocess.run(
+        [str(EXE), "mirror", "status", "--json"],
+        check=False,
+        env=cli_env,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0, status.stderr
+    return [s["age_s"] for s in json.loads(status.stdout)["sets"] if s.get("age_s") is not None]

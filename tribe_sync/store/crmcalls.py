@@ -86,6 +86,23 @@ class CallLog:
             raise StoreError(f"cannot read the CRM call counts: {str(exc).splitlines()[0]}") from exc
         return CallCounts(int(calls), int(refused))
 
+    def shift(self, by: dt.timedelta) -> None:
+        """Move every counted minute by `by`: the demo counts its calls on the real clock and, once it
+        knows how far its simulated clock runs ahead, moves them onto that clock (see store.clock)."""
+        try:
+            with self.engine.begin() as tx:
+                rows = tx.execute(select(crm_calls)).all()
+                tx.execute(delete(crm_calls))
+                for row in rows:
+                    minute = row.minute if row.minute.tzinfo else row.minute.replace(tzinfo=dt.UTC)
+                    tx.execute(
+                        crm_calls.insert().values(
+                            minute=minute_of(minute + by), calls=row.calls, rate_limited=row.rate_limited
+                        )
+                    )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot move the CRM call counts: {str(exc).splitlines()[0]}") from exc
+
     def last_hour(self, now: dt.datetime) -> CallCounts:
         """Calls in the 60 minutes up to `now` (whole minutes: the current one and the 59 before)."""
         return self.since(now - dt.timedelta(minutes=59))
