@@ -383,9 +383,7 @@ def test_the_summary_under_the_dutch_confirmations_table_is_dutch_too(
     path.write_text(f"sep=;\nordernummer;bevestigd_op\n{numbers[0]};2026-12-03\n")
     result = cli("processor", "import", str(path), "--dry-run")
     assert result.code == 0, result.err
-    assert (
-        "1 regel(s): 1 worden vastgelegd (proefdraai, niets weggeschreven), 0 stonden er al zo" in result.err
-    )
+    assert "1 regel: 1 worden vastgelegd (proefdraai, niets weggeschreven), 0 stonden er al zo" in result.err
     assert "line(s)" not in result.err
 
 

@@ -60,7 +60,7 @@ def test_a_confirmation_file_is_previewed_line_by_line_then_confirmed(
     )
     assert preview.status_code == 200
     assert "in orde" in preview.text
-    assert "Bevestigen: 1 aanvraag" in preview.text
+    assert "Bevestigen: 1 aanvraag vastleggen" in preview.text, "singular, not aanvraag/aanvragen"
     assert confirmed_on(world, numbers[0]) is None, "a preview writes nothing"
     content = re.search(r'name="inhoud" value="([^"]*)"', preview.text)
     assert content is not None

@@ -163,3 +163,17 @@ def test_a_large_runs_changes_are_shown_a_page_at_a_time(world: ConsoleWorld) ->
     assert "101–150 van 150" in second
     assert ">AD2026-00101</a>" in second
     assert ">AD2026-00100</a>" not in second
+
+
+def test_the_runs_page_counts_one_run_as_run_and_more_as_runs(world: ConsoleWorld) -> None:
+    journal = world.services.journal
+    client = world.client()
+    login(client, "lees")
+    first = journal.start_run("audit", T0.date(), T0, trigger="schedule")
+    journal.finish_run(first, T0, "ok", {"changes": 0, "problems": 0})
+    assert "1 run." in text_of(client.get("/runs").text)
+    second = journal.start_run("audit", T0.date(), T0, trigger="schedule")
+    journal.finish_run(second, T0, "ok", {"changes": 0, "problems": 0})
+    text = text_of(client.get("/runs").text)
+    assert "2 runs." in text
+    assert "run(s)" not in text

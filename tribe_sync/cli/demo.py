@@ -21,6 +21,7 @@ from tribe_sync.config import Settings
 from tribe_sync.console.app import create_app
 from tribe_sync.console.labels import job_label
 from tribe_sync.demo import DayDone, DayLog, DemoResult, run_demo
+from tribe_sync.domain.counts import counted
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.http_server import quiet_when_answered, refuse_unless_can_listen
 from tribe_sync.sandbox.generator import SCALES
@@ -68,7 +69,8 @@ def demo(
             what = (
                 "weekend"
                 if done.day.weekday() >= 5
-                else f"{done.changes} wijziging(en), {done.calls} aanroepen naar Tribe"
+                else f"{counted(done.changes, 'wijziging', 'wijzigingen')}, "
+                f"{counted(done.calls, 'aanroep', 'aanroepen')} naar Tribe"
             )
             context.err.print(
                 f"[dim]dag {done.number:>2}/{done.of}  {_short_day(done.day)}  {what}[/dim]", highlight=False
@@ -214,7 +216,8 @@ def _print(context: AppContext, result: DemoResult, as_json: bool) -> None:
         [(code, n, _example(result, code)) for code, n in counts.most_common()],
     )
     context.err.print(
-        f"{result.handoff_files} overdrachtsbestand(en) geschreven; {result.calls} aanroepen naar Tribe."
+        f"{counted(result.handoff_files, 'overdrachtsbestand', 'overdrachtsbestanden')} geschreven; "
+        f"{counted(result.calls, 'aanroep', 'aanroepen')} naar Tribe."
     )
 
 

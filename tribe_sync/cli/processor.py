@@ -19,6 +19,7 @@ from tribe_sync.domain.confirmations import (
     problems_count,
     read_confirmation_file,
 )
+from tribe_sync.domain.counts import counted
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.plan import Plan
@@ -142,7 +143,8 @@ def _print(context: AppContext, file: Path, checked: CheckedFile, report: Report
     # Dutch, as the table above it: the words of its last column, counted.
     recorded = "worden vastgelegd (proefdraai, niets weggeschreven)" if report.dry_run else "vastgelegd"
     err.print(
-        f"{summary['lines']} regel(s): {summary['record']} {recorded}, {summary['unchanged']} stonden er "
+        f"{counted(summary['lines'], 'regel', 'regels')}: {summary['record']} {recorded}, "
+        f"{summary['unchanged']} stonden er "
         f"al zo, {summary['older']} ouder dan de bevestiging in Tribe (die blijft staan).",
         highlight=False,
     )

@@ -42,6 +42,7 @@ from tribe_sync.console.security import (
     security_headers,
     style_hash,
 )
+from tribe_sync.domain.counts import counted
 from tribe_sync.store.users import Role, User, UserStore
 
 __all__ = ["NAVIGATION", "Console", "Ctx", "Page", "create_app"]
@@ -120,6 +121,7 @@ class Console:
         self.env.filters["datum"] = lambda d: dutch_date(d, self.tz)
         self.env.filters["datumtijd"] = lambda d: dutch_datetime(d, self.tz)
         self.env.filters["getal"] = dutch_number
+        self.env.filters["aantal"] = lambda n, one, many: counted(n, one, many, number=dutch_number(n))
         self.static = {
             name: (resources.files("tribe_sync.console").joinpath("static").joinpath(name).read_bytes(), kind)
             for name, kind in STATIC_FILES.items()

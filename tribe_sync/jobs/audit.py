@@ -11,6 +11,7 @@ import datetime as dt
 
 from tribe_sync.config import Settings
 from tribe_sync.domain.accountability import stock_per_request
+from tribe_sync.domain.counts import counted
 from tribe_sync.domain.problems import Problem, ProblemCode, problem
 from tribe_sync.domain.validation import validate_request
 from tribe_sync.jobs import keys
@@ -82,7 +83,8 @@ class Audit:
                 values={"date": today.strftime("%d-%m-%Y"), "count": len(new), "problems": listing(lines)},
                 today=today,
                 due=today + dt.timedelta(days=7),
-                reason=f"{len(new)} nieuwe bevinding(en), nog niet eerder gemeld",
+                reason=counted(len(new), "nieuwe bevinding", "nieuwe bevindingen")
+                + ", nog niet eerder gemeld",
                 label=f"audit {today}",
                 snapshot=snapshot,
                 schema=schema,

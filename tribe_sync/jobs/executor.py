@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from tribe_sync.config import Settings
 from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.counts import counted
 from tribe_sync.domain.months import DeliveryMonth
 from tribe_sync.domain.problems import Problem, ProblemCode, problem
 from tribe_sync.domain.statuses import RequestStatus
@@ -850,7 +851,7 @@ class _Apply:
             self.outcome(change, Outcome.FAILED, str(exc), said)
             return
         self.journal.mark_many(self.run_id, row_keys, self.ex.clock(), detail=name)
-        self.record(change, note=f"{len(fresh)} row(s) in {name}")
+        self.record(change, note=f"{counted(len(fresh), 'regel', 'regels')} in {name}")
         self.outcome(change, Outcome.APPLIED, name)
 
     # -- the journal ---------------------------------------------------------------------------

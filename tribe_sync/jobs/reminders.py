@@ -11,6 +11,7 @@ import datetime as dt
 from tribe_sync.config import Settings
 from tribe_sync.domain.accountability import RequestStock
 from tribe_sync.domain.calendar import Quarter, WorkingDays
+from tribe_sync.domain.counts import counted
 from tribe_sync.domain.reminders import Stage, accountability_due, forecast_reminders_due, late_forecasts
 from tribe_sync.jobs import keys
 from tribe_sync.jobs.keys import ACCOUNTABILITY_PREFIX, FORECAST_PREFIX, LATE_PREFIX
@@ -94,7 +95,8 @@ class AccountabilityReminders:
                     },
                     today=today,
                     due=due_dates[due.stage],
-                    reason=f"{due.in_stock} op voorraad van {len(due.stocks)} geleverde aanvra(a)g(en)"
+                    reason=f"{due.in_stock} op voorraad van "
+                    + counted(len(due.stocks), "geleverde aanvraag", "geleverde aanvragen")
                     + (
                         "; geen verantwoording sinds het begin van het kwartaal"
                         if due.stage is not Stage.FIRST
@@ -180,7 +182,8 @@ class ForecastReminders:
                     },
                     today=today,
                     due=today + dt.timedelta(days=7),
-                    reason=f"{len(late)} prognose(s) voor {quarter.label} na de deadline "
+                    reason=counted(len(late), "prognose", "prognoses")
+                    + f" voor {quarter.label} na de deadline "
                     f"({dutch_date(quarter.forecast_deadline)}) ingediend",
                     label=quarter.label,
                     snapshot=snapshot,
