@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.console.conftest import ConsoleWorld, login
+from tests.console.conftest import T0, ConsoleWorld, login
 from tribe_sync.console.paging import Pager
 from tribe_sync.sandbox.server import RunningSandbox
 
@@ -75,3 +75,23 @@ def test_a_misspelt_organisation_says_no_organisation_matches(tenant_world: Tena
     some = next(iter(world.services.read_model.organisations()))
     found = client.get("/organisaties", params={"naam": some.name[:5].lower()}).text
     assert some.name in found
+
+
+def test_runs_page_a_hundred_at_a_time_newest_first_keeping_the_filters(world: ConsoleWorld) -> None:
+    journal = world.services.journal
+    for n in range(130):
+        run_id = journal.start_run("audit", T0.date(), T0)
+        journal.finish_run(run_id, T0, "problems" if n % 2 else "ok", {"applied": 0})
+    client = world.client()
+    login(client, "lees")
+    first = client.get("/runs").text
+    assert "1–100 van 130" in first
+    assert 'href="/runs?vanaf=100"' in first
+    assert first.count('href="/runs/') == 100
+    assert 'href="/runs/130"' in first, "newest first"
+    second = client.get("/runs?vanaf=100").text
+    assert "101–130 van 130" in second
+    assert 'href="/runs/1"' in second
+    filtered = client.get("/runs?uitkomst=ok").text
+    assert "1–65 van 65" in filtered
+    assert "Toon meer" not in filtered

@@ -110,9 +110,9 @@ def register(console: Console) -> None:
     def runs(ctx: Ctx) -> Page:
         job = ctx.query.get("taak") or None
         wanted = ctx.query.get("uitkomst") or None
-        rows = [run_row(r) for r in journal.runs(job, limit=RUNS_SHOWN)]
-        if wanted:
-            rows = [r for r in rows if r["outcome"] == wanted]
+        pager = Pager.of("/runs", ctx.query, journal.run_count(job, outcome=wanted))
+        found = journal.runs(job, limit=pager.size, outcome=wanted, offset=pager.start)
+        rows = [run_row(r) for r in found]
         return Page(
             "runs_table.html" if ctx.htmx else "runs.html",
             "Runs",
@@ -121,7 +121,7 @@ def register(console: Console) -> None:
                 "jobs": [(code, label) for code, label in JOB_LABELS.items()],
                 "job": job or "",
                 "wanted": wanted or "",
-                "shown": RUNS_SHOWN,
+                "pager": pager,
             },
         )
 

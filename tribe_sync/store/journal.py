@@ -145,16 +145,25 @@ class Journal:
         return _aware(value)
 
     def runs(
-        self, job: str | None = None, limit: int = 50, *, since: dt.datetime | None = None
+        self,
+        job: str | None = None,
+        limit: int = 50,
+        *,
+        since: dt.datetime | None = None,
+        outcome: str | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """The latest runs, newest first (of one job, started at or after `since`, if given)."""
-        query = select(runs).order_by(runs.c.id.desc()).limit(limit)
-        if job:
-            query = query.where(runs.c.job == job)
-        if since is not None:
-            query = query.where(runs.c.started_at >= since)
+        """The latest runs, newest first (of one job, with one outcome, started at or after `since`,
+        if given), `limit` of them from the `offset`-th (a page of the console's Runs)."""
+        query = _runs_of(select(runs), job, since, outcome).order_by(runs.c.id.desc()).limit(limit)
         with self._tx() as tx:
-            return [_run_row(row._mapping) for row in tx.execute(query)]
+            return [_run_row(row._mapping) for row in tx.execute(query.offset(offset))]
+
+    def run_count(self, job: str | None = None, *, outcome: str | None = None) -> int:
+        """How many runs `runs` would return without a limit."""
+        query = _runs_of(select(func.count()).select_from(runs), job, None, outcome)
+        with self._tx() as tx:
+            return int(tx.execute(query).scalar_one())
 
     def run(self, run_id: int) -> dict[str, Any] | None:
         with self._tx() as tx:
@@ -385,6 +394,18 @@ class Journal:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _runs_of(
+    query: Select[Any], job: str | None, since: dt.datetime | None, outcome: str | None
+) -> Select[Any]:
+    if job:
+        query = query.where(runs.c.job == job)
+    if since is not None:
+        query = query.where(runs.c.started_at >= since)
+    if outcome:
+        query = query.where(runs.c.outcome == outcome)
+    return query
 
 
 def _run_row(values: Any) -> dict[str, Any]:
