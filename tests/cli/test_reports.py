@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -146,3 +147,33 @@ def test_requests_show_of_an_unknown_number_says_so_in_dutch_at_local_time(
 def test_requests_list_heads_the_order_number_column_ordernummer(cli: Cli, crm_env: RunningSandbox) -> None:
     header = next(line for line in cli("requests", "list").out.splitlines() if "organisatie" in line)
     assert header.split()[1] == "ordernummer"
+
+
+def test_requests_list_for_one_month_shows_that_months_problems_and_counts_the_others(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    everything = json.loads(cli("requests", "list", "--json").out)
+    by_month = Counter(r["month"] for r in everything["requests"])
+    month = by_month.most_common()[-1][0]
+    listed = [r for r in everything["requests"] if r["month"] == month]
+    ours = [
+        p
+        for p in everything["problems"]
+        if (p["set"], p["record_id"]) in {("requests", r["id"]) for r in listed}
+        or (p["set"], p["record_id"]) in {("organisations", r["organisation_id"]) for r in listed}
+    ]
+    others = len(everything["problems"]) - len(ours)
+    assert others > 0, "the tenant has problems outside the month"
+
+    result = cli("requests", "list", "--month", month, "--fresh")
+    said = " ".join(result.err.replace("│", " ").split())
+    shown = " ".join(result.out.replace("│", " ").split())
+    assert result.code == 0
+    assert (f"Problemen ({len(ours)})" in shown) if ours else ("Problemen (" not in shown)
+    assert f"{others} {'ander probleem' if others == 1 else 'andere problemen'} buiten deze selectie" in said
+    assert "(zojuist uit Tribe gelezen)" in said
+    assert "--fresh leest Tribe opnieuw" not in said, "not the hint to do what was just done"
+
+    unfiltered = cli("requests", "list")
+    assert f"Problemen ({len(everything['problems'])})" in " ".join(unfiltered.out.replace("│", " ").split())
+    assert "buiten deze selectie" not in unfiltered.err

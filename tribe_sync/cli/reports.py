@@ -7,6 +7,7 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -15,7 +16,15 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
 from tribe_sync.cli.options import parse_month, parse_state
 from tribe_sync.cli.output import emit_json, table
-from tribe_sync.cli.views import Fresh, Limit, emit_list, problems_table, read_model_as_of
+from tribe_sync.cli.views import (
+    Fresh,
+    Limit,
+    emit_list,
+    other_problems_line,
+    problems_of,
+    problems_table,
+    read_model_as_of,
+)
 from tribe_sync.cli.wording import (
     actor_words,
     change_words,
@@ -32,7 +41,7 @@ from tribe_sync.mappers.errors import Unmappable
 from tribe_sync.mappers.read import to_processor
 from tribe_sync.peoplefiles import csv_text
 from tribe_sync.reports import parse_status
-from tribe_sync.store.readmodel.queries import ReadModel, RequestRow
+from tribe_sync.store.readmodel.queries import ProblemRow, ReadModel, RequestRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 requests = typer.Typer(help="Requests (aanvragen).", no_args_is_help=True)
@@ -120,6 +129,16 @@ def list_requests(
             emit_list("requests", documents, problems, as_of)
             return
         listed = list(rows)
+        shown: Iterable[ProblemRow] = problems
+        others = 0
+        if any(given is not None for given in (wanted, org, target, limit)):
+            shown, others = problems_of(
+                problems,
+                {
+                    MirrorSet.REQUESTS.value: {r.id for r in listed},
+                    MirrorSet.ORGANISATIONS.value: {r.organisation_id for r in listed},
+                },
+            )
         table(
             context,
             f"Aanvragen ({len(listed)})",
@@ -137,7 +156,8 @@ def list_requests(
                 for r in listed
             ],
         )
-        problems_table(context, problems)
+        problems_table(context, shown)
+        other_problems_line(context, others, "tribe-sync requests list")
 
 
 @requests.command("show")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Annotated, Any
 
 import typer
@@ -16,10 +16,19 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext
 from tribe_sync.cli.output import table
 from tribe_sync.cli.wording import dutch_datetime
+from tribe_sync.domain.counts import counted
 from tribe_sync.store.readmodel.queries import ProblemRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
-__all__ = ["Fresh", "Limit", "emit_list", "problems_table", "read_model_as_of"]
+__all__ = [
+    "Fresh",
+    "Limit",
+    "emit_list",
+    "other_problems_line",
+    "problems_of",
+    "problems_table",
+    "read_model_as_of",
+]
 
 Fresh = Annotated[
     bool,
@@ -44,7 +53,8 @@ def read_model_as_of(
         as_of = mirror.ensure_fresh(sets, dt.timedelta(seconds=context.settings.mirror.max_age_s))
     age = max(0, round((services.clock() - as_of).total_seconds()))
     moment = dutch_datetime(as_of, services.schema.timezone)
-    context.err.print(f"gegevens van {moment} ({age} s oud; --fresh leest Tribe opnieuw)", highlight=False)
+    said = "zojuist uit Tribe gelezen" if fresh else f"{age} s oud; --fresh leest Tribe opnieuw"
+    context.err.print(f"gegevens van {moment} ({said})", highlight=False)
     return as_of
 
 
@@ -68,6 +78,31 @@ def emit_list(
         write(("," if index else "") + "\n  " + json.dumps(found.as_dict(), ensure_ascii=False))
     tail = {"as_of": as_of.isoformat(), **extra}
     write("\n], " + json.dumps(tail, ensure_ascii=False, default=str)[1:] + "\n")
+
+
+def problems_of(
+    problems: Iterable[ProblemRow], records: Mapping[str, Collection[str]]
+) -> tuple[list[ProblemRow], int]:
+    """The problems of the records a filtered list shows (`records`: per set, the IDs listed), and how
+    many others there are: someone who asked for one month reads that month's problems, not all."""
+    shown: list[ProblemRow] = []
+    others = 0
+    for found in problems:
+        if found.record_id in records.get(found.set_name, ()):
+            shown.append(found)
+        else:
+            others += 1
+    return shown, others
+
+
+def other_problems_line(context: AppContext, others: int, command: str) -> None:
+    """Under a filtered list: that there are more problems, and where to see them all."""
+    if others:
+        context.err.print(
+            f"{counted(others, 'ander probleem', 'andere problemen')} buiten deze selectie; "
+            f"`{command}` zonder filters toont ze allemaal",
+            highlight=False,
+        )
 
 
 def problems_table(context: AppContext, problems: Iterable[ProblemRow]) -> None:
