@@ -100,7 +100,8 @@ def test_an_approver_approves_a_colleagues_plan_and_sees_it_applied(tenant_world
     assert run is not None
     assert run["trigger"] == "approved-plan"
     assert f"{outcome(str(run['outcome']))[0]}</span>" in answer.text
-    assert f"{int(run['counts']['applied'])} wijziging(en) geschreven" in answer.text
+    applied = int(run["counts"]["applied"])
+    assert f"{applied} {'wijziging' if applied == 1 else 'wijzigingen'} geschreven" in answer.text
     assert ">Goedkeuren</button>" not in answer.text, "nothing left to decide"
     assert all(status_in_crm(world, n) is not RequestStatus.WAITING for n in numbers)
     again = client.post(f"/plannen/{plan_id}/goedkeuren", data={"csrf_token": token})

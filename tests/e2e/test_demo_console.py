@@ -38,7 +38,7 @@ def test_the_demo_keeps_its_sandbox_and_serves_the_console_with_a_one_time_admin
             assert line, f"the demo ended early: {said}"
             said += line
         url = re.search(r"http://127\.0\.0\.1:\d+/", said)
-        password = re.search(r"password \(only this once\): (\S+)", said)
+        password = re.search(r"wachtwoord \(alleen nu getoond\): (\S+)", said)
         assert url is not None
         assert password is not None
         with httpx.Client(base_url=url.group(0), follow_redirects=True) as client:

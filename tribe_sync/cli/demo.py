@@ -109,8 +109,8 @@ def serve_demo_console(context: AppContext, settings: Settings, clock: Callable[
         host, port = settings.console.host, settings.console.port
         refuse_unless_can_listen(host, port, settings, "console")  # taken while the demo ran
         context.err.print(
-            f"\nThe staff console: http://{host}:{port}/\n  user: beheer\n  password (only this once): "
-            f"{password}\n\n{cli_on_demo_data(settings)}\nCtrl+C ends the console and the demo's sandbox.",
+            f"\nDe console: http://{host}:{port}/\n  gebruiker: beheer\n  wachtwoord (alleen nu getoond): "
+            f"{password}\n\n{cli_on_demo_data(settings)}\nCtrl+C stopt de console en de sandbox van de demo.",
             highlight=False,
         )
         uvicorn.run(quiet_when_answered(app), host=host, port=port, log_level="warning")
@@ -128,9 +128,9 @@ def cli_on_demo_data(settings: Settings) -> str:
     }
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     return (
-        "The command line on the same data, in another terminal (while this runs):\n"
+        "De opdrachtregel op dezelfde gegevens, in een andere terminal (zolang dit loopt):\n"
         f"  export {exports}\n"
-        "  tribe-sync requests list --status WAITING   # or: plans list, runs list, months list\n"
+        "  tribe-sync requests list --status WAITING   # of: plans list, runs list, months list\n"
         "  printf '%s\\n' \"$PASSWORD\" | tribe-sync users add anna --role approver --password-stdin"
     )
 
