@@ -93,5 +93,5 @@ def test_runs_page_a_hundred_at_a_time_newest_first_keeping_the_filters(world: C
     assert "101–130 van 130" in second
     assert 'href="/runs/1"' in second
     filtered = client.get("/runs?uitkomst=ok").text
-    assert "1–65 van 65" in filtered
+    assert "65 runs." in filtered
     assert "Toon meer" not in filtered
