@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from tests.console.conftest import ConsoleWorld, login
+from tribe_sync.console.labels import PROBLEM_TITLES, problem_title
+from tribe_sync.domain.problems import ProblemCode
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.sandbox.server import RunningSandbox
 
@@ -117,3 +119,19 @@ def test_a_request_with_problems_is_found_by_its_number_and_says_what_is_wrong(t
     assert page.status_code == 200
     assert "kan haar niet lezen" in page.text
     assert unreadable.message_nl.replace("'", "&#39;") in page.text
+
+
+def test_every_kind_of_problem_has_a_dutch_title_and_problemen_shows_no_codes(tenant_world: Tenant) -> None:
+    assert set(PROBLEM_TITLES) == set(ProblemCode), "a new code needs its Dutch title"
+    world, _ = tenant_world
+    client = world.client()
+    login(client, "lees")
+    page = client.get("/problemen").text
+    cards = re.findall(r'<div class="card"><h2>([^<]*)</h2>', page)
+    assert cards, "the seeded tenant has problems"
+    for title in cards:
+        assert "_" not in title, f"a raw code as a card's title: {title}"
+    codes = {p.code for p in world.services.read_model.problems()}
+    for code in codes:
+        assert f"<h2>{problem_title(code)}</h2>" in page
+    assert problem_title("not_a_code_yet") == "Ander probleem"

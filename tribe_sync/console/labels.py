@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["JOB_LABELS", "OUTCOMES", "job_label", "outcome"]
+from tribe_sync.domain.problems import ProblemCode
+
+__all__ = ["JOB_LABELS", "OUTCOMES", "PROBLEM_TITLES", "job_label", "outcome", "problem_title"]
 
 JOB_LABELS = {
     "close-delivery-months": "Leveringsmaanden sluiten",
@@ -33,3 +35,50 @@ def job_label(job: str) -> str:
 
 def outcome(code: str) -> tuple[str, str]:
     return OUTCOMES.get(code, (code, "neutral"))
+
+
+# Each kind of problem as staff call it (docs/staff.md lists what each means and what to do): a card's
+# title on Problemen, a warning on a plan's request, a line on a run's page. Every code has one.
+PROBLEM_TITLES: dict[ProblemCode, str] = {
+    ProblemCode.MISSING_FIELD: "Ontbrekend veld",
+    ProblemCode.WRONG_TYPE: "Verkeerde waarde",
+    ProblemCode.UNKNOWN_PHASE: "Onbekende status",
+    ProblemCode.NO_PRODUCT_LINE: "Geen productregel",
+    ProblemCode.SEVERAL_PRODUCT_LINES: "Meer productregels",
+    ProblemCode.BAD_QUANTITY: "Ongeldig aantal",
+    ProblemCode.INVALID_ORDER_NUMBER: "Ongeldig ordernummer",
+    ProblemCode.INVALID_POSTCODE: "Ongeldige postcode",
+    ProblemCode.INVALID_PHONE: "Ongeldig telefoonnummer",
+    ProblemCode.INVALID_EMAIL: "Ongeldig e-mailadres",
+    ProblemCode.NOT_ADULT_AGE_GROUP: "Leeftijdsgroep onder 18",
+    ProblemCode.NO_AGE_GROUP: "Geen leeftijdsgroep",
+    ProblemCode.NO_TARGET_GROUP: "Geen doelgroep",
+    ProblemCode.UNKNOWN_TARGET_GROUP: "Onbekende doelgroep",
+    ProblemCode.UNKNOWN_PRODUCT: "Onbekend product",
+    ProblemCode.MONTH_CLOSED_AT_SUBMISSION: "Maand al gesloten bij aanvraag",
+    ProblemCode.TERMS_NOT_ACCEPTED: "Voorwaarden niet geaccepteerd",
+    ProblemCode.NO_EXPLANATION: "Geen toelichting",
+    ProblemCode.HANDED_OUT_ABOVE_RECEIVED: "Meer uitgedeeld dan ontvangen",
+    ProblemCode.NEGATIVE_REPORT: "Negatieve verantwoording",
+    ProblemCode.REPORT_FOR_UNDELIVERED_REQUEST: "Verantwoording voor niet-geleverde aanvraag",
+    ProblemCode.NO_PROCESSOR: "Geen verwerker",
+    ProblemCode.UNKNOWN_REFERENCE: "Onbekende verwijzing",
+    ProblemCode.INVALID_MONTH_CODE: "Ongeldige maandcode",
+    ProblemCode.INVALID_QUARTER: "Ongeldig kwartaal",
+    ProblemCode.OUT_OF_RANGE: "Onmogelijke waarde",
+    ProblemCode.UNUSABLE_TEXT: "Onbruikbare tekst",
+    ProblemCode.NEGATIVE_FORECAST: "Negatieve prognose",
+    ProblemCode.LATE_FORECAST: "Te late prognose",
+    ProblemCode.STATUS_CHANGED_MEANWHILE: "Status intussen gewijzigd",
+    ProblemCode.MONTH_CHANGED_MEANWHILE: "Maand intussen gewijzigd",
+    ProblemCode.WRITE_FAILED: "Schrijven mislukt",
+    ProblemCode.RUN_FAILED: "Run mislukt",
+}
+
+
+def problem_title(code: str) -> str:
+    """A problem's Dutch title; a code this version does not know reads as a problem, never raw."""
+    try:
+        return PROBLEM_TITLES[ProblemCode(code)]
+    except ValueError:
+        return "Ander probleem"

@@ -17,6 +17,7 @@ from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.audit_words import actor_words, change_words
 from tribe_sync.console.charts import MonthBar, month_chart
 from tribe_sync.console.format import dutch_datetime
+from tribe_sync.console.labels import PROBLEM_TITLES
 from tribe_sync.console.paging import Pager
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
@@ -53,21 +54,7 @@ PROBLEM_TODO = {
     "negative_forecast": "Vraag de organisatie een prognose van 0 of meer in te dienen.",
     "negative_report": "Corrigeer de verantwoording in Tribe.",
 }
-PROBLEM_LABELS = {
-    "missing_field": "Ontbrekend veld",
-    "wrong_type": "Verkeerde waarde",
-    "unknown_phase": "Onbekende status",
-    "no_product_line": "Geen productregel",
-    "several_product_lines": "Meer productregels",
-    "bad_quantity": "Ongeldig aantal",
-    "invalid_order_number": "Ongeldig ordernummer",
-    "unknown_reference": "Onbekende verwijzing",
-    "unknown_product": "Onbekend product",
-    "invalid_month_code": "Ongeldige maandcode",
-    "invalid_quarter": "Ongeldig kwartaal",
-    "negative_forecast": "Negatieve prognose",
-    "negative_report": "Negatieve verantwoording",
-}
+PROBLEM_TITLES_BY_CODE = {str(code): title for code, title in PROBLEM_TITLES.items()}
 SET_KINDS = {
     "requests": "Aanvraag",
     "organisations": "Organisatie",
@@ -474,7 +461,7 @@ def _problems(console: Console) -> None:
                 "problems": pager.rows(rows),
                 "pager": pager,
                 "by_code": by_code,
-                "code_labels": PROBLEM_LABELS,
+                "code_labels": PROBLEM_TITLES_BY_CODE,
             },
         )
 
