@@ -137,6 +137,11 @@ def test_plan_approve_apply_then_see_who_decided(cli: Cli, crm: RunningSandbox, 
     )
     assert shown["changes"]
     assert all(c["actor"] == "staff:bram" for c in shown["changes"])
+    notes = shown["notes"]
+    assert set(notes) == {"problems", "held"}, "the run keeps what it found and held back"
+    assert len(notes["problems"]) == run["counts"]["problems"]
+    assert len(notes["held"]) == run["counts"]["held"]
+    assert all(set(p) == {"code", "label"} for p in notes["problems"]), "never a problem's message"
     assert json.loads(cli("plans", "show", str(plan_id), "--json").out)["status"] == "applied"
 
 

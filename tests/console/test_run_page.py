@@ -10,7 +10,9 @@ import pytest
 from tests.console.conftest import T0, ConsoleWorld, login
 from tests.console.test_plans import submitted
 from tribe_sync.console.audit_words import change_words, count_rows
+from tribe_sync.console.labels import is_uncapped
 from tribe_sync.console.plans_pages import _problem
+from tribe_sync.jobs.registry import JOBS
 from tribe_sync.plans import service
 from tribe_sync.sandbox.server import RunningSandbox
 
@@ -177,3 +179,39 @@ def test_the_runs_page_counts_one_run_as_run_and_more_as_runs(world: ConsoleWorl
     text = text_of(client.get("/runs").text)
     assert "2 runs." in text
     assert "run(s)" not in text
+
+
+@pytest.mark.sandbox
+def test_a_runs_page_lists_its_problems_and_held_requests_by_name_in_dutch(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    report = world.services.executor().run_job(JOBS["progress-statuses"], T0.date())
+    assert report.problems, "the seeded tenant has broken records"
+    assert report.held, "January's allocation holds requests back"
+    client = world.client()
+    login(client, "lees")
+    page = client.get(f"/runs/{report.run_id}").text
+    text = text_of(page)
+    assert 'id="problemen"' in page
+    assert 'id="aangehouden"' in page
+    for found in report.problems:
+        if found.label:
+            assert found.label in text
+        assert found.code not in text, "a problem reads by its Dutch title"
+    held = [n for n in report.held if not is_uncapped(n.code, n.message)]
+    for notice in held:
+        assert notice.label in text
+    assert "blijft wachten" in text, "why a request was held, in Dutch"
+    for notice in report.held:
+        if is_uncapped(notice.code, notice.message):
+            assert "Toegekend zonder plafond" in text
+
+
+def test_a_run_from_before_the_journal_kept_its_notes_says_only_its_counts_are_known(
+    world: ConsoleWorld,
+) -> None:
+    journal = world.services.journal
+    run_id = journal.start_run("audit", T0.date(), T0)
+    journal.finish_run(run_id, T0, "problems", {"problems": 16})
+    client = world.client()
+    login(client, "lees")
+    assert "alleen de aantallen bewaard" in text_of(client.get(f"/runs/{run_id}").text)

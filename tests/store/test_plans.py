@@ -111,7 +111,7 @@ def test_a_run_records_what_started_it_and_the_plan_it_applied(journal: Journal)
     journal.finish_run(run_id, T0, "ok", {"changes": 1})
     (run,) = journal.runs(since=T0)
     assert (run["trigger"], run["plan_id"]) == ("approved-plan", 7)
-    assert journal.run(run_id) == run
+    assert journal.run(run_id) == {**run, "notes": None}, "one run also has its notes (none given here)"
     assert journal.runs(since=T0 + dt.timedelta(seconds=1)) == []
     assert journal.keys_of_plan(7) == {"status/x/PROCESSING"}
     assert journal.keys_of_plan(8) == set()

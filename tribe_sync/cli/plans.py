@@ -32,6 +32,7 @@ from tribe_sync.cli.wording import (
     local_moment,
     outcome_words,
     plan_status_words,
+    run_notes,
     step_words,
     trigger_words,
 )
@@ -376,6 +377,8 @@ def show_run(
             for a in trail
         ],
         "plan": row.as_dict() if row else None,
+        # What the run found and held back, by code and name; null for a run from before revision 0009.
+        "notes": run.get("notes"),
     }
     if as_json:
         emit_json(document)
@@ -397,8 +400,30 @@ def show_run(
     )
     if run.get("error"):
         context.err.print(f"error: {run['error']}", highlight=False)
+    _notes(context, run.get("notes"))
     if row is not None:
         _decision(context, row)
+
+
+def _notes(context: AppContext, notes: Any) -> None:
+    """A run's problems and held requests by name, in Dutch (see console.pages.run_notes)."""
+    shown = run_notes(notes)
+    if not shown["notes_kept"]:
+        return
+    if shown["problems"]:
+        table(
+            context,
+            "Problemen",
+            ["betreft", "probleem"],
+            [(p["label"], p["title"]) for p in shown["problems"]],
+        )
+    if shown["held"]:
+        held = [(h["label"], h["why"]) for h in shown["held"]]
+        table(context, "Aangehouden", ["betreft", "waarom"], held)
+    if shown["uncapped"]:
+        table(
+            context, "Toegekend zonder plafond", ["organisatie"], [(u["label"],) for u in shown["uncapped"]]
+        )
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from tribe_sync.console.audit_words import TRIGGER_LABELS
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
-from tribe_sync.console.labels import job_label, outcome
+from tribe_sync.console.labels import is_uncapped, job_label, outcome, problem_title
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.statuses import RequestStatus
 
@@ -32,6 +32,7 @@ __all__ = [
     "outcome_words",
     "plan_status_words",
     "quarter_words",
+    "run_notes",
     "status_words",
     "step_words",
     "summary_words",
@@ -308,3 +309,23 @@ def local_moment(moment: dt.datetime | str | None, tz: ZoneInfo) -> str:
         except ValueError:
             return moment
     return dutch_datetime(moment, tz)
+
+
+def run_notes(notes: Any) -> dict[str, Any]:
+    """A run's problems and held decisions as its page lists them: by name, in Dutch. An organisation
+    allocated without a quarterly cap (no forecast, policy allow) was not held: it is its own note.
+    `notes` None: a run from before the journal kept them (only its counts are known)."""
+    if not isinstance(notes, dict):
+        return {"notes_kept": False, "problems": [], "held": [], "uncapped": []}
+    problems = [
+        {"label": str(n.get("label") or "—"), "title": problem_title(str(n.get("code")))}
+        for n in notes.get("problems", [])
+    ]
+    held, uncapped = [], []
+    for n in notes.get("held", []):
+        code, message, label = str(n.get("code")), str(n.get("message") or ""), str(n.get("label") or "—")
+        if is_uncapped(code, message):
+            uncapped.append({"label": label})
+        else:
+            held.append({"label": label, "why": held_words(code, message)})
+    return {"notes_kept": True, "problems": problems, "held": held, "uncapped": uncapped}

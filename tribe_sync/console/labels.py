@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tribe_sync.domain.problems import ProblemCode
 
-__all__ = ["JOB_LABELS", "OUTCOMES", "PROBLEM_TITLES", "job_label", "outcome", "problem_title"]
+__all__ = ["JOB_LABELS", "OUTCOMES", "PROBLEM_TITLES", "is_uncapped", "job_label", "outcome", "problem_title"]
 
 JOB_LABELS = {
     "close-delivery-months": "Leveringsmaanden sluiten",
@@ -82,3 +82,10 @@ def problem_title(code: str) -> str:
         return PROBLEM_TITLES[ProblemCode(code)]
     except ValueError:
         return "Ander probleem"
+
+
+def is_uncapped(code: str, message: str) -> bool:
+    """Whether a plan's held notice is in fact an allocation: an organisation with no valid forecast,
+    allocated without a quarterly cap (no_forecast_policy = allow). The planner lists it with what it
+    held back; staff read it as "Toegekend zonder plafond", not as held."""
+    return code == "no_forecast" and "without a cap" in message

@@ -8,6 +8,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
+from tribe_sync.cli.wording import run_notes
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.audit_words import KIND_LABELS, TRIGGER_LABELS, actor_words, change_words, count_rows
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
@@ -25,6 +26,8 @@ from tribe_sync.store.users import Role
 __all__ = ["register"]
 
 RUNS_SHOWN = 200
+
+
 # Tribe allows about 16 calls a second; a setting far above it (the demo's sandbox) is no budget.
 NO_REAL_LIMIT_PER_S = 1000.0
 
@@ -177,6 +180,7 @@ def register(console: Console) -> None:
                 "people": people,
                 "entries": entries,
                 "pager": pager,
+                **run_notes(row.get("notes")),
             },
         )
 

@@ -106,6 +106,11 @@ class Job(Protocol):
     def plan(self, snapshot: Snapshot, today: dt.date, settings: Settings, schema: TenantSchema) -> Plan: ...
 
 
+# A run keeps this many of its problems and of its held decisions by name (its counts keep them all):
+# a nightly audit at ten times our size finds a few thousand, which nobody reads one by one on a page.
+NOTES_KEPT = 1000
+
+
 class RunOutcome(StrEnum):
     """How a run ends in the journal (`runs.outcome`)."""
 
@@ -172,6 +177,18 @@ class Report:
             **{str(s).replace("-", "_"): self.count(s) for s in Outcome},
             "problems": len(self.problems),
             "held": len(self.held),
+        }
+
+    def notes(self) -> dict[str, list[dict[str, str]]]:
+        """What the run found and held back, by code and name, for its page and `runs show` (the
+        journal keeps it). A problem's message is left out: it can quote a phone number or e-mail
+        address; a held decision's is the planner's own words (numbers, a round), never a person's."""
+        return {
+            "problems": [{"code": p.code, "label": p.label or ""} for p in self.problems[:NOTES_KEPT]],
+            "held": [
+                {"code": n.code, "label": n.label, "step": str(n.step), "message": n.message}
+                for n in self.held[:NOTES_KEPT]
+            ],
         }
 
     @property
@@ -464,7 +481,14 @@ class Executor:
                 report.error, report.config_error = self._failure(exc)
                 log.error("%s: the run failed: %s", name, report.error)
                 log.debug("%s: the run failed", name, exc_info=True)
-            journal.finish_run(run_id, self.clock(), report.outcome, report.summary(), error=report.error)
+            journal.finish_run(
+                run_id,
+                self.clock(),
+                report.outcome,
+                report.summary(),
+                error=report.error,
+                notes=report.notes(),
+            )
             if any(o.status is Outcome.APPLIED for o in report.outcomes):
                 try:
                     self.on_written()

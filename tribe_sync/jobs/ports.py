@@ -77,7 +77,13 @@ class JournalPort(Protocol):
     ) -> int: ...
 
     def finish_run(
-        self, run_id: int, at: dt.datetime, outcome: str, counts: dict[str, int], error: str | None = None
+        self,
+        run_id: int,
+        at: dt.datetime,
+        outcome: str,
+        counts: dict[str, int],
+        error: str | None = None,
+        notes: dict[str, list[dict[str, str]]] | None = None,
     ) -> None: ...
 
     def state_of(self, key: str) -> tuple[str, str | None] | None: ...

@@ -125,13 +125,20 @@ class Journal:
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def finish_run(
-        self, run_id: int, at: dt.datetime, outcome: str, counts: dict[str, int], error: str | None = None
+        self,
+        run_id: int,
+        at: dt.datetime,
+        outcome: str,
+        counts: dict[str, int],
+        error: str | None = None,
+        notes: dict[str, list[dict[str, str]]] | None = None,
     ) -> None:
+        """`notes`: the run's problems and held-back decisions by code and name (see tables.runs)."""
         with self._tx() as tx:
             tx.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(finished_at=at, outcome=outcome, counts=counts, error=error)
+                .values(finished_at=at, outcome=outcome, counts=counts, error=error, notes=notes)
             )
 
     def last_success(self, job: str) -> dt.datetime | None:
@@ -155,7 +162,8 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """The latest runs, newest first (of one job, with one outcome, started at or after `since`,
         if given), `limit` of them from the `offset`-th (a page of the console's Runs)."""
-        query = _runs_of(select(runs), job, since, outcome).order_by(runs.c.id.desc()).limit(limit)
+        listed = select(*[c for c in runs.c if c.name != "notes"])  # a page's worth, not every problem
+        query = _runs_of(listed, job, since, outcome).order_by(runs.c.id.desc()).limit(limit)
         with self._tx() as tx:
             return [_run_row(row._mapping) for row in tx.execute(query.offset(offset))]
 

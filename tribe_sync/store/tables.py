@@ -62,6 +62,10 @@ runs = Table(
     # What started it: schedule, catch-up, webhook, staff, approved-plan (see store.plans.Trigger).
     Column("trigger", String(16)),
     Column("plan_id", Integer),  # the approved plan it applied, if any
+    # What the run found and held back, by name (order number, organisation, month) and code:
+    # {"problems": [{"code", "label"}], "held": [{"code", "label", "step"}]} (revision 0009). Never a
+    # problem's message: that can quote a phone number or e-mail address.
+    Column("notes", JSON),
 )
 
 # One row per change key that was carried out; the key is the idempotency guard.
