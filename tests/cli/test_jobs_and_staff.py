@@ -418,3 +418,19 @@ def test_a_dry_runs_tables_are_dutch_held_requests_under_tegengehouden_with_dutc
         assert english not in result.out, english
     assert "Toekennen en status bijwerken (progress-statuses) voor 1 december 2026" in result.err
     assert "proefrun, niets geschreven" in result.err
+
+
+def test_an_organisation_allocated_without_a_cap_is_its_own_note_not_tegengehouden(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    document = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run", "--json").out
+    )
+    uncapped = [n for n in document["held"] if n["code"] == "no_forecast" and "without a cap" in n["message"]]
+    assert uncapped, "the seeded tenant allocates an organisation without a forecast (policy allow)"
+    result = cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run")
+    assert f"Toegekend zonder plafond ({len(uncapped)})" in result.out
+    held_table = result.out.split("Tegengehouden (", 1)[1].split("Toegekend zonder plafond", 1)[0]
+    assert "toegekend zonder kwartaalplafond" not in held_table
+    for note in uncapped:
+        assert note["label"] not in held_table

@@ -31,6 +31,7 @@ from tribe_sync.cli.wording import (
     summary_words,
 )
 from tribe_sync.config import Settings
+from tribe_sync.console.labels import is_uncapped
 from tribe_sync.domain.problems import Problem
 from tribe_sync.errors import ConfigError, TribeSyncError
 from tribe_sync.jobs.executor import Report
@@ -173,14 +174,27 @@ def show(context: AppContext, report: Report) -> None:
                 ["betreft", "wijziging", "waarom", "uitkomst", "toelichting"],
                 rows,
             )
-    if report.held:
+    # An organisation allocated without a quarterly cap was not held back: a note of its own.
+    uncapped = [n for n in report.held if is_uncapped(n.code, n.message)]
+    held = [n for n in report.held if not is_uncapped(n.code, n.message)]
+    if held:
         table(
             context,
-            f"Tegengehouden ({len(report.held)})",
+            f"Tegengehouden ({len(held)})",
             ["stap", "betreft", "reden", "toelichting"],
             [
                 (step_words(n.step), n.label, held_reason_words(n.code), held_words(n.code, n.message))
-                for n in report.held
+                for n in held
+            ],
+        )
+    if uncapped:
+        table(
+            context,
+            f"Toegekend zonder plafond ({len(uncapped)})",
+            ["organisatie", "toelichting"],
+            [
+                (n.label, "geen geldige prognose voor het kwartaal: toegekend zonder kwartaalplafond")
+                for n in uncapped
             ],
         )
     if report.problems:

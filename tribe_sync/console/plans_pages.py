@@ -204,7 +204,7 @@ def _why_held(code: str, message: str, facts: _Facts, row: RequestRow | None) ->
     if code == "cap":
         return f"kwartaalplafond uit {facts.forecast(row)}: nog {left} over, {asked} gevraagd"
     if code == "no_forecast":
-        return "geen geldige prognose voor het kwartaal (programme.no_forecast_policy = hold)"
+        return "geen geldige prognose voor het kwartaal; zonder prognose blijft een aanvraag wachten"
     if code == "allocated_but_not_chosen":
         found = _NOT_CHOSEN.search(message)
         because = {
