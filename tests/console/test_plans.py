@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.console.conftest import T0, ConsoleWorld, login
-from tribe_sync.console.labels import outcome
+from tribe_sync.console.labels import outcome, problem_title
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.plans import service
@@ -200,3 +200,23 @@ def test_a_plan_older_than_the_approval_age_is_refused_as_expired(tenant_world: 
     assert "approval.max_age_hours" not in refused.text, "staff read hours, not the setting's name"
     assert service.plan_store(world.services).get(plan_id).status is PlanStatus.EXPIRED
     assert world.services.journal.runs("progress-statuses") == []
+
+
+def test_an_allocated_request_with_a_data_problem_is_marked_for_the_approver(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    plan_id = submitted(world, "beheer")
+    document = service.plan_store(world.services).get(plan_id).document
+    allocated = {
+        str(c["request_id"]): str(c["order_number"])
+        for c in document["changes"]
+        if c["step"] == "allocation" and c["kind"] == "move_status"
+    }
+    flawed = [p for p in world.services.read_model.problems(["requests"]) if p.record_id in allocated]
+    assert flawed, "the seeded tenant allocates a request with a data problem"
+    client = world.client()
+    login(client, "beslis")
+    page = client.get(f"/plannen/{plan_id}?alles=1").text
+    for found in flawed:
+        row = page.split(f">{allocated[found.record_id]}</a>", 1)[1].split("</tr>", 1)[0]
+        assert f"Let op: {problem_title(found.code)}" in row
+        assert found.code not in row, "in Dutch, not the code"

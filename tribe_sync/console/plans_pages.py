@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number
-from tribe_sync.console.labels import job_label, outcome
+from tribe_sync.console.labels import job_label, outcome, problem_title
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
@@ -118,6 +118,9 @@ class Decision:
     change: str  # the change in its own words (`describe()`), for an allocated request
     now: str  # its status in the read model now ("" if unknown)
     moved: bool  # the read model holds it in another status than the plan expects
+    # What is wrong with the request's data (an age group under 18, an invalid phone number, ...), for
+    # the approver to weigh: the allocation rules do not look at it, a person may.
+    warnings: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -161,6 +164,8 @@ class _Facts:
                 numbers[record] = str(item.get("order_number") or item.get("label") or "")
         self.requests: dict[str, RequestRow] = {}
         self._forecasts: dict[tuple[str, str], ForecastRow] | None = None
+        self._problems: dict[str, list[str]] | None = None
+        self._ids = set(numbers)
         self.month = month
         if not numbers:
             return
@@ -168,6 +173,19 @@ class _Facts:
             self.requests = {row.id: row for row in self.read.requests(ids=numbers)}
         except StoreError:  # no read model yet: the plan's own words still explain it
             self.requests = {}
+
+    def warnings(self, request_id: str) -> tuple[str, ...]:
+        """The data problems the read model holds for one of the plan's requests, in Dutch."""
+        if self._problems is None:
+            self._problems = defaultdict(list)
+            try:
+                for found in self.read.problems([MirrorSet.REQUESTS.value]):
+                    if found.record_id in self._ids:
+                        text = found.message_nl or found.message
+                        self._problems[found.record_id].append(f"{problem_title(found.code)}: {text}")
+            except StoreError:
+                pass  # no read model yet: the plan's own words still explain it
+        return tuple(self._problems.get(request_id, ()))
 
     def forecast(self, row: RequestRow | None) -> str:
         """The forecast a request's cap came from: the effective one of its organisation, quarter and
@@ -255,6 +273,7 @@ def explain(console: Console, document: dict[str, Any], *, is_open: bool = True)
                     _describe(change),
                     now,
                     moved,
+                    facts.warnings(str(change.get("request_id"))),
                 )
             )
             continue
