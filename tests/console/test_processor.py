@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from tests.console.conftest import ConsoleWorld, login
+from tribe_sync.console.format import file_size
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.sandbox.server import RunningSandbox
 
@@ -117,3 +118,8 @@ def test_an_empty_file_says_it_is_empty_and_what_it_should_hold(
         assert "leeg.csv" in preview.text or "1 probleem;" in preview.text
         assert "het bestand is leeg" in preview.text.lower() or "alleen een kopregel" in preview.text
     assert world.services.journal.runs("processor import") == []
+
+
+def test_a_files_size_reads_as_people_say_it() -> None:
+    assert [file_size(n) for n in (1, 812, 3_400, 1_234_567)] == ["1 byte", "812 bytes", "3,4 kB", "1,2 MB"]
+    assert file_size(2_000) == "2 kB"

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.console.derived import Derived
-from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number
+from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number, file_size
 from tribe_sync.console.security import (
     COOKIE,
     CSRF_FIELD,
@@ -121,6 +121,7 @@ class Console:
         self.env.filters["datum"] = lambda d: dutch_date(d, self.tz)
         self.env.filters["datumtijd"] = lambda d: dutch_datetime(d, self.tz)
         self.env.filters["getal"] = dutch_number
+        self.env.filters["grootte"] = file_size
         self.env.filters["aantal"] = lambda n, one, many: counted(n, one, many, number=dutch_number(n))
         self.static = {
             name: (resources.files("tribe_sync.console").joinpath("static").joinpath(name).read_bytes(), kind)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from tribe_sync.domain.calendar import DUTCH_MONTHS
 
-__all__ = ["dutch_date", "dutch_datetime", "dutch_number"]
+__all__ = ["dutch_date", "dutch_datetime", "dutch_number", "file_size"]
 
 
 def dutch_date(day: dt.date | dt.datetime | None, tz: ZoneInfo | None = None) -> str:
@@ -25,6 +25,18 @@ def dutch_datetime(moment: dt.datetime | None, tz: ZoneInfo | None = None) -> st
         return "—"
     local = _local(moment, tz)
     return f"{dutch_date(local.date())} {local:%H:%M}"
+
+
+def file_size(size: int | None) -> str:
+    """A file's size as people read it: `812 bytes`, `3,4 kB`, `1,2 MB` (1 kB = 1000 bytes)."""
+    if size is None:
+        return "—"
+    if size < 1000:
+        return f"{size} byte" if size == 1 else f"{size} bytes"
+    for unit, factor in (("kB", 1000), ("MB", 1000**2), ("GB", 1000**3)):
+        if size < factor * 1000 or unit == "GB":
+            return f"{dutch_number(round(size / factor, 1))} {unit}"
+    return f"{size} bytes"  # not reached
 
 
 def dutch_number(value: int | float | None) -> str:
