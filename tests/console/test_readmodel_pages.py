@@ -135,3 +135,20 @@ def test_every_kind_of_problem_has_a_dutch_title_and_problemen_shows_no_codes(te
     for code in codes:
         assert f"<h2>{problem_title(code)}</h2>" in page
     assert problem_title("not_a_code_yet") == "Ander probleem"
+
+
+def test_prognoses_and_a_request_show_the_products_name_not_its_code(tenant_world: Tenant) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    login(client, "lees")
+    client.get("/aanvragen")  # the requests' refresh reads the catalogue
+    forecasts = client.get("/prognoses").text
+    names = world.services.read_model.product_names()
+    assert names, "the catalogue keeps each product's name"
+    code, name = next(iter(names.items()))
+    assert code != name
+    assert f"<td>{name}</td>" in forecasts
+    assert f"<td>{code}</td>" not in forecasts
+    request = next(r for r in world.services.read_model.requests() if r.product == code)
+    page = client.get(f"/aanvragen/{request.order_number}").text
+    assert f"× {name}</dd>" in page

@@ -281,6 +281,7 @@ def _requests(console: Console) -> None:
             f"Aanvraag {row.order_number}",
             {
                 "r": request_values(row),
+                "product": read.product_names().get(row.product or "", row.product),
                 "history": history,
                 "problems": problems,
                 "tribe_url": services.settings.crm.record_link(row.id),
@@ -368,6 +369,7 @@ def _forecasts(console: Console) -> None:
     def of_quarter(quarter: Quarter) -> dict[str, Any]:
         """A quarter's forecasts with their states, counts and who has none: once per refresh."""
         rows = read.forecasts(year=quarter.year, quarter=quarter.number)
+        names = read.product_names()
         counts = Counter(str(f.state.value) for f in rows)
         have = {f.organisation_id for f in rows}
         return {
@@ -376,7 +378,7 @@ def _forecasts(console: Console) -> None:
             "rows": [
                 {
                     "organisation": f.organisation,
-                    "product": f.product,
+                    "product": names.get(f.product, f.product),
                     "quantity": f.quantity,
                     "submitted_on": f.submitted_on,
                     "state_label": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[0],

@@ -285,6 +285,7 @@ mirror_catalogue = Table(
     Column("kind", String(32), primary_key=True),
     Column("code", String(64), primary_key=True),
     Column("active", Boolean, nullable=False),
+    Column("name", String(255)),  # what staff call a product ("Laptop"), not its code (revision 0010)
 )
 
 

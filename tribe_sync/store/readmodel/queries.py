@@ -23,7 +23,9 @@ from tribe_sync.domain.forecasts import Forecast, ForecastState, classify_foreca
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import StoreError
 from tribe_sync.store.readmodel.derived import domain_request
+from tribe_sync.store.readmodel.refresh import CatalogueKind
 from tribe_sync.store.tables import (
+    mirror_catalogue,
     mirror_forecasts,
     mirror_months,
     mirror_organisations,
@@ -601,6 +603,12 @@ class ReadModel:
         if about:
             query = query.where(or_(*(t.c.key.contains(x, autoescape=True) for x in about)))
         return [TaskRow(row.id, row.key, row.status) for row in self._rows(query)]
+
+    def product_names(self) -> dict[str, str]:
+        """Each product's name by its code (a product without a name is left out: shown by code)."""
+        c = mirror_catalogue
+        query = select(c.c.code, c.c.name).where(c.c.kind == CatalogueKind.PRODUCTS.value)
+        return {str(row.code): str(row.name) for row in self._rows(query) if row.name}
 
     # -- problems ----------------------------------------------------------------------------
 

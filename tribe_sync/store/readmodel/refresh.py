@@ -502,11 +502,10 @@ class Mirror:
         check is derived apart (`derive_month_problems`): a month can close after its requests."""
         c = mirror_catalogue
         with self.engine.connect() as connection:
-            kept: list[tuple[str, str, bool]] = [
-                (row.kind, row.code, bool(row.active))
-                for row in connection.execute(select(c.c.kind, c.c.code, c.c.active))
-            ]
-        if full or not kept:
+            found = list(connection.execute(select(c.c.kind, c.c.code, c.c.active, c.c.name)))
+        kept: list[tuple[str, str, bool]] = [(row.kind, row.code, bool(row.active)) for row in found]
+        unnamed = any(row.kind == CatalogueKind.PRODUCTS and row.name is None for row in found)  # pre-0010
+        if full or not kept or unnamed:
             sets = self.schema.sets
             products, _ = map_all(
                 self.reader.iter_records(sets.product, queries.products(self.schema)),
@@ -516,13 +515,15 @@ class Mirror:
             )
             groups = self.reader.iter_records(sets.target_group, queries.options(self.schema))
             rows = [
-                {"kind": CatalogueKind.PRODUCTS.value, "code": p.code, "active": p.active} for p in products
+                {"kind": CatalogueKind.PRODUCTS.value, "code": p.code, "active": p.active, "name": p.name}
+                for p in products
             ]
             rows += [
                 {
                     "kind": CatalogueKind.TARGET_GROUPS.value,
                     "code": str(g.get("Code")),
                     "active": g.get("IsActive") is not False,
+                    "name": None,
                 }
                 for g in groups
                 if g.get("Code")
