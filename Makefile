@@ -22,9 +22,10 @@ demo-console: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
-# The pure and in-memory tests: no sandbox server, no PostgreSQL, no browser, no fault matrix.
+# The pure and in-memory tests: no sandbox server, no PostgreSQL, no browser, no fault matrix; spread over
+# every core (pytest-xdist), since its slowest tests wait on subprocesses.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not sandbox and not postgres and not faults and not browser"
+	$(BIN)/pytest -q -n auto -m "not sandbox and not postgres and not faults and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check tribe_sync tests $(wildcard bench)
