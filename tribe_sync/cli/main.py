@@ -7,9 +7,10 @@ refused. The rule for a run lives in one place, `jobs.executor.Report.exit_code`
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
@@ -75,38 +76,8 @@ def main(
 # unknown name compose them all.
 
 
-def _demo(app: typer.Typer) -> None:
-    from tribe_sync.cli.demo import demo  # noqa: PLC0415 - imported when asked for
-
-    app.command("demo")(demo)
-
-
-def _daemon(app: typer.Typer) -> None:
-    from tribe_sync.cli.daemon import daemon  # noqa: PLC0415
-
-    app.command("daemon")(daemon)
-
-
-def _console(app: typer.Typer) -> None:
-    from tribe_sync.cli.console import console  # noqa: PLC0415
-
-    app.command("console")(console)
-
-
-def _users(app: typer.Typer) -> None:
-    from tribe_sync.cli.console import users  # noqa: PLC0415
-
-    app.add_typer(users, name="users")
-
-
-def _crm(app: typer.Typer) -> None:
-    from tribe_sync.cli import crm  # noqa: PLC0415
-
-    app.add_typer(crm.app, name="crm")
-
-
 def _jobs(app: typer.Typer) -> None:
-    from tribe_sync.cli import jobs, plans  # noqa: PLC0415
+    from tribe_sync.cli import jobs, plans  # noqa: PLC0415 - imported when asked for
 
     if not any(c.name == "plan" for c in jobs.app.registered_commands):  # once per process
         jobs.app.command("plan")(plans.jobs_plan)
@@ -114,85 +85,42 @@ def _jobs(app: typer.Typer) -> None:
     app.add_typer(jobs.app, name="jobs")
 
 
-def _plans(app: typer.Typer) -> None:
-    from tribe_sync.cli import plans  # noqa: PLC0415
-
-    app.add_typer(plans.plans, name="plans")
-
-
-def _runs(app: typer.Typer) -> None:
-    from tribe_sync.cli import plans  # noqa: PLC0415
-
-    app.add_typer(plans.runs, name="runs")
-
-
-def _months(app: typer.Typer) -> None:
-    from tribe_sync.cli import staff  # noqa: PLC0415
-
-    app.add_typer(staff.months, name="months")
-
-
-def _processor(app: typer.Typer) -> None:
-    from tribe_sync.cli import processor  # noqa: PLC0415
-
-    app.add_typer(processor.app, name="processor")
-
-
-def _requests(app: typer.Typer) -> None:
-    from tribe_sync.cli import reports  # noqa: PLC0415
-
-    app.add_typer(reports.requests, name="requests")
-
-
-def _forecasts(app: typer.Typer) -> None:
-    from tribe_sync.cli import reports  # noqa: PLC0415
-
-    app.add_typer(reports.forecasts, name="forecasts")
-
-
-def _accountability(app: typer.Typer) -> None:
-    from tribe_sync.cli import reports  # noqa: PLC0415
-
-    app.add_typer(reports.accountability, name="accountability")
-
-
-def _sandbox(app: typer.Typer) -> None:
-    from tribe_sync.cli import sandbox  # noqa: PLC0415
-
-    app.add_typer(sandbox.app, name="sandbox")
-
-
-def _store(app: typer.Typer) -> None:
-    from tribe_sync.cli import store  # noqa: PLC0415
-
-    app.add_typer(store.app, name="store")
-
-
-def _mirror(app: typer.Typer) -> None:
-    from tribe_sync.cli import mirror  # noqa: PLC0415
-
-    app.add_typer(mirror.app, name="mirror")
-
-
-# In the order `--help` lists them.
-GROUPS: dict[str, Callable[[typer.Typer], None]] = {
-    "demo": _demo,
-    "daemon": _daemon,
-    "console": _console,
-    "users": _users,
-    "crm": _crm,
-    "jobs": _jobs,
-    "plans": _plans,
-    "runs": _runs,
-    "months": _months,
-    "processor": _processor,
-    "requests": _requests,
-    "forecasts": _forecasts,
-    "accountability": _accountability,
-    "sandbox": _sandbox,
-    "store": _store,
-    "mirror": _mirror,
+# Every name on the command line, in the order `--help` lists them, and where it lives:
+# (module in tribe_sync.cli, attribute); a Typer there is a group, a function a single command.
+_PLACES: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "demo"),
+    "daemon": ("daemon", "daemon"),
+    "console": ("console", "console"),
+    "users": ("console", "users"),
+    "crm": ("crm", "app"),
+    "jobs": ("jobs", "app"),
+    "plans": ("plans", "plans"),
+    "runs": ("plans", "runs"),
+    "months": ("staff", "months"),
+    "processor": ("processor", "app"),
+    "requests": ("reports", "requests"),
+    "forecasts": ("reports", "forecasts"),
+    "accountability": ("reports", "accountability"),
+    "sandbox": ("sandbox", "app"),
+    "store": ("store", "app"),
+    "mirror": ("mirror", "app"),
 }
+GROUPS = tuple(_PLACES)
+
+
+def _register(name: str, app: typer.Typer) -> None:
+    """Import the one module `name` lives in and add it to `app`."""
+    if name == "jobs":  # jobs also carries plan and apply, which live with the plans commands
+        _jobs(app)
+        return
+    module, attribute = _PLACES[name]
+    found = getattr(importlib.import_module(f"tribe_sync.cli.{module}"), attribute)
+    if isinstance(found, typer.Typer):
+        app.add_typer(found, name=name)
+    else:
+        app.command(name)(found)
+
+
 _VALUED = frozenset({"--config"})  # global options that take a value
 
 
@@ -200,7 +128,7 @@ def compose(names: Iterable[str] = GROUPS) -> typer.Typer:
     """The app with the command groups `names` (default all) registered."""
     made = _new_app()
     for name in names:
-        GROUPS[name](made)
+        _register(name, made)
     return made
 
 
