@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from tribe_sync.bootstrap import Services
+from tribe_sync.bootstrap import Services, utc_now
 from tribe_sync.config import UNLIMITED_REQUESTS_PER_S, Settings
 from tribe_sync.domain.accountability import OrganisationStock, stock_per_organisation, stock_per_request
 from tribe_sync.domain.calendar import Month
@@ -120,7 +120,7 @@ def run_demo(
 
         # CRM calls are counted on the real clock: they are made now, within minutes, not over the
         # simulated weeks (whose old days the store's call counts would drop as older than a day).
-        with Services(local, clock=clock, calls_clock=lambda: dt.datetime.now(dt.UTC)) as services:
+        with Services(local, clock=clock, calls_clock=utc_now) as services:
             before = Counter(r.status for r in services.crm.snapshot({"requests"}).requests)
             logs: list[DayLog] = []
             handed_off: dict[str, dt.date] = {}
@@ -156,7 +156,7 @@ def run_demo(
         if then is not None:
             # From here on the demo's clock goes on from the last simulated day; it is kept with the
             # demo's store, so the console and the command line pointed at that store read it too.
-            ahead = clock() - dt.datetime.now(dt.UTC)
+            ahead = clock() - utc_now()
             journal = open_journal(local.store.url)
             try:
                 record_clock_offset(journal.engine, ahead)
@@ -166,7 +166,7 @@ def run_demo(
             # Tribe's clock goes on too, or what is written from now on would carry the last simulated
             # morning as its LastMutationDate, behind the read model's delta cursor, and never be seen.
             sandbox.state.fixed_now, sandbox.state.ahead = None, ahead
-            then(result, local, lambda: dt.datetime.now(dt.UTC) + ahead)
+            then(result, local, lambda: utc_now() + ahead)
     return result
 
 
