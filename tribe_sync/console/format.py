@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from tribe_sync.domain.calendar import DUTCH_MONTHS
+from tribe_sync.domain.calendar import dutch_day
 
 __all__ = ["dutch_date", "dutch_datetime", "dutch_number", "file_size"]
 
@@ -16,7 +16,7 @@ def dutch_date(day: dt.date | dt.datetime | None, tz: ZoneInfo | None = None) ->
         return "—"
     if isinstance(day, dt.datetime):
         day = _local(day, tz).date()
-    return f"{day.day} {DUTCH_MONTHS[day.month - 1]} {day.year}"
+    return dutch_day(day)
 
 
 def dutch_datetime(moment: dt.datetime | None, tz: ZoneInfo | None = None) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "Month",
     "Quarter",
     "WorkingDays",
+    "dutch_day",
     "easter_sunday",
     "holidays_in",
     "planning_window",
@@ -39,6 +40,13 @@ DUTCH_MONTHS = (
     "november",
     "december",
 )
+
+
+def dutch_day(day: dt.date) -> str:
+    """`14 januari 2027`: a day as staff write it."""
+    return f"{day.day} {DUTCH_MONTHS[day.month - 1]} {day.year}"
+
+
 _MONTH_CODE = re.compile(r"^(\d{4})-(\d{2})$")
 
 # The years the programme's date arithmetic is defined for. Python's `date` ends in 9999, and every

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tribe_sync.domain.calendar import DUTCH_MONTHS, Month, Quarter
+from tribe_sync.domain.calendar import Month, Quarter, dutch_day
 
 __all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
 
@@ -256,7 +256,7 @@ def _dutch_day(value: Any) -> str:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return f"{day.day} {DUTCH_MONTHS[day.month - 1]} {day.year}"
+    return dutch_day(day)
 
 
 def _month_label(text: str) -> str:

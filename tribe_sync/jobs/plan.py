@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any, ClassVar
 
-from tribe_sync.domain.calendar import DUTCH_MONTHS, Month
+from tribe_sync.domain.calendar import Month, dutch_day
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.statuses import RequestStatus
@@ -102,7 +102,7 @@ OUTCOME_WORDS: dict[Outcome, str] = {
 
 def dutch_date(day: dt.date) -> str:
     """`3 december 2026`: how a date reads in what staff see."""
-    return f"{day.day} {DUTCH_MONTHS[day.month - 1]} {day.year}"
+    return dutch_day(day)
 
 
 def _open_label(is_open: bool) -> str:
