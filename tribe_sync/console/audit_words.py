@@ -14,6 +14,7 @@ from typing import Any
 from tribe_sync.console.format import dutch_date, dutch_number
 from tribe_sync.console.labels import job_label
 from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.counts import counted
 from tribe_sync.domain.statuses import RequestStatus
 
 __all__ = [
@@ -132,7 +133,7 @@ def _hand_off(after: Mapping[str, Any]) -> str:
     processor = after.get("processor")
     text = f", bestand voor {processor}" if processor else ""
     if isinstance(rows, int):
-        text += f" ({dutch_number(rows)} regel{'' if rows == 1 else 's'})"
+        text += f" ({counted(rows, 'regel', 'regels', number=dutch_number(rows))})"
     return text
 
 

@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from charset_normalizer import from_bytes
 
+from tribe_sync.domain.counts import counted
 from tribe_sync.domain.orders import OrderNumber
 from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.requests import Request
@@ -80,7 +81,7 @@ HEADER_ONLY = "het bestand heeft alleen een kopregel, zonder regels met bevestig
 
 def problems_count(count: int) -> str:
     """`1 probleem`, `2 problemen`: the count staff read above the list of what is wrong."""
-    return f"{count} probleem" if count == 1 else f"{count} problemen"
+    return counted(count, "probleem", "problemen")
 
 
 @dataclass(frozen=True)

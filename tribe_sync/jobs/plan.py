@@ -23,6 +23,7 @@ from enum import Enum, StrEnum
 from typing import Any, ClassVar
 
 from tribe_sync.domain.calendar import Month, dutch_day
+from tribe_sync.domain.counts import counted
 from tribe_sync.domain.months import ClosedBy
 from tribe_sync.domain.problems import Problem
 from tribe_sync.domain.statuses import RequestStatus
@@ -298,7 +299,7 @@ class HandOff:
     def describe(self) -> str:
         numbers = ", ".join(r.order_number for r in self.rows[:5])
         more = f" en {len(self.rows) - 5} meer" if len(self.rows) > 5 else ""
-        requests = "1 aanvraag" if len(self.rows) == 1 else f"{len(self.rows)} aanvragen"
+        requests = counted(len(self.rows), "aanvraag", "aanvragen")
         return f"bestand naar {self.processor_name} met {requests}: {numbers}{more}"
 
 
