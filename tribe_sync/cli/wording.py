@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tribe_sync.console.audit_words import TRIGGER_LABELS
+from tribe_sync.console.audit_words import TRIGGER_LABELS, actor_words
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
 from tribe_sync.console.labels import is_uncapped, job_label, outcome, problem_title
@@ -184,20 +184,6 @@ def quarter_words(value: Quarter | str | None) -> str:
         return (value if isinstance(value, Quarter) else Quarter.parse(value)).label
     except ValueError:
         return str(value)
-
-
-def actor_words(actor: str | None) -> str:
-    """`job:progress-statuses` as `taak Toekennen en status bijwerken`, `staff:anna` as `anna`."""
-    if not actor:
-        return ""
-    kind, _, who = actor.partition(":")
-    if kind == "job" and who:
-        return f"taak {job_label(who)}"
-    if kind == "staff" and who:
-        return who
-    if kind == "processor-import":
-        return f"bevestigingen verwerker ({who})" if who else "bevestigingen verwerker"
-    return actor
 
 
 def value_words(name: str, value: object) -> str:

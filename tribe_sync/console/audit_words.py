@@ -79,13 +79,18 @@ def count_rows(counts: Mapping[str, Any]) -> list[tuple[str, int]]:
     return rows
 
 
-def actor_words(actor: str) -> str:
-    """`job:progress-statuses` → `taak Toekennen en status bijwerken`; `staff:anna` → `anna`."""
+def actor_words(actor: str | None) -> str:
+    """`job:progress-statuses` as `taak Toekennen en status bijwerken`, `staff:anna` as `anna`,
+    `processor-import:x.csv` as `bevestigingen verwerker (x.csv)`; the console and the command line."""
+    if not actor:
+        return ""
     kind, _, who = actor.partition(":")
-    if kind == "job":
+    if kind == "job" and who:
         return f"taak {job_label(who)}"
-    if kind == "staff":
+    if kind == "staff" and who:
         return who
+    if kind == "processor-import":
+        return f"bevestigingen verwerker ({who})" if who else "bevestigingen verwerker"
     return actor
 
 
