@@ -15,7 +15,7 @@ from tribe_sync.console.audit_words import TRIGGER_LABELS, actor_words
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
 from tribe_sync.console.labels import is_uncapped, job_label, outcome, problem_title
-from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.domain.calendar import Quarter, month_label, quarter_label
 from tribe_sync.domain.statuses import RequestStatus
 
 __all__ = [
@@ -180,10 +180,7 @@ def quarter_words(value: Quarter | str | None) -> str:
     """`2026-Q4` as `K4 2026`."""
     if value is None:
         return ""
-    try:
-        return (value if isinstance(value, Quarter) else Quarter.parse(value)).label
-    except ValueError:
-        return str(value)
+    return value.label if isinstance(value, Quarter) else quarter_label(value)
 
 
 def value_words(name: str, value: object) -> str:
@@ -193,10 +190,7 @@ def value_words(name: str, value: object) -> str:
     if name == "status":
         return status_words(value)
     if name == "month":
-        try:
-            return Month.parse(str(value)).label
-        except ValueError:
-            return str(value)
+        return month_label(value)
     if name in ("open", "closed") and isinstance(value, bool):
         return "ja" if value else "nee"
     if name == "closed_by":

@@ -13,7 +13,7 @@ from typing import Any
 
 from tribe_sync.console.format import dutch_date, dutch_number
 from tribe_sync.console.labels import job_label
-from tribe_sync.domain.calendar import Month
+from tribe_sync.domain.calendar import month_label
 from tribe_sync.domain.counts import counted
 from tribe_sync.domain.statuses import RequestStatus
 
@@ -100,7 +100,7 @@ def change_words(kind: str, before: Mapping[str, Any] | None, after: Mapping[str
     if "status" in after and kind in ("move_status", "hand_off", ""):
         text = f"{_status(before.get('status'))} → {_status(after['status'])}"
         if after.get("month"):
-            text += f", leveringsmaand {_month(after['month'])}"
+            text += f", leveringsmaand {month_label(after['month'])}"
         if kind == "hand_off" or "processor" in after:
             text += _hand_off(after)
         return text
@@ -127,7 +127,7 @@ def change_words(kind: str, before: Mapping[str, Any] | None, after: Mapping[str
         capacity = after.get("capacity")
         limit = "geen limiet" if capacity is None else f"capaciteit {dutch_number(int(capacity))}"
         state = "gesloten" if after.get("closed") else "open"
-        return f"leveringsmaand {_month(after.get('month'))} aangemaakt, {limit}, {state}"
+        return f"leveringsmaand {month_label(after.get('month'))} aangemaakt, {limit}, {state}"
     if kind == "create_task" or "task" in after:
         return f"taak “{after.get('task')}”, uiterlijk {_day(after.get('due'), '—')}"
     return "; ".join(f"{k}: {_value(v)}" for k, v in after.items()) or "—"
@@ -145,13 +145,6 @@ def _hand_off(after: Mapping[str, Any]) -> str:
 def _status(code: object) -> str:
     found = RequestStatus.__members__.get(str(code))
     return found.label if found else ("onbekend" if code is None else str(code))
-
-
-def _month(code: object) -> str:
-    try:
-        return Month.parse(str(code)).label
-    except ValueError:
-        return str(code)
 
 
 def _day(value: object, missing: str) -> str:

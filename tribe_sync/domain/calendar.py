@@ -23,7 +23,9 @@ __all__ = [
     "dutch_day",
     "easter_sunday",
     "holidays_in",
+    "month_label",
     "planning_window",
+    "quarter_label",
 ]
 
 DUTCH_MONTHS = (
@@ -252,3 +254,19 @@ class WorkingDays:
 @lru_cache(maxsize=256)
 def _cached_holidays(year: int, rules: tuple[str, ...]) -> frozenset[dt.date]:
     return holidays_in(year, rules)
+
+
+def month_label(code: object) -> str:
+    """A month's code (`2026-12`) as staff read it, `december 2026`; anything else as it is."""
+    try:
+        return Month.parse(str(code)).label
+    except ValueError:
+        return str(code)
+
+
+def quarter_label(code: object) -> str:
+    """A quarter's code (`2027-Q1`) as staff read it, `K1 2027`; anything else as it is."""
+    try:
+        return Quarter.parse(str(code)).label
+    except ValueError:
+        return str(code)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tribe_sync.domain.calendar import Month, Quarter, dutch_day
+from tribe_sync.domain.calendar import dutch_day, month_label, quarter_label
 
 __all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
 
@@ -191,7 +191,7 @@ class Problem:
             return number
         month = _text(context.get("month"))
         if month:
-            return _month_label(month)
+            return month_label(month)
         parts = [_text(context.get("organisation")), _quarter_label(_text(context.get("quarter"))), number]
         named = [part for part in parts if part]
         if named:
@@ -259,22 +259,9 @@ def _dutch_day(value: Any) -> str:
     return dutch_day(day)
 
 
-def _month_label(text: str) -> str:
-    """`2026-12` as `december 2026`; a label already in words stays as it is."""
-    try:
-        return Month.parse(text).label
-    except ValueError:
-        return text
-
-
 def _quarter_label(text: str | None) -> str | None:
     """`2027-Q1` as `K1 2027` (the JSON keeps the ISO form in `quarter`)."""
-    if text is None:
-        return None
-    try:
-        return Quarter.parse(text).label
-    except ValueError:
-        return text
+    return None if text is None else quarter_label(text)
 
 
 def _plain(value: Any) -> Any:
