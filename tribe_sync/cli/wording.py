@@ -15,7 +15,7 @@ from tribe_sync.console.audit_words import TRIGGER_LABELS, actor_words
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
 from tribe_sync.console.labels import is_uncapped, job_label, outcome, problem_title
-from tribe_sync.domain.calendar import Quarter, month_label, quarter_label
+from tribe_sync.domain.calendar import Quarter, day_label, month_label, quarter_label
 from tribe_sync.domain.statuses import RequestStatus
 
 __all__ = [
@@ -196,10 +196,7 @@ def value_words(name: str, value: object) -> str:
     if name == "closed_by":
         return CLOSED_BY.get(str(value).removeprefix("ClosedBy.").lower(), str(value))
     if name in ("confirmed_on", "delivery_date", "due"):
-        try:
-            return dutch_date(dt.date.fromisoformat(str(value)))
-        except ValueError:
-            return str(value)
+        return day_label(str(value))
     return str(value)
 
 
@@ -272,10 +269,7 @@ def task_words(key: str) -> str:
 def day_words(day: dt.date | str | None) -> str:
     """A day (or an ISO day as --json has it) as `14 januari 2027`; `—` for none."""
     if isinstance(day, str):
-        try:
-            return dutch_date(dt.date.fromisoformat(day))
-        except ValueError:
-            return day
+        return day_label(day)
     return dutch_date(day)
 
 

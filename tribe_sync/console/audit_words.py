@@ -7,13 +7,12 @@ person sees "Wacht op toekenning → Verwerking bestelling" and "nog niet bevest
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from tribe_sync.console.format import dutch_date, dutch_number
+from tribe_sync.console.format import dutch_number
 from tribe_sync.console.labels import job_label
-from tribe_sync.domain.calendar import month_label
+from tribe_sync.domain.calendar import day_label, month_label
 from tribe_sync.domain.counts import counted
 from tribe_sync.domain.statuses import RequestStatus
 
@@ -150,10 +149,7 @@ def _status(code: object) -> str:
 def _day(value: object, missing: str) -> str:
     if value in (None, "", "None"):
         return missing
-    try:
-        return dutch_date(dt.date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
+    return day_label(value)
 
 
 def _value(value: object) -> str:

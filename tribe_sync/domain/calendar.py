@@ -20,6 +20,7 @@ __all__ = [
     "Month",
     "Quarter",
     "WorkingDays",
+    "day_label",
     "dutch_day",
     "easter_sunday",
     "holidays_in",
@@ -270,3 +271,13 @@ def quarter_label(code: object) -> str:
         return Quarter.parse(str(code)).label
     except ValueError:
         return str(code)
+
+
+def day_label(value: object) -> str:
+    """A day (a date or its ISO text, `2026-12-20`) as staff read it, `20 december 2026`; anything
+    else as it is."""
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return dutch_day(day)

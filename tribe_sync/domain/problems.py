@@ -3,12 +3,11 @@ and Dutch, what is wrong. Problems never stop a batch; the rest of the run goes 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tribe_sync.domain.calendar import dutch_day, month_label, quarter_label
+from tribe_sync.domain.calendar import day_label, month_label, quarter_label
 
 __all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
 
@@ -230,8 +229,8 @@ def problem(code: ProblemCode | str, entity: str, record_id: str | None, **param
     params.setdefault("detail", "")
     params.setdefault("field", "")
     if code == ProblemCode.LATE_FORECAST:  # the Dutch message reads dates as staff write them
-        params.setdefault("submitted_nl", _dutch_day(params["detail"]))
-        params.setdefault("deadline_nl", _dutch_day(params.get("deadline", "")))
+        params.setdefault("submitted_nl", day_label(params["detail"]))
+        params.setdefault("deadline_nl", day_label(params.get("deadline", "")))
     if code == ProblemCode.WRITE_FAILED:
         params.setdefault("detail_nl", f"de wijziging kon niet worden weggeschreven: {params['detail']}")
     context = {k: v for k, v in params.items() if k not in ("detail", "field") or v != ""}
@@ -248,15 +247,6 @@ def problem(code: ProblemCode | str, entity: str, record_id: str | None, **param
 def _text(value: Any) -> str | None:
     text = "" if value is None else str(value).strip()
     return text or None
-
-
-def _dutch_day(value: Any) -> str:
-    """`2026-12-20` (a date or its ISO text) as `20 december 2026`; anything else as it is."""
-    try:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return dutch_day(day)
 
 
 def _quarter_label(text: str | None) -> str | None:
