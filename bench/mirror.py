@@ -4,8 +4,12 @@ what reading it costs in time and memory, next to today's full CRM read, at each
 Per scale, against a sandbox process with the bench's latency: `crm-list` (a list read from the CRM,
 as before the read model), `full` (first full refresh), `delta` with nothing changed, `delta` after
 `k` requests were edited through the API (expected: one GET per set, plus ceil(k/100) for requests),
-`views` (every staff view from the fresh read model, in-process, peak RSS of that process), and the
-whole `tribe-sync requests list --json` process (interpreter start included).
+`views` (every staff view from the fresh read model, in-process, peak RSS of that process), the
+whole `tribe-sync requests list --json` process (interpreter start included), and `cli_views`: every
+staff view as a whole `tribe-sync` process, table and `--json` (interpreter start included, output to
+a pipe that is read and dropped), the median wall of `RUNS` runs and the largest peak RSS, against
+the issue's budget (`VIEW_BUDGET_S`, `VIEW_BUDGET_MB`), next to a bare interpreter's start-up and
+`tribe-sync --version` on the same machine at the same moment.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +30,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 EXE = Path(sys.executable).parent / "tribe-sync"
 EDITED = 150
+RUNS = 5  # runs of each view process; the median wall is reported
+VIEW_BUDGET_S = 0.3  # issue 15: every view from a fresh read model at large scale
+VIEW_BUDGET_MB = 120.0
 REFERENCE = "_3c3ae353__fb14__428e__90b4__01a6c1cc0aff"  # the tenant's request reference field
 
 
@@ -61,10 +69,16 @@ def edit_requests(api: str, k: int) -> None:
             ).raise_for_status()
 
 
-def cli_list_wall(api: str, store: str) -> float:
+def view_env(api: str, store: str) -> dict[str, str]:
+    """A staff command's environment: this sandbox, this store, and a read model fresh for a day."""
     env = {**os.environ, "TRIBE_SYNC_CRM__API_URL": api, "TRIBE_SYNC_CRM__TOKEN_URL": f"{api}/oauth2/token"}
     env["TRIBE_SYNC_STORE__URL"] = store
     env["TRIBE_SYNC_MIRROR__MAX_AGE_S"] = "86400"
+    return env
+
+
+def cli_list_wall(api: str, store: str) -> float:
+    env = view_env(api, store)
     started = time.perf_counter()
     subprocess.run(
         [str(EXE), "requests", "list", "--json"],
@@ -74,6 +88,90 @@ def cli_list_wall(api: str, store: str) -> float:
         check=True,
     )
     return round(time.perf_counter() - started, 3)
+
+
+def process(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """One whole process: its wall time (start-up included), its peak RSS in MB and the bytes it wrote
+    on stdout (read from a pipe, as a reader would, and dropped)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert child.stdout is not None
+    written = 0
+    while chunk := child.stdout.read(1 << 16):
+        written += len(chunk)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(command)} exited {child.returncode}")
+    return wall, usage.ru_maxrss / 1024, written
+
+
+def measured(command: list[str], env: dict[str, str], runs: int = RUNS) -> dict[str, Any]:
+    """`runs` runs of one process: the median and fastest wall, the largest peak RSS."""
+    walls, peaks, written = [], [], 0
+    for _ in range(runs):
+        wall, peak, written = process(command, env)
+        walls.append(wall)
+        peaks.append(peak)
+    return {
+        "wall_s": round(statistics.median(walls), 3),
+        "fastest_s": round(min(walls), 3),
+        "peak_rss_mb": round(max(peaks), 1),
+        "stdout_bytes": written,
+    }
+
+
+def some_order_number(store: str) -> str:
+    """A request `requests show` can show: one with a processor (its page names it), else the first."""
+    from sqlalchemy import create_engine  # noqa: PLC0415 - only this part needs it
+
+    from tribe_sync.store.readmodel.queries import ReadModel  # noqa: PLC0415
+
+    engine = create_engine(store)
+    try:
+        first = None
+        for row in ReadModel(engine).requests():
+            first = first or row.order_number
+            if row.processor_id is not None:
+                return row.order_number
+        assert first is not None, "the read model holds no request"
+        return first
+    finally:
+        engine.dispose()
+
+
+def cli_views(api: str, store: str, runs: int = RUNS) -> dict[str, Any]:
+    """Every staff view as a whole `tribe-sync` process from a fresh read model, table and `--json`."""
+    env = view_env(api, store)
+    number = some_order_number(store)
+    views = {
+        "requests list": ["requests", "list"],
+        "requests show": ["requests", "show", number],
+        "months list": ["months", "list"],
+        "forecasts list": ["forecasts", "list"],
+        "accountability report": ["accountability", "report"],
+    }
+    found: dict[str, Any] = {
+        "runs": runs,
+        "budget_s": VIEW_BUDGET_S,
+        "budget_mb": VIEW_BUDGET_MB,
+        "python_start_s": measured([sys.executable, "-c", "pass"], env, runs)["wall_s"],
+        "python_no_site_s": measured([sys.executable, "-I", "-S", "-c", "pass"], env, runs)["wall_s"],
+        "version_s": measured([str(EXE), "--version"], env, runs)["wall_s"],
+        "views": {},
+    }
+    for name, arguments in views.items():
+        for suffix, extra in (("", []), (" --json", ["--json"])):
+            row = measured([str(EXE), *arguments, *extra], env, runs)
+            row["within_budget"] = row["wall_s"] <= VIEW_BUDGET_S and row["peak_rss_mb"] <= VIEW_BUDGET_MB
+            found["views"][name + suffix] = row
+            print(
+                f"  {name + suffix:<30} {row['wall_s']:6.3f} s (fastest {row['fastest_s']:.3f}) "
+                f"{row['peak_rss_mb']:6.1f} MB {row['stdout_bytes']:>10} bytes",
+                flush=True,
+            )
+    return found
 
 
 def run(scales: list[str], latency_ms: int, sandbox_factory: Any) -> list[dict[str, Any]]:
@@ -97,6 +195,8 @@ def run(scales: list[str], latency_ms: int, sandbox_factory: Any) -> list[dict[s
                 row["requests_list"] = one("requests-list", sandbox.url, store)
                 row["views"] = one("views", sandbox.url, store)
                 row["cli_requests_list_json_wall_s"] = cli_list_wall(sandbox.url, store)
+                row["load_average"] = [round(x, 2) for x in os.getloadavg()]
+                row["cli_views"] = cli_views(sandbox.url, store)
             finally:
                 sandbox.stop()
         print(json.dumps(row), flush=True)
