@@ -1,6 +1,7 @@
 """Writes in flight together keep the order that matters: a record's own writes in plan order, an
-effect before the transition that depends on it, the hand-off file before the statuses it carries.
-Chosen writes are delayed, so that a later write would overtake them if the executor let it."""
+effect before the transition that depends on it, the hand-off file before the statuses it carries;
+steps that share nothing are applied together. Chosen writes are delayed, so that a later write
+would overtake them if the executor let it."""
 
 from __future__ import annotations
 
@@ -13,11 +14,23 @@ from pathlib import Path
 
 from tests.fakes import NOW, CrashSwitch, InMemoryCRM, memory_journal, tenant_snapshot
 from tribe_sync.config import Settings
+from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_confirmations
+from tribe_sync.domain.months import ClosedBy
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.jobs import keys
 from tribe_sync.jobs.executor import Executor, Report
 from tribe_sync.jobs.handoff import DirectoryOutbox
-from tribe_sync.jobs.plan import CreateTask, HandOff, MoveStatus, Plan, RecordConfirmation, Step
+from tribe_sync.jobs.plan import (
+    CreateMonth,
+    CreateTask,
+    HandOff,
+    MoveStatus,
+    Plan,
+    RecordConfirmation,
+    SetMonth,
+    Step,
+)
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
@@ -184,3 +197,68 @@ def test_two_writes_to_one_record_in_one_step_keep_their_order_when_the_first_is
     assert crm.most_in_flight > 1
     for request in held:
         assert crm.order.index(f"update confirm/{request.id}") < crm.order.index(f"update move/{request.id}")
+
+
+def test_steps_that_share_no_record_are_re_read_once_and_written_together(tmp_path: Path) -> None:
+    """close-delivery-months creates the months ahead and closes others: at Tribe's latency a second
+    re-read and a second round of writes would cost half a second for nothing."""
+    crm = SlowCRM(tenant_snapshot(), slow=lambda _key: True)
+    open_month = next(m for m in crm.months.values() if m.is_open)
+    missing = Month(max(crm.months).year + 1, 1)
+    plan = Plan("close-delivery-months", TODAY, (Step.CREATE, Step.CLOSE))
+    plan.changes += [
+        CreateMonth(
+            key=keys.month_create(missing), step=Step.CREATE, reason="ahead", month=missing, capacity=9
+        ),
+        SetMonth(
+            key=keys.month_close(open_month.month),
+            step=Step.CLOSE,
+            reason="begun",
+            month_id=open_month.id,
+            month=open_month.month,
+            open=False,
+            closed_by=ClosedBy.JOB,
+            closed_reason="begun",
+            was_open=True,
+            was_closed_by=open_month.closed_by,
+        ),
+    ]
+    journal = memory_journal()
+    report = executor(crm, tmp_path, 8, journal).apply(plan, actor="test", claim="job:close-delivery-months")
+    journal.close()
+
+    assert [str(o.status) for o in report.outcomes] == ["applied", "applied"]
+    assert crm.reads == 1, "one re-read of the months for both steps"
+    assert crm.most_in_flight == 2, "the creation and the closing were in flight together"
+    assert missing in crm.months
+    assert not crm.months[open_month.month].is_open
+
+
+def test_a_step_that_touches_a_record_of_the_step_before_is_re_read_after_that_steps_writes(
+    tmp_path: Path,
+) -> None:
+    """Its re-read must see the earlier step's write: the request is confirmed, then moved on."""
+    crm = SlowCRM(tenant_snapshot(), slow=lambda key: key.startswith("update confirm"))
+    request = min(
+        (r for r in crm.requests.values() if r.status is RequestStatus.AT_PROCESSOR), key=lambda r: r.number
+    )
+    plan = Plan("processor import", TODAY, (Step.CONFIRMATION, Step.DELIVERY))
+    common = {"reason": "test", "request_id": request.id, "order_number": str(request.number)}
+    plan.changes += [
+        RecordConfirmation(key="confirm", step=Step.CONFIRMATION, confirmed_on=TODAY, **common),  # type: ignore[arg-type]
+        MoveStatus(
+            key="move",
+            step=Step.DELIVERY,
+            from_status=RequestStatus.AT_PROCESSOR,
+            to_status=RequestStatus.AWAITING_DELIVERY_DATE,
+            phase_id=crm.seed.phase_ids[RequestStatus.AWAITING_DELIVERY_DATE],
+            **common,  # type: ignore[arg-type]
+        ),
+    ]
+    journal = memory_journal()
+    report = executor(crm, tmp_path, 8, journal).apply(plan, actor="test", claim=f"job:{PROGRESS_JOB}")
+    journal.close()
+
+    assert [str(o.status) for o in report.outcomes] == ["applied", "applied"]
+    assert crm.reads == 2, "each step re-read its request"
+    assert crm.order == ["update confirm", "update move"]

@@ -5,11 +5,12 @@ per change, interruption, and the exit code.
 - **Claim.** A run holds `job:<name>` (staff commands hold the claim of the job that writes what they
   change), renewed every third of its TTL. A run that loses it stops between two changes and is
   journalled as interrupted; a dead holder's claim (SIGKILL, power) is taken over at once.
-- **Re-read before write.** Per step, the current phases of the requests it moves (one read per 40)
+- **Re-read before write.** Per stage (a step, or consecutive steps that share no record and no
+  dependency, `_stages`), the current phases of the requests it moves (one read per 40)
   and the months it changes are read again; a task's `ImportId` is looked up in the CRM right before
   it is created. Something a person changed meanwhile is skipped and reported, never forced.
 - **Dependencies.** A change runs only if every change it `depends_on` was applied or done already.
-- **Side by side.** Up to `crm.max_in_flight` writes of a step are in flight together
+- **Side by side.** Up to `crm.max_in_flight` writes of a stage are in flight together
   (`tribe_sync.lanes`): a record's own changes stay in plan order, a change waits for those it
   depends on (an effect before the transition, the hand-off file before its statuses), and the
   journal takes one writer at a time. The report lists outcomes in plan order all the same.
@@ -529,10 +530,8 @@ class _Apply:
         self.by_key = {c.key: c for c in plan.changes}
         order = list(dict.fromkeys([*plan.steps, *(c.step for c in plan.changes)]))
         try:
-            for step in order:
-                changes = plan.in_step(step)
-                if changes:
-                    self.step(step, changes)
+            for stage in _stages(plan, order):
+                self.stage(stage)
         except InterruptedRun:
             reached = {id(o.change) for o in self.report.outcomes}
             self.report.outcomes += [
@@ -545,11 +544,13 @@ class _Apply:
             raise InterruptedRun("stopped on request between two changes")
         self.keeper.check()
 
-    def step(self, step: Step, changes: list[Change]) -> None:
-        """One step's changes, up to `crm.max_in_flight` writes in flight: a record's own changes in
-        plan order (one lane per record), and a change only once those it `depends_on` have ended.
-        Outcomes and problems are reported in plan order whatever order the writes end in."""
+    def stage(self, steps: list[tuple[Step, list[Change]]]) -> None:
+        """One stage's changes (one step's, or consecutive steps' that share nothing, see `_stages`),
+        up to `crm.max_in_flight` writes in flight: a record's own changes in plan order (one lane per
+        record), and a change only once those it `depends_on` have ended. Outcomes and problems are
+        reported in plan order whatever order the writes end in."""
         self.checkpoint()
+        changes = [change for _step, part in steps for change in part]
         ids = [c.request_id for c in changes if isinstance(c, MoveStatus | RecordConfirmation)]
         ids += [row.request_id for c in changes if isinstance(c, HandOff) for row in c.rows]
         pending_tasks = [c.key for c in changes if isinstance(c, CreateTask)]
@@ -602,14 +603,15 @@ class _Apply:
         finally:
             self.flush()
         # -v: one line per step, what it did in counts (never a name or an address: labels only at -vv).
-        counts = Counter(str(self.done[c.key]) for c in changes if c.key in self.done)
-        log.info(
-            "%s: step %s: %d change(s): %s",
-            self.report.job,
-            step,
-            len(changes),
-            ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ended",
-        )
+        for step, part in steps:
+            counts = Counter(str(self.done[c.key]) for c in part if c.key in self.done)
+            log.info(
+                "%s: step %s: %d change(s): %s",
+                self.report.job,
+                step,
+                len(part),
+                ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ended",
+            )
 
     def reread(self, ids: list[str], *, months: bool, tasks: list[str], width: int) -> None:
         """What the step's writes depend on, read again right before them: the requests' phases,
@@ -918,6 +920,42 @@ class _Apply:
 
 
 _SUCCEEDED = (Outcome.APPLIED, Outcome.DONE_ALREADY)
+
+
+def _stages(plan: Plan, order: list[Step]) -> list[list[tuple[Step, list[Change]]]]:
+    """The plan's steps in order, a step joining the stage before it when none of its changes touches
+    a record that stage touches or depends on one of that stage's changes.
+
+    A stage is re-read once and its writes overlap: at Tribe's latency every stage costs a re-read
+    and a round of writes, and steps that share nothing need no order between them (close-delivery-
+    months creates the months ahead and closes others; nothing of one is read or written by the
+    other). What must follow something else still does: a record's changes in two steps, a hand-off
+    and its requests' statuses, a change and what it `depends_on` each start a stage of their own."""
+    stages: list[list[tuple[Step, list[Change]]]] = []
+    touched: set[tuple[str, object]] = set()
+    keys: set[str] = set()
+    for step in order:
+        changes = plan.in_step(step)
+        if not changes:
+            continue
+        records = {record for change in changes for record in _records(change)}
+        needs = {key for change in changes for key in change.depends_on}
+        if stages and not records & touched and not needs & keys:
+            stages[-1].append((step, changes))
+        else:
+            stages.append([(step, changes)])
+            touched, keys = set(), set()
+        touched |= records
+        keys |= {change.key for change in changes}
+    return stages
+
+
+def _records(change: Change) -> set[tuple[str, object]]:
+    """What a change writes or has re-read: its own record, and a hand-off's requests."""
+    records = {_lane(change)}
+    if isinstance(change, HandOff):
+        records |= {("request", row.request_id) for row in change.rows}
+    return records
 
 
 def _lane(change: Change) -> tuple[str, object]:
