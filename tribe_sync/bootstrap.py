@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.config import Settings
 from tribe_sync.errors import StoreError
-from tribe_sync.jobs.registry import JOBS
+from tribe_sync.jobs.keys import TASK_PREFIXES
 from tribe_sync.mappers.schema import TenantSchema
 from tribe_sync.store.clock import clock_offset
 from tribe_sync.store.crmcalls import CallLog, CallRecorder
@@ -145,7 +145,7 @@ class Services:
             self.schema,
             clock=self.clock,
             overlap=dt.timedelta(seconds=self.settings.mirror.overlap_s),
-            task_prefixes=sorted({prefix for job in JOBS.values() for prefix in job.task_prefixes}),
+            task_prefixes=sorted(TASK_PREFIXES),
             adult_age_groups=self.settings.tenant.adult_age_groups,
             holder=self.holder,
             is_dead=self.is_dead,

@@ -93,3 +93,10 @@ def test_a_document_that_is_not_a_plan_is_refused() -> None:
         plan_from_json({"job": "x"})
     with pytest.raises(ValueError, match="unknown change kind"):
         plan_from_json({"job": "x", "today": "2027-01-04", "steps": [], "changes": [{"kind": "delete"}]})
+
+
+def test_the_task_prefixes_the_read_model_keeps_are_every_jobs_own() -> None:
+    from tribe_sync.jobs.keys import TASK_PREFIXES  # noqa: PLC0415
+    from tribe_sync.jobs.registry import JOBS  # noqa: PLC0415
+
+    assert {prefix for job in JOBS.values() for prefix in job.task_prefixes} == TASK_PREFIXES

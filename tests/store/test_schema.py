@@ -142,3 +142,11 @@ def test_processes_opening_one_new_store_at_once_all_get_it(tmp_path: Path) -> N
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_the_revisions_read_from_the_files_are_the_ones_alembic_reads() -> None:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - the reference the store checks against
+
+    scripts = ScriptDirectory.from_config(schema._config())
+    assert schema._revisions() == {s.revision: s.down_revision for s in scripts.walk_revisions()}
+    assert [head_revision()] == list(scripts.get_heads())

@@ -11,7 +11,6 @@ import importlib
 import os
 import sys
 from collections.abc import Iterable
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +41,8 @@ def _new_app() -> typer.Typer:
 
 def _print_version(value: bool) -> None:
     if value:
+        from importlib.metadata import version as package_version  # noqa: PLC0415 - a tenth of start-up
+
         typer.echo(f"tribe-sync {package_version('tribe-sync')}")
         raise typer.Exit(0)
 

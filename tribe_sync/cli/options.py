@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import typer
 
 from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month, planning_window
 from tribe_sync.domain.forecasts import ForecastState
-from tribe_sync.jobs.executor import Job
-from tribe_sync.jobs.registry import JOBS, OTHER_RUNS
+
+if TYPE_CHECKING:
+    from tribe_sync.jobs.executor import Job
 
 __all__ = ["parse_day", "parse_job", "parse_month", "parse_planning_day", "parse_run_name", "parse_state"]
 
@@ -44,6 +46,8 @@ def parse_planning_day(value: str | None, real_today: dt.date, param: str = "--t
 
 def parse_job(value: str, param: str = "NAME") -> Job:
     """A job by its public name (`jobs run`, `jobs plan`)."""
+    from tribe_sync.jobs.registry import JOBS  # noqa: PLC0415 - the jobs, only for a command about one
+
     job = JOBS.get(value.strip())
     if job is None:
         raise typer.BadParameter(_unknown(value, tuple(JOBS)), param_hint=param)
@@ -54,6 +58,8 @@ def parse_run_name(value: str | None, param: str = "--job") -> str | None:
     """What the journal's runs are named: a job, or a staff command's or the approval notice's run."""
     if value is None:
         return None
+    from tribe_sync.jobs.registry import JOBS, OTHER_RUNS  # noqa: PLC0415 - see parse_job
+
     if value.strip() in (*JOBS, *OTHER_RUNS):
         return value.strip()
     raise typer.BadParameter(

@@ -35,12 +35,6 @@ from tribe_sync.cli.wording import (
     task_words,
 )
 from tribe_sync.domain.calendar import Month, Quarter
-from tribe_sync.errors import TribeSyncError
-from tribe_sync.mappers import queries
-from tribe_sync.mappers.errors import Unmappable
-from tribe_sync.mappers.read import to_processor
-from tribe_sync.peoplefiles import csv_text
-from tribe_sync.reports import parse_status
 from tribe_sync.store.readmodel.queries import ProblemRow, ReadModel, RequestRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
@@ -101,6 +95,8 @@ def list_requests(
 ) -> None:
     """Requests, oldest first (an organisation's queue order), filtered by status, organisation and
     delivery month; requests that do not map are listed as problems."""
+    from tribe_sync.reports import parse_status  # noqa: PLC0415 - with the snapshot's types: for --status only
+
     context = app_context(ctx)
     with Services(context.settings) as services:
         try:
@@ -271,6 +267,11 @@ def _request_lines(found: RequestRow, processor: str | None) -> list[tuple[str, 
 def _processor_name(services: Services, processor_id: str | None) -> str | None:
     """The processor's name from the CRM (the read model keeps no processors); None if it cannot be
     read, so that the line says "—" rather than a record ID."""
+    from tribe_sync.errors import TribeSyncError  # noqa: PLC0415 - the CRM's parts, for this line only
+    from tribe_sync.mappers import queries  # noqa: PLC0415
+    from tribe_sync.mappers.errors import Unmappable  # noqa: PLC0415
+    from tribe_sync.mappers.read import to_processor  # noqa: PLC0415
+
     if processor_id is None:
         return None
     try:
@@ -358,6 +359,8 @@ def report(
         quarter_text = str(as_of_quarter) if as_of_quarter else None
         emit_list("organisations", rows, problems, as_of, quarter=quarter_text, totals=totals)
     elif as_csv:
+        from tribe_sync.peoplefiles import csv_text  # noqa: PLC0415 - for --csv only
+
         typer.echo(csv_text(list(CSV_COLUMNS.values()), _csv_rows(rows)), nl=False)
     else:
         table(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,15 +14,15 @@ from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import Fresh, emit_list, problems_table, read_model_as_of
 from tribe_sync.cli.wording import entity_words
 from tribe_sync.errors import LockHeldError
-from tribe_sync.jobs.executor import Report
-from tribe_sync.jobs.plan import OUTCOME_WORDS, Plan
-from tribe_sync.jobs.staff import (
-    CLOSING_JOB,
-    month_plan,
-)
 from tribe_sync.month_closers import closed_by_names, closed_by_text
-from tribe_sync.plans.service import decider
 from tribe_sync.store.readmodel.refresh import MirrorSet
+
+if TYPE_CHECKING:
+    from tribe_sync.jobs.executor import Report
+    from tribe_sync.jobs.plan import Plan
+
+# The executor, the plans and the month rules are imported by the commands that write: `months list`
+# reads the read model only, and importing them was a fifth of its start-up.
 
 MONTH_SETS = (MirrorSet.MONTHS, MirrorSet.REQUESTS)
 
@@ -84,6 +84,9 @@ def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False)
 def _set_month(
     ctx: typer.Context, month: str, reason: str, who: str | None, dry_run: bool, as_json: bool, open_: bool
 ) -> None:
+    from tribe_sync.jobs.staff import CLOSING_JOB, month_plan  # noqa: PLC0415 - see the imports
+    from tribe_sync.plans.service import decider  # noqa: PLC0415
+
     context = app_context(ctx)
     target = parse_month(month)
     if not reason.strip():
@@ -109,6 +112,8 @@ def _set_month(
 def apply_staff_plan(services: Services, plan: Plan, actor: str, job: str, dry_run: bool) -> Report:
     """Through the executor, under the claim of the job that writes the same records: while that job
     runs the command is refused (exit 1), and what it decides the job will not undo."""
+    from tribe_sync.jobs.executor import Report  # noqa: PLC0415 - see the imports
+
     if dry_run:
         return Report.planned(plan)
     if not plan.changes:  # nothing to write; not a dry run either, so the output must not say it was
@@ -151,6 +156,8 @@ def open_month(
 
 
 def _report(context: AppContext, report: Report, as_json: bool) -> None:
+    from tribe_sync.jobs.plan import OUTCOME_WORDS  # noqa: PLC0415 - see the imports
+
     if as_json:
         emit_json(report.as_json())
     elif report.outcomes:

@@ -7,9 +7,6 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from tribe_sync.domain.calendar import Month
 from tribe_sync.domain.months import DeliveryMonth
 from tribe_sync.domain.problems import Problem, problem
@@ -42,6 +39,8 @@ def normalise_postcode(text: str) -> str | None:
 def normalise_phone(text: str) -> str | None:
     """A Dutch number in E.164, `+31201234567`; None if invalid or of another country. Cached: the
     parse costs a millisecond, and every plan and the audit check the same numbers again."""
+    import phonenumbers  # noqa: PLC0415 - on the first number: a staff list checks none, and it is slow to import
+
     try:
         number = phonenumbers.parse(text, "NL")
     except phonenumbers.NumberParseException:
@@ -54,6 +53,8 @@ def normalise_phone(text: str) -> str | None:
 @functools.lru_cache(maxsize=16384)
 def validate_email_address(text: str) -> str | None:
     """The normalised address if it is syntactically valid (no DNS look-up: the domain stays pure)."""
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - see normalise_phone
+
     try:
         return validate_email(text.strip(), check_deliverability=False).normalized
     except EmailNotValidError:

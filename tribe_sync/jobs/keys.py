@@ -25,6 +25,7 @@ __all__ = [
     "LATE_PREFIX",
     "NOTIFY_PREFIX",
     "REPORTED_PREFIX",
+    "TASK_PREFIXES",
     "accountability_reminder",
     "audit_task",
     "confirmation",
@@ -47,6 +48,10 @@ LATE_PREFIX = "staff/forecast-late/"
 AUDIT_PREFIX = "staff/audit/"
 REPORTED_PREFIX = "audit-problem/"
 HANDOFF_PREFIX = "handoff/"
+
+# The tasks the jobs create, by key prefix: the read model keeps these. The union of the jobs' own
+# `task_prefixes` (a test keeps them equal), here so that a staff list need not import the jobs.
+TASK_PREFIXES = frozenset({NOTIFY_PREFIX, ACCOUNTABILITY_PREFIX, FORECAST_PREFIX, LATE_PREFIX, AUDIT_PREFIX})
 
 
 def status(request_id: str, to: RequestStatus) -> str:

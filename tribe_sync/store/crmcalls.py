@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.errors import StoreError
 from tribe_sync.store.tables import crm_calls
+from tribe_sync.store.upsert import upsert_into
 
 __all__ = ["CallCounts", "CallLog", "CallRecorder"]
 
@@ -53,11 +53,10 @@ class CallLog:
         """Add `counts` (by minute) to the store's rows and drop the minutes older than a day."""
         if not counts:
             return
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         try:
             with self.engine.begin() as tx:
                 for minute, c in sorted(counts.items()):
-                    insert = dialect.insert(crm_calls).values(
+                    insert = upsert_into(self.engine.dialect.name, crm_calls).values(
                         minute=minute, calls=c.calls, rate_limited=c.rate_limited
                     )
                     tx.execute(

@@ -21,14 +21,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, inspect, select, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from tribe_sync.errors import StoreAccessError, StoreError, StoreSchemaError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only to move a store (`upgrade`): checking a store's revision, which every
+# process does when it opens the store, reads the revisions' files itself (`_revisions`), so that a
+# staff list does not load Alembic and Mako (a tenth of its start-up).
 
 __all__ = [
     "LEGACY_COLUMNS",
@@ -76,28 +81,43 @@ class SchemaStatus:
     head: str
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION_LINE = re.compile(
+    r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:[\"']([^\"']+)[\"']|None)\s*$", re.M
+)
+
+
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - only a schema change needs Alembic
+
     config = Config()
-    location = str(Path(__file__).parent / "migrations").replace("%", "%%")
-    config.set_main_option("script_location", location)
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     config.attributes["connection"] = connection
     return config
 
 
 @cache
-def _scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(_config())
+def _revisions() -> dict[str, str | None]:
+    """Each revision this version knows and the one before it, as the files in migrations/versions
+    declare them (`revision = "0010"`, `down_revision = "0009"`); a test keeps this Alembic's view."""
+    found: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("[!_]*.py")):
+        lines = {name: value or None for name, value in _REVISION_LINE.findall(path.read_text())}
+        if "revision" in lines and lines["revision"] is not None:
+            found[lines["revision"]] = lines.get("down_revision")
+    return found
 
 
 def head_revision() -> str:
-    heads = _scripts().get_heads()
+    revisions = _revisions()
+    heads = sorted(set(revisions) - {before for before in revisions.values() if before is not None})
     if len(heads) != 1:  # a packaging mistake, caught by the tests long before a user sees it
         raise StoreError(f"the store's migrations have {len(heads)} heads; there must be one")
     return heads[0]
 
 
 def _known_revisions() -> frozenset[str]:
-    return frozenset(script.revision for script in _scripts().walk_revisions())
+    return frozenset(_revisions())
 
 
 def _status(connection: Connection) -> SchemaStatus:
@@ -165,6 +185,8 @@ def upgrade(engine: Engine, revision: str = "head", *, only_if_empty: bool = Fal
                 return found
             if found.state in (SchemaState.AHEAD, SchemaState.UNKNOWN):
                 raise StoreSchemaError(_refusal(found, "the store"))
+            from alembic import command  # noqa: PLC0415 - only a schema change needs Alembic
+
             config = _config(connection)
             if found.state is SchemaState.LEGACY:
                 command.stamp(config, "0001")

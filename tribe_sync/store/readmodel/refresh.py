@@ -35,7 +35,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.client.odata import Expand, F, Query
@@ -76,6 +75,7 @@ from tribe_sync.store.tables import (
     mirror_sets,
     mirror_tasks,
 )
+from tribe_sync.store.upsert import upsert_into
 
 __all__ = ["Mirror", "MirrorSet", "RecordReader", "RefreshMode", "SetRefresh"]
 
@@ -670,8 +670,7 @@ def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
 def _upsert(tx: Connection, table: Table, rows: list[Row], keys: list[str]) -> None:
     if not rows:
         return
-    dialect = sqlite if tx.dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(table)
+    statement = upsert_into(tx.dialect.name, table)
     statement = statement.on_conflict_do_update(
         index_elements=keys,
         set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
