@@ -24,6 +24,7 @@ from tribe_sync.client.http import Http
 from tribe_sync.client.odata import Query
 from tribe_sync.client.ratelimit import RateLimiter, SlidingWindowLimiter
 from tribe_sync.client.retry import RetryPolicy
+from tribe_sync.client.sizes import ReadSizes, read_key
 from tribe_sync.client.throttle import Throttle
 from tribe_sync.client.transport import Transport
 from tribe_sync.client.wire import Record
@@ -37,6 +38,7 @@ log = logging.getLogger("tribe_sync.client")
 MAX_PAGE_SIZE = 100
 _SET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 T = TypeVar("T")
+_Page = tuple[int, int, Future[dict[str, Any]]]  # where a page starts, how many rows it asks, its answer
 _COUNT_REFUSED = frozenset({400, 501})  # how a tenant says it does not do `$count=true`
 
 
@@ -93,7 +95,10 @@ class TribeClient:
         update_method: str = "put",
         request_count: str | bool = "off",
         count_support: CountSupport | None = None,
+        sizes: ReadSizes | None = None,
     ) -> None:
+        """`sizes`: where reads find the totals they had before and leave theirs (see `iter_records`);
+        without one every read learns its total from its first page, as it always did."""
         self.transport = transport
         self.root = odata_root if odata_root.endswith("/") else odata_root + "/"
         self.page_size = min(page_size, MAX_PAGE_SIZE)
@@ -101,6 +106,7 @@ class TribeClient:
         if isinstance(request_count, bool):
             request_count = "on" if request_count else "off"
         self.count_support = count_support or CountSupport(request_count)
+        self.sizes = sizes
         self._pool: ThreadPoolExecutor | None = None  # page fetches: leaves that never wait on others
         self._readers: ThreadPoolExecutor | None = None  # whole reads, which wait on page fetches
         self._readers_width = 0
@@ -131,9 +137,11 @@ class TribeClient:
         clock: Callable[[], float] = time.monotonic,
         count_support: CountSupport | None = None,
         on_response: Callable[[int], None] | None = None,
+        sizes: ReadSizes | None = None,
     ) -> TribeClient:
         """`count_support`: share one (`count_support_for`) so that a process asks only once;
-        `on_response`: told every answer's HTTP status (the store's CRM call counts)."""
+        `on_response`: told every answer's HTTP status (the store's CRM call counts); `sizes`: the
+        size hints of reads (`tribe_sync.client.sizes`), none by default."""
         if not crm.verify_tls:
             log.warning(
                 "TLS verification is OFF for %s (crm.verify_tls = false): only for a test tenant", crm.api_url
@@ -179,6 +187,7 @@ class TribeClient:
             page_size=crm.page_size,
             update_method=crm.update_method,
             count_support=count_support or CountSupport(crm.request_count),
+            sizes=sizes,
         )
 
     # -- reading ---------------------------------------------------------------------------------
@@ -192,6 +201,13 @@ class TribeClient:
         page tells the total (`$count`, see `CountSupport`) the other pages are fetched side by side,
         up to `max_in_flight` at once, and no empty page is needed; otherwise the next page is fetched
         while this one is read (page-ahead). Records come out in order whatever order pages arrive in.
+
+        Size hints (`sizes`): a read that asks for `$count` and matched more than one page before
+        sends, with its first page, the pages that start below that total (up to `max_in_flight` in
+        all), which are not empty unless the set shrank. The first page's count then rules as without
+        a hint: pages sent beyond the true end are dropped, a short page re-plans those after it. An
+        unchanged or grown set costs no extra call; a shrunk one at most the pages it shrank by. Every
+        read that learns its total leaves it in `sizes` for the next.
         """
         query = query or Query()
         if "ID" not in query.ordered_by():
@@ -199,24 +215,64 @@ class TribeClient:
         limit = query.top
         start = query.skip or 0
         want = self.page_size if limit is None else min(self.page_size, limit)
-        body, url = self._first_page(entity_set, query.with_(top=want, skip=start))
-        rows = _rows(body, entity_set, url)
-        for n, row in enumerate(rows, start=1):
-            yield self._record(row, entity_set)
-            if limit is not None and n >= limit:
+        key = read_key(entity_set, query) if self.sizes is not None else ""
+        hint = self.sizes.get(key) if self.sizes is not None else None
+        ahead: deque[_Page] = deque()  # pages sent on the hint, not read yet
+        try:
+            first_query = query.with_(top=want, skip=start)
+            if hint is not None and self.count_support.should_ask() and start + want < hint:
+                first = self._call(self._first_page, entity_set, first_query)  # queued before the others
+                bounded = limit is not None and start + limit <= hint  # `$top` ends the read first
+                hinted_end = start + limit if limit is not None and bounded else hint
+                self._send_ahead(ahead, entity_set, query, start + want, hinted_end, bounded=bounded)
+                body, url = first.result()
+            else:
+                body, url = self._first_page(entity_set, first_query)
+            rows = _rows(body, entity_set, url)
+            count = body.get("@odata.count")
+            total = count if isinstance(count, int) and not isinstance(count, bool) else None
+            if self.sizes is not None and total is not None and (total > self.page_size or hint is not None):
+                self.sizes.put(key, total)  # a read of one page gains nothing from a hint: not kept
+            for n, row in enumerate(rows, start=1):
+                yield self._record(row, entity_set)
+                if limit is not None and n >= limit:
+                    return
+            next_link = body.get("@odata.nextLink")
+            if isinstance(next_link, str) and next_link:
+                self._drop(ahead)
+                yield from self._follow(entity_set, urljoin(url, next_link), limit, len(rows))
                 return
-        next_link = body.get("@odata.nextLink")
-        if isinstance(next_link, str) and next_link:
-            yield from self._follow(entity_set, urljoin(url, next_link), limit, len(rows))
-            return
-        count = body.get("@odata.count")
-        total = count if isinstance(count, int) and not isinstance(count, bool) else None
-        end = total if total is not None else None
-        if limit is not None:
-            end = start + limit if end is None else min(end, start + limit)
-        if not rows or (end is not None and start + len(rows) >= end):
-            return
-        yield from self._pages(entity_set, query, start + len(rows), end, known_total=total is not None)
+            end = total if total is not None else None
+            if limit is not None:
+                end = start + limit if end is None else min(end, start + limit)
+            if not rows or (end is not None and start + len(rows) >= end):
+                return
+            yield from self._pages(
+                entity_set, query, start + len(rows), end, known_total=total is not None, ahead=ahead
+            )
+        finally:
+            self._drop(ahead)
+
+    def _send_ahead(
+        self, ahead: deque[_Page], entity_set: str, query: Query, skip: int, end: int, *, bounded: bool
+    ) -> None:
+        """Send the pages from `skip` that start below `end`, at most `max_in_flight - 1` of them (the
+        first page is the other) and only while the client's places for pages ahead last. Each asks a
+        full page unless `bounded` (the read's `$top` ends there): if the set grew since the hint, its
+        last page then still ends where the next one starts."""
+        planned = skip
+        while planned < end and len(ahead) < self.max_in_flight - 1 and self._ahead.acquire(blocking=False):
+            want = min(self.page_size, end - planned) if bounded else self.page_size
+            url = self._url(entity_set, query.with_(top=want, skip=planned))
+            ahead.append((planned, want, self._submit(url, entity_set)))
+            planned += want
+
+    def _drop(self, pending: deque[_Page]) -> None:
+        """Give up pages sent but not read: those not started yet are never sent."""
+        for _at, _want, dropped in pending:
+            dropped.cancel()
+            self._ahead.release()
+        pending.clear()
 
     def _first_page(self, entity_set: str, query: Query) -> tuple[dict[str, Any], str]:
         support = self.count_support
@@ -254,7 +310,14 @@ class TribeClient:
             url = urljoin(url, next_link)
 
     def _pages(
-        self, entity_set: str, query: Query, skip: int, end: int | None, *, known_total: bool
+        self,
+        entity_set: str,
+        query: Query,
+        skip: int,
+        end: int | None,
+        *,
+        known_total: bool,
+        ahead: deque[_Page] | None = None,
     ) -> Iterator[Record]:
         """The pages from `skip` on: with a known `end` up to `max_in_flight` at once, else one ahead.
 
@@ -262,17 +325,19 @@ class TribeClient:
         after it start at the wrong place: they are dropped and planned again from where it ended.
         Pages fetched ahead hold a place in `_ahead`, shared by every read of the client, so that
         reads side by side never hold more than twice `max_in_flight` pages between them.
+
+        `ahead`: pages already sent on a size hint (consecutive, the first at `skip` unless the first
+        page came back short); they are read first, those that start at or past `end` dropped.
         """
         depth = self.max_in_flight if known_total else min(2, self.max_in_flight)
-        pending: deque[tuple[int, int, Future[dict[str, Any]]]] = deque()
-        planned = skip
-
-        def drop_pending() -> None:
-            for _at, _want, dropped in pending:
-                dropped.cancel()
-                self._ahead.release()
-            pending.clear()
-
+        pending: deque[_Page] = ahead if ahead is not None else deque()
+        if pending and pending[0][0] != skip:
+            self._drop(pending)  # the first page was short: these start at the wrong places
+        while pending and end is not None and pending[-1][0] >= end:
+            _at, _want, beyond = pending.pop()  # the set shrank since the hint
+            beyond.cancel()
+            self._ahead.release()
+        planned = pending[-1][0] + pending[-1][1] if pending else skip
         try:
             while True:
                 while len(pending) < depth and (end is None or planned < end):
@@ -299,10 +364,10 @@ class TribeClient:
                 if not rows or (end is not None and reached >= end):
                     return
                 if len(rows) < want:
-                    drop_pending()
+                    self._drop(pending)
                     planned = reached
         finally:
-            drop_pending()
+            self._drop(pending)
 
     def side_by_side(self, readers: Mapping[str, Callable[[], T]]) -> dict[str, T]:
         """Run independent reads (each consuming `iter_records`) at once, on threads kept for that.
@@ -312,23 +377,31 @@ class TribeClient:
         a reader mostly waits for its pages, and the throttle bounds the calls, not the readers. (With
         a thread per `max_in_flight` only, a snapshot's small sets queued behind its big ones.)
         """
-        if self.max_in_flight <= 1 or len(readers) <= 1:
-            return {name: reader() for name, reader in readers.items()}
-        with self._pool_lock:
-            if self._readers is None or self._readers_width < len(readers):
-                if self._readers is not None:
-                    self._readers.shutdown(wait=False)  # its readers, if any, run to their end
-                self._readers_width = max(self.max_in_flight, len(readers))
-                self._readers = ThreadPoolExecutor(self._readers_width, thread_name_prefix="tribe-read")
-            futures = {name: self._readers.submit(reader) for name, reader in readers.items()}
-        wait(futures.values())
-        return {name: future.result() for name, future in futures.items()}
+        try:
+            if self.max_in_flight <= 1 or len(readers) <= 1:
+                return {name: reader() for name, reader in readers.items()}
+            with self._pool_lock:
+                if self._readers is None or self._readers_width < len(readers):
+                    if self._readers is not None:
+                        self._readers.shutdown(wait=False)  # its readers, if any, run to their end
+                    self._readers_width = max(self.max_in_flight, len(readers))
+                    self._readers = ThreadPoolExecutor(self._readers_width, thread_name_prefix="tribe-read")
+                futures = {name: self._readers.submit(reader) for name, reader in readers.items()}
+            wait(futures.values())
+            return {name: future.result() for name, future in futures.items()}
+        finally:
+            if self.sizes is not None:
+                self.sizes.save()  # a snapshot's reads have ended: keep the totals they learned
 
     def _submit(self, url: str, label: str) -> Future[dict[str, Any]]:
+        return self._call(self._get_json, url, label=label)
+
+    def _call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        """`fn` on the pool of page fetches: it must be a leaf, never waiting on another fetch."""
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="tribe-call")
-            return self._pool.submit(self._get_json, url, label=label)
+            return self._pool.submit(fn, *args, **kwargs)
 
     def list(self, entity_set: str, query: Query | None = None) -> list[Record]:
         return list(self.iter_records(entity_set, query))
@@ -381,6 +454,8 @@ class TribeClient:
                 if pool is not None:
                     pool.shutdown(wait=True, cancel_futures=True)
             self._pool = self._readers = None
+        if self.sizes is not None:
+            self.sizes.save()
         self.transport.http.close()
 
     def __enter__(self) -> TribeClient:
