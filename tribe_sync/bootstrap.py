@@ -29,11 +29,14 @@ from tribe_sync.store.readmodel.refresh import Mirror, MirrorSet
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from sqlalchemy import Engine
+
     from tribe_sync.client.odata import Query
     from tribe_sync.client.ratelimit import RateLimiter
     from tribe_sync.client.tribe import TribeClient
     from tribe_sync.client.wire import Record
     from tribe_sync.jobs.executor import Executor
+    from tribe_sync.store.readsizes import StoredReadSizes
     from tribe_sync.tribe_crm import TribeCRM
 
 # The HTTP client, the executor and the CRM facade are imported when first made: a staff list on a
@@ -78,7 +81,22 @@ class Services:
             limiter=self._shared_limiter(),
             count_support=count_support_for(crm.odata_root, crm.request_count),  # once per process
             on_response=self.crm_calls.record,
+            sizes=self.read_sizes,
         )
+
+    @cached_property
+    def read_sizes(self) -> StoredReadSizes:
+        """The reads' size hints, kept in the store for the next process, once the store is open:
+        hints never open or create it (a dry run must not). An in-memory store ends with the process
+        and has one connection for every thread: its hints stay in memory."""
+        from tribe_sync.store.readsizes import StoredReadSizes  # noqa: PLC0415 - made with the client
+
+        in_memory = self.settings.store.url in ("sqlite://", "sqlite:///:memory:")
+
+        def opened() -> Engine | None:
+            return self.journal.engine if "journal" in self.__dict__ and not in_memory else None
+
+        return StoredReadSizes(opened, self.clock)
 
     @cached_property
     def crm_calls(self) -> CallRecorder:

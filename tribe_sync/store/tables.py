@@ -40,6 +40,7 @@ __all__ = [
     "mirror_tasks",
     "plans",
     "rate_calls",
+    "read_sizes",
     "runs",
     "users",
 ]
@@ -120,6 +121,16 @@ crm_calls = Table(
     Column("minute", DateTime(timezone=True), primary_key=True),
     Column("calls", Integer, nullable=False),
     Column("rate_limited", Integer, nullable=False),  # answers 429 Too Many Requests
+)
+
+# How many records each of our reads matched last time (`client.sizes`), so that a new process sends
+# a big read's pages together from the start. Keyed by entity set and a hash of the filter: no data.
+read_sizes = Table(
+    "tribe_sync_read_sizes",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("total", Integer, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
 )
 
 # Console accounts: an argon2id hash, never the password; the role decides what a person may do.
