@@ -22,6 +22,7 @@ def emit_json(document: Any) -> None:
 # From this many rows a table is printed plain: rich measures every cell of every row before it
 # prints the first, which takes seconds for the whole programme at 10x and holds it all in memory.
 PLAIN_FROM = 500
+LINES_PER_WRITE = 1000
 
 
 def table(context: AppContext, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -41,8 +42,18 @@ def plain_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     spreadsheet or `column -t -s$'\\t'` lines them up), with markup left as it is."""
     write = sys.stdout.write
     write(f"{title}\n" + "\t".join(columns) + "\n")
+    lines: list[str] = []
     for row in rows:
-        write("\t".join("" if cell is None else _plain(cell) for cell in row) + "\n")
+        cells = ["" if cell is None else str(cell) for cell in row]
+        line = "\t".join(cells)
+        if line.count("\t") != len(cells) - 1 or "\n" in line:  # a cell holds a tab or a line break
+            line = "\t".join(_plain(cell) for cell in cells)
+        lines.append(line)
+        if len(lines) == LINES_PER_WRITE:
+            write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        write("\n".join(lines) + "\n")
 
 
 def _plain(cell: Any) -> str:

@@ -7,6 +7,7 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -35,6 +36,7 @@ from tribe_sync.cli.wording import (
     task_words,
 )
 from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.store.readmodel.queries import ProblemRow, ReadModel, RequestRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
@@ -62,6 +64,27 @@ CSV_COLUMNS = {
     "oldest_undistributed_delivery": "oudste levering met voorraad",
     "last_report": "laatste verantwoording",
 }
+
+
+# A long list repeats a few hundred days, months and quarters: each is put into words once.
+STATUS_WORDS = {s.name: s.label for s in RequestStatus}
+same_day_words = functools.cache(day_words)
+
+
+@functools.cache
+def month_words(code: str) -> str:
+    return Month.parse(code).label
+
+
+@functools.cache
+def quarter_words(year: int, number: int) -> str:
+    return Quarter(year, number).label
+
+
+@functools.cache
+def deadline_words(year: int, number: int) -> str:
+    """The day a quarter's forecast is due, in words."""
+    return day_words(Quarter(year, number).forecast_deadline)
 
 
 def _csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, object]]:
@@ -106,25 +129,19 @@ def list_requests(
         target = parse_month(month, "--month") if month else None
         as_of = read_model_as_of(context, services, REQUEST_SETS, fresh=fresh)
         model = services.read_model
-        rows = model.requests(
-            status=wanted,
-            organisation_ids=organisation_ids(model, org),
-            month=target,
-            newest_first=newest_first,
-            limit=limit,
-        )
+        chosen: dict[str, Any] = {
+            "status": wanted,
+            "organisation_ids": organisation_ids(model, org),
+            "month": target,
+            "newest_first": newest_first,
+            "limit": limit,
+        }
         problems = model.problems([s.value for s in REQUEST_SETS])
         if as_json:  # each row as the database writes it: the same object as RequestRow.as_dict
-            documents = model.requests_json(
-                status=wanted,
-                organisation_ids=organisation_ids(model, org),
-                month=target,
-                newest_first=newest_first,
-                limit=limit,
-            )
-            emit_list("requests", documents, problems, as_of)
+            emit_list("requests", model.requests_json(**chosen), problems, as_of)
             return
-        listed = list(rows)
+        # What each row shows, the words of a day or month made once for all rows that share it.
+        listed = list(model.request_lines(**chosen))
         shown: Iterable[ProblemRow] = problems
         others = 0
         if any(given is not None for given in (wanted, org, target, limit)):
@@ -143,11 +160,11 @@ def list_requests(
                 (
                     r.order_number,
                     r.organisation,
-                    r.status.label,
+                    STATUS_WORDS[r.status],
                     r.quantity,
-                    Month.parse(r.month).label,
-                    day_words(r.requested_on),
-                    day_words(r.delivery_date),
+                    month_words(r.month),
+                    same_day_words(r.requested_on),
+                    same_day_words(r.delivery_date),
                 )
                 for r in listed
             ],
@@ -299,13 +316,18 @@ def list_forecasts(
     with Services(context.settings) as services:
         as_of = read_model_as_of(context, services, FORECAST_SETS, fresh=fresh)
         model = services.read_model
-        rows = model.forecasts(
-            year=year, quarter=quarter, organisation_ids=organisation_ids(model, org), state=wanted
-        )[:limit]
+        chosen: dict[str, Any] = {
+            "year": year,
+            "quarter": quarter,
+            "organisation_ids": organisation_ids(model, org),
+            "state": wanted,
+            "limit": limit,
+        }
         problems = list(model.problems([s.value for s in FORECAST_SETS]))
-    if as_json:
-        emit_list("forecasts", (r.as_dict() for r in rows), problems, as_of)
-        return
+        if as_json:  # each row as the database writes it (with the rules' deadline and state)
+            emit_list("forecasts", model.forecasts_json(**chosen), problems, as_of)
+            return
+        rows = list(model.forecast_lines(**chosen))
     table(
         context,
         f"Prognoses ({len(rows)})",
@@ -313,12 +335,12 @@ def list_forecasts(
         [
             (
                 r.organisation,
-                r.quarter.label,
+                quarter_words(r.year, r.quarter),
                 r.product.lower(),
                 r.quantity,
-                day_words(r.submitted_on),
-                day_words(r.quarter.forecast_deadline),
-                forecast_state_words(r.state.value),
+                same_day_words(r.submitted_on),
+                deadline_words(r.year, r.quarter),
+                forecast_state_words(r.state),
             )
             for r in rows
         ],

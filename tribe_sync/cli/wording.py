@@ -161,9 +161,12 @@ def plan_status_words(status: str) -> str:
     return PLAN_STATUSES.get(status, status)
 
 
+FORECAST_STATE_WORDS = {"effective": "telt", "superseded": "vervangen", "late": "te laat"}
+
+
 def forecast_state_words(state: str) -> str:
     """effective / superseded / late as staff say it."""
-    return {"effective": "telt", "superseded": "vervangen", "late": "te laat"}.get(state, state)
+    return FORECAST_STATE_WORDS.get(state, state)
 
 
 def outcome_words(code: str) -> str:

@@ -7,7 +7,7 @@ submitted after its quarter's deadline does not count at all (late).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -41,7 +41,7 @@ class ForecastState(StrEnum):
     LATE = "late"
 
 
-def classify_forecasts(forecasts: Iterable[Forecast]) -> dict[str, ForecastState]:
+def classify_forecasts(forecasts: Collection[Forecast]) -> dict[str, ForecastState]:
     """Each forecast's state by ID: late if after its deadline, else effective if the newest on-time
     one for its key (ties broken by ID, so the answer never depends on read order), else superseded."""
     effective = effective_forecasts(forecasts)

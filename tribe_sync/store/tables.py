@@ -206,8 +206,14 @@ mirror_requests = _mirrored(
     Column("delivered_quantity", Integer),
 )
 
-# Lists come in queue order (oldest first) or newest first, often with a limit.
-Index("ix_tribe_sync_mirror_requests_queue", mirror_requests.c.requested_at, mirror_requests.c.number)
+# Lists come in queue order (oldest first) or newest first, often with a limit: the index holds the
+# whole order, so a list streams from it without a sort (revision 0012 added `id`).
+Index(
+    "ix_tribe_sync_mirror_requests_queue",
+    mirror_requests.c.requested_at,
+    mirror_requests.c.number,
+    mirror_requests.c.id,
+)
 
 mirror_months = _mirrored(
     "tribe_sync_mirror_months",
@@ -234,7 +240,7 @@ mirror_forecasts = _mirrored(
 )
 
 Index("ix_tribe_sync_mirror_forecasts_quarter", mirror_forecasts.c.year, mirror_forecasts.c.quarter)
-# The forecasts list's order: organisation, quarter, product, submission.
+# The forecasts list's whole order: organisation, quarter, product, submission, ID (0012 added `id`).
 Index(
     "ix_tribe_sync_mirror_forecasts_listed",
     mirror_forecasts.c.organisation_id,
@@ -242,6 +248,7 @@ Index(
     mirror_forecasts.c.quarter,
     mirror_forecasts.c.product,
     mirror_forecasts.c.submitted_at,
+    mirror_forecasts.c.id,
 )
 
 mirror_reports = _mirrored(

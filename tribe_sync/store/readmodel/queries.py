@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, Text, case, cast, func, literal, or_, select
+from sqlalchemy import Engine, Select, String, Text, case, cast, func, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.domain.accountability import AccountabilityReport, stock_per_organisation, stock_per_request
@@ -37,12 +37,14 @@ from tribe_sync.store.tables import (
 )
 
 __all__ = [
+    "ForecastLine",
     "ForecastRow",
     "MonthRow",
     "OrganisationRow",
     "OrganisationTotals",
     "ProblemRow",
     "ReadModel",
+    "RequestLine",
     "RequestRow",
     "StockRow",
     "TaskRow",
@@ -88,6 +90,33 @@ class RequestRow:
             "processor_confirmed_on": _iso(self.processor_confirmed_on),
             "delivered_quantity": self.delivered_quantity,
         }
+
+
+class RequestLine(NamedTuple):
+    """What a long list of requests shows of one, as the database gives it: the lean path for the
+    whole programme (`requests list` at 10x is 36,000 of these), no object per field."""
+
+    id: str
+    organisation_id: str
+    order_number: str
+    organisation: str  # the name; the ID if the organisation is unknown to the read model
+    status: str  # RequestStatus's name
+    quantity: int
+    month: str  # YYYY-MM
+    requested_on: dt.date
+    delivery_date: dt.date | None
+
+
+class ForecastLine(NamedTuple):
+    """One forecast as a long list shows it (see RequestLine); `state` is a ForecastState's value."""
+
+    organisation: str
+    year: int
+    quarter: int
+    product: str
+    quantity: int
+    submitted_on: dt.date
+    state: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +354,37 @@ class ReadModel:
         for (text,) in self._rows(query):
             yield str(text)
 
+    def request_lines(
+        self,
+        *,
+        status: RequestStatus | None = None,
+        organisation_ids: Collection[str] | None = None,
+        month: Month | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[RequestLine]:
+        """`requests(...)` with only what a list shows, streamed in the same order."""
+        r, o = mirror_requests, mirror_organisations
+        query = select(
+            r.c.id,
+            r.c.organisation_id,
+            r.c.number,
+            _name_or_id(o.c.name, r.c.organisation_id),
+            r.c.status,
+            r.c.quantity,
+            r.c.month,
+            r.c.requested_on,
+            r.c.delivery_date,
+        ).select_from(r.outerjoin(o, o.c.id == r.c.organisation_id))
+        query = _request_filters(query, status, organisation_ids, month, None)
+        order = [r.c.requested_at, r.c.number, r.c.id]
+        query = query.order_by(*(c.desc() for c in order) if newest_first else order)
+        if limit is not None:
+            query = query.limit(limit)
+        make = RequestLine._make
+        for row in self._rows(query):
+            yield make(row)
+
     def count_requests(
         self,
         *,
@@ -524,55 +584,112 @@ class ReadModel:
         state: ForecastState | None = None,
     ) -> Iterator[ForecastRow]:
         """`forecasts`, streamed."""
+        f = mirror_forecasts
+        columns = (f.c.year, f.c.quarter, f.c.product, f.c.quantity, f.c.submitted_on)
+        for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, None):
+            name, organisation_id, forecast_id, year_, quarter_, product, quantity, submitted_on, _ = row
+            yield ForecastRow(
+                forecast_id,
+                organisation_id,
+                name,
+                Quarter(year_, quarter_),
+                product,
+                quantity,
+                submitted_on,
+                found,
+            )
+
+    def forecast_lines(
+        self,
+        *,
+        year: int | None = None,
+        quarter: int | None = None,
+        organisation_ids: Collection[str] | None = None,
+        state: ForecastState | None = None,
+        limit: int | None = None,
+    ) -> Iterator[ForecastLine]:
+        """`iter_forecasts(...)` with only what a list shows, streamed in the same order."""
+        f = mirror_forecasts
+        columns = (f.c.year, f.c.quarter, f.c.product, f.c.quantity, f.c.submitted_on)
+        make = ForecastLine._make
+        for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
+            yield make((row[0], *row[3:8], found.value))
+
+    def forecasts_json(
+        self,
+        *,
+        year: int | None = None,
+        quarter: int | None = None,
+        organisation_ids: Collection[str] | None = None,
+        state: ForecastState | None = None,
+        limit: int | None = None,
+    ) -> Iterator[str]:
+        """`iter_forecasts(...)`, each as the JSON object `ForecastRow.as_dict` gives, the database
+        writing all but the two fields the programme's rules decide (the quarter's deadline, the
+        state when a refresh has not decided it yet), as `requests_json` does."""
+        f = mirror_forecasts
+        quarter_text = cast(f.c.year, String) + literal("-Q") + cast(f.c.quarter, String)
+        fields: list[tuple[str, Any]] = [
+            ("id", f.c.id),
+            ("organisation", _name_or_id(mirror_organisations.c.name, f.c.organisation_id)),
+            ("organisation_id", f.c.organisation_id),
+            ("quarter", quarter_text),
+            ("product", f.c.product),
+            ("quantity", f.c.quantity),
+            ("submitted_on", f.c.submitted_on),
+        ]
+        build = func.json_build_object if self.engine.dialect.name == "postgresql" else func.json_object
+        document = cast(build(*(part for key, column in fields for part in (literal(key), column))), Text)
+        columns = (document, f.c.year, f.c.quarter)
+        deadlines: dict[tuple[int, int], str] = {}
+        for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
+            text, key = str(row[3]), (row[4], row[5])
+            if key not in deadlines:
+                deadlines[key] = Quarter(*key).forecast_deadline.isoformat()
+            # The database's object without its closing brace, then the rules' two fields.
+            yield f'{text[: text.rindex("}")]},"deadline":"{deadlines[key]}","state":"{found.value}"}}'
+
+    def _forecast_rows(
+        self,
+        columns: tuple[Any, ...],
+        year: int | None,
+        quarter: int | None,
+        organisation_ids: Collection[str] | None,
+        state: ForecastState | None,
+        limit: int | None,
+    ) -> Iterator[tuple[Any, ForecastState]]:
+        """Forecasts as `iter_forecasts` lists them: each row is (name, organisation ID, ID, then
+        `columns`) with its state."""
         f, o = mirror_forecasts, mirror_organisations
         query = select(
-            f.c.id,
-            f.c.organisation_id,
-            o.c.name,
-            f.c.year,
-            f.c.quarter,
-            f.c.product,
-            f.c.quantity,
-            f.c.submitted_on,
-            f.c.state,
+            _name_or_id(o.c.name, f.c.organisation_id), f.c.organisation_id, f.c.id, *columns, f.c.state
         ).select_from(f.outerjoin(o, o.c.id == f.c.organisation_id))
-        if year is not None:
-            query = query.where(f.c.year == year)
-        if quarter is not None:
-            query = query.where(f.c.quarter == quarter)
-        if organisation_ids is not None:
-            query = query.where(f.c.organisation_id.in_(list(organisation_ids)))
-        if state is not None:
-            # A forecast stored in the middle of a refresh has no state yet: decided below.
-            query = query.where(or_(f.c.state == state.value, f.c.state.is_(None)))
+        query = _forecast_filters(query, year, quarter, organisation_ids, state)
         query = query.order_by(
             f.c.organisation_id, f.c.year, f.c.quarter, f.c.product, f.c.submitted_at, f.c.id
         )
+        states = {s.value: s for s in ForecastState}
         undecided: dict[str, dict[str, ForecastState]] = {}
+        shown = 0
         for row in self._rows(query):
-            if row.state is not None:
-                found = ForecastState(row.state)
+            if limit is not None and shown >= limit:
+                return
+            if row[-1] is not None:
+                found = states[row[-1]]
             else:
-                if row.organisation_id not in undecided:
-                    undecided[row.organisation_id] = self._states_of(row.organisation_id)
-                found = undecided[row.organisation_id][row.id]
+                if row[1] not in undecided:
+                    undecided[row[1]] = self._states_of(row[1])
+                found = undecided[row[1]][row[2]]
             if state is not None and found is not state:
                 continue
-            yield ForecastRow(
-                row.id,
-                row.organisation_id,
-                row.name or row.organisation_id,
-                Quarter(row.year, row.quarter),
-                row.product,
-                row.quantity,
-                row.submitted_on,
-                found,
-            )
+            shown += 1
+            yield row, found
 
     def _states_of(self, organisation_id: str) -> dict[str, ForecastState]:
         f = mirror_forecasts
         query = select(f).where(f.c.organisation_id == organisation_id)
-        return classify_forecasts(
+        # A list, not a generator: classify_forecasts reads them twice (the winners, then each one).
+        forecasts = [
             Forecast(
                 row.id,
                 row.organisation_id,
@@ -583,7 +700,8 @@ class ReadModel:
                 row.submitted_on,
             )
             for row in self._rows(query)
-        )
+        ]
+        return classify_forecasts(forecasts)
 
     # -- one request -------------------------------------------------------------------------
 
@@ -645,6 +763,31 @@ class ReadModel:
             raise StoreError(
                 f"cannot read the read model: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
             ) from exc
+
+
+def _name_or_id(name: Any, organisation_id: Any) -> Any:
+    """The organisation's name, or its ID when the read model knows no name (as the rows say it)."""
+    return func.coalesce(func.nullif(name, ""), organisation_id)
+
+
+def _forecast_filters(
+    query: Select[Any],
+    year: int | None,
+    quarter: int | None,
+    organisation_ids: Collection[str] | None,
+    state: ForecastState | None,
+) -> Select[Any]:
+    f = mirror_forecasts
+    if year is not None:
+        query = query.where(f.c.year == year)
+    if quarter is not None:
+        query = query.where(f.c.quarter == quarter)
+    if organisation_ids is not None:
+        query = query.where(f.c.organisation_id.in_(list(organisation_ids)))
+    if state is not None:
+        # A forecast stored in the middle of a refresh has no state yet: decided as it is read.
+        query = query.where(or_(f.c.state == state.value, f.c.state.is_(None)))
+    return query
 
 
 def _request_filters(
