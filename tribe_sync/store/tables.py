@@ -240,7 +240,8 @@ mirror_forecasts = _mirrored(
 )
 
 Index("ix_tribe_sync_mirror_forecasts_quarter", mirror_forecasts.c.year, mirror_forecasts.c.quarter)
-# The forecasts list's whole order: organisation, quarter, product, submission, ID (0012 added `id`).
+# The forecasts list's whole order: organisation, quarter, product, submission, ID (0012 added `id`),
+# then what it shows besides (0013), so that the list reads the index alone, in order.
 Index(
     "ix_tribe_sync_mirror_forecasts_listed",
     mirror_forecasts.c.organisation_id,
@@ -249,6 +250,9 @@ Index(
     mirror_forecasts.c.product,
     mirror_forecasts.c.submitted_at,
     mirror_forecasts.c.id,
+    mirror_forecasts.c.quantity,
+    mirror_forecasts.c.submitted_on,
+    mirror_forecasts.c.state,
 )
 
 mirror_reports = _mirrored(
