@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -39,6 +39,9 @@ from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.store.readmodel.queries import ProblemRow, ReadModel, RequestRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
+
+if TYPE_CHECKING:
+    from tribe_sync.mappers.schema import TenantSchema
 
 requests = typer.Typer(help="Requests (aanvragen).", no_args_is_help=True)
 forecasts = typer.Typer(help="Forecasts (prognoses).", no_args_is_help=True)
@@ -91,6 +94,15 @@ def _csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, object]]:
     return [{header: row.get(key) for key, header in CSV_COLUMNS.items()} for row in rows]
 
 
+def _status(text: str | None, schema: TenantSchema) -> RequestStatus | None:
+    """`--status` as a status; None without one."""
+    if not text:
+        return None
+    from tribe_sync.reports import parse_status  # noqa: PLC0415 - with the snapshot's types: for --status only
+
+    return parse_status(text, schema)
+
+
 def organisation_ids(model: ReadModel, org: str | None) -> list[str] | None:
     """The organisations `--org` names (an ID or part of a name); a usage error if none does."""
     if org is None:
@@ -118,12 +130,10 @@ def list_requests(
 ) -> None:
     """Requests, oldest first (an organisation's queue order), filtered by status, organisation and
     delivery month; requests that do not map are listed as problems."""
-    from tribe_sync.reports import parse_status  # noqa: PLC0415 - with the snapshot's types: for --status only
-
     context = app_context(ctx)
     with Services(context.settings) as services:
         try:
-            wanted = parse_status(status, services.schema) if status else None
+            wanted = _status(status, services.schema)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--status") from None
         target = parse_month(month, "--month") if month else None
