@@ -16,6 +16,18 @@ key with the command that measured it, so that a part can be measured again on i
   staff views' wall time and peak RSS from it, next to a list read from the CRM as before.
 - `console` (`bench/console.py`): every console page's server time from a read model of each scale,
   in-process, against a budget of 300 ms a page; the pages make no CRM call.
+
+Size hints (`--hints`, for `calls` and `latency`; every row says which in `hints`): a read whose total
+the store remembers from an earlier process sends its pages side by side from the first round
+(`tribe_sync.client.sizes`).
+- `cold`: the job on a store without hints (the store made before the job if new, its hints
+  cleared), as on the first run of a read: its big reads wait a round trip for their first page.
+- `warm`: a WARM-UP first runs the job's snapshot reads once in a process of their own (reads only,
+  not measured, the sandbox's data untouched); then the job is measured in a fresh process, as the
+  next `tribe-sync jobs run` or a restarted daemon finds the store. The row notes `warm_up_calls`.
+Cold and warm each get a fresh sandbox, so both do the same work. In `calls` the warm-up's calls
+share the rate budget with the measured run that follows it within the minute: compare a warm row's
+calls there, not its wall time.
 """
 
 from __future__ import annotations
@@ -51,6 +63,7 @@ JOB_ORDER = [
     "audit",
 ]
 ANCHOR, TODAY = "2026-12-01", "2027-01-04"  # the first working day of Q1: every job has work
+HINTS = ["cold", "warm"]  # size hints: see the module's docstring
 
 
 def free_port() -> int:
@@ -109,19 +122,42 @@ def measure(
     request_count: str = "auto",
     max_in_flight: int = 8,
     latency_ms: int = 0,
+    hints: str = "cold",
 ) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(
-        subprocess.run(
-            one_command(api, job, workdir, store, request_count, max_in_flight, latency_ms),
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    """One job in a process of its own; `hints` (see the module's docstring): `cold` clears the
+    store's size hints first, `warm` runs the job's reads once first in another process."""
+    command = one_command(api, job, workdir, store, request_count, max_in_flight, latency_ms)
+    warm_up: dict[str, Any] = {}
+    if hints == "warm":
+        warm_up = _last_line(_run([*command, "--reads-only"]))
+    else:
+        clear_hints(store or f"sqlite:///{workdir / 'journal.db'}")
+    result = _last_line(_run(command))
+    result["hints"] = hints
+    if warm_up:
+        result["warm_up_calls"] = warm_up["warm_up_calls"]
     return _ratios(result)
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+
+
+def _last_line(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def clear_hints(url: str) -> None:
+    """The store at `url` made (if new) and without size hints: the job starts cold, and, as a warm
+    run, without making the store inside its measured time."""
+    open_journal(url).close()
+    engine = create_engine(url)
+    try:
+        with engine.begin() as tx:
+            tx.execute(text("DELETE FROM tribe_sync_read_sizes"))
+    finally:
+        engine.dispose()
 
 
 def one_command(
@@ -185,27 +221,42 @@ def shared_store() -> Iterator[str | None]:
 
 
 def run_scale(
-    scale: str, latency_ms: int, rate_limit: int | None, jobs: list[str] = JOB_ORDER
+    scale: str,
+    latency_ms: int,
+    rate_limit: int | None,
+    jobs: list[str] = JOB_ORDER,
+    hints: list[str] = HINTS,
 ) -> list[dict[str, Any]]:
-    sandbox = Sandbox(scale, latency_ms, rate_limit)
     rows = []
-    try:
-        with tempfile.TemporaryDirectory() as folder, shared_store() as store:
-            for job in jobs:
-                row = measure(sandbox.url, job, Path(folder), store, latency_ms=latency_ms)
-                row["scale"] = scale
-                row["store"] = "postgresql (shared rate budget)" if store else "sqlite (a budget per process)"
-                rows.append(row)
-                _print(row)
-            if "snapshot" in jobs:
-                row = measure(
-                    sandbox.url, "snapshot", Path(folder), store, request_count="off", latency_ms=latency_ms
-                )
-                row["scale"] = scale
-                rows.append(row)
-                _print(row)
-    finally:
-        sandbox.stop()
+    for state in hints:
+        sandbox = Sandbox(scale, latency_ms, rate_limit)  # fresh data: cold and warm do the same work
+        try:
+            with tempfile.TemporaryDirectory() as folder, shared_store() as store:
+                if store is None and state == "warm":
+                    print("warm: the warm-up's calls count against the sandbox's limit for the measured run")
+                for job in jobs:
+                    row = measure(sandbox.url, job, Path(folder), store, latency_ms=latency_ms, hints=state)
+                    row["scale"] = scale
+                    row["store"] = (
+                        "postgresql (shared rate budget)" if store else "sqlite (a budget per process)"
+                    )
+                    rows.append(row)
+                    _print(row)
+                if "snapshot" in jobs:
+                    row = measure(
+                        sandbox.url,
+                        "snapshot",
+                        Path(folder),
+                        store,
+                        request_count="off",
+                        latency_ms=latency_ms,
+                        hints=state,
+                    )
+                    row["scale"] = scale
+                    rows.append(row)
+                    _print(row)
+        finally:
+            sandbox.stop()
     return rows
 
 
@@ -218,34 +269,41 @@ SANDBOX_LATENCY = {
 
 
 def latency(
-    latency_ms: int, variants: list[str], jobs: list[str] = JOB_ORDER, sandbox_latency: str = "on-top"
+    latency_ms: int,
+    variants: list[str],
+    jobs: list[str] = JOB_ORDER,
+    sandbox_latency: str = "on-top",
+    hints: list[str] = HINTS,
 ) -> list[dict[str, Any]]:
     """Every job at realistic scale, at Tribe-like latency: wall time against the floor (and against
     the ordered floor, see `one.Stages`). `before` is the client as it was: one call at a time, no
-    `$count`. `sandbox_latency`: see `SANDBOX_LATENCY`."""
+    `$count` (and so no size hints either). `sandbox_latency`: see `SANDBOX_LATENCY`."""
     settings = {"after": ("auto", 8), "before": ("off", 1)}
     rows = []
     for variant in variants:
         request_count, width = settings[variant]
-        # Fresh data: both variants do the same work.
-        sandbox = Sandbox("realistic", latency_ms, None, latency_counts_work=sandbox_latency == "counts-work")
-        try:
-            with tempfile.TemporaryDirectory() as folder:
-                for job in jobs:
-                    row = measure(
-                        sandbox.url,
-                        job,
-                        Path(folder),
-                        None,
-                        request_count=request_count,
-                        max_in_flight=width,
-                        latency_ms=latency_ms,
-                    )
-                    row.update(scale="realistic", variant=variant, sandbox_latency=sandbox_latency)
-                    rows.append(row)
-                    _print(row)
-        finally:
-            sandbox.stop()
+        for state in hints if variant == "after" else ["cold"]:
+            # Fresh data: every variant, cold or warm, does the same work.
+            counts_work = sandbox_latency == "counts-work"
+            sandbox = Sandbox("realistic", latency_ms, None, latency_counts_work=counts_work)
+            try:
+                with tempfile.TemporaryDirectory() as folder:
+                    for job in jobs:
+                        row = measure(
+                            sandbox.url,
+                            job,
+                            Path(folder),
+                            None,
+                            request_count=request_count,
+                            max_in_flight=width,
+                            latency_ms=latency_ms,
+                            hints=state,
+                        )
+                        row.update(scale="realistic", variant=variant, sandbox_latency=sandbox_latency)
+                        rows.append(row)
+                        _print(row)
+            finally:
+                sandbox.stop()
     return rows
 
 
@@ -304,13 +362,18 @@ def scaling(latency_ms: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _run_key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A row of the calls part: rows measured before size hints were all cold."""
+    return (row["scale"], row["job"], row["request_count"], row.get("hints", "cold"))
+
+
 def _print(row: dict[str, Any]) -> None:
-    mode = f" (count {row['request_count']}, {row['max_in_flight']} in flight)"
+    mode = f" (count {row['request_count']}, {row['max_in_flight']} in flight, {row.get('hints', 'cold')})"
     floor = f" floor {row['floor_s']:.1f} s x{row['wall_to_floor']}" if row.get("latency_ms") else ""
     if row.get("latency_ms") and "ordered_floor_s" in row:
         floor += f" ordered {row['ordered_floor_s']:.1f} s x{row['wall_to_ordered_floor']}"
     print(
-        f"{row['scale']:>9} {row['job'] + mode:<52} calls {row['calls']:>6} min {row['minimum']:>6} "
+        f"{row['scale']:>9} {row['job'] + mode:<58} calls {row['calls']:>6} min {row['minimum']:>6} "
         f"x{row['ratio_to_minimum']:<5} naive {row['naive']:>7} 429s {row['status_429']:>2} "
         f"{row['wall_s']:>7.1f} s cpu {row['cpu_s']:>5.1f} s{floor} {row['peak_rss_mb']:>6.1f} MB",
         flush=True,
@@ -332,6 +395,11 @@ def _arguments() -> argparse.Namespace:
         help="latency: whether the sandbox's delay includes its own work on a call",
     )
     parser.add_argument(
+        "--hints",
+        default=",".join(HINTS),
+        help="calls, latency: cold (no size hints in the store), warm (the job's reads once first), or both",
+    )
+    parser.add_argument(
         "--jobs",
         default=",".join(JOB_ORDER),
         help="calls, latency: only these jobs (their rows replace the same jobs' rows in the results)",
@@ -350,34 +418,33 @@ def main() -> None:
     document.setdefault("measured_with", {})
     command = "make bench ARGS='" + " ".join(sys.argv[1:]) + "'"
     jobs = [job for job in JOB_ORDER if job in args.jobs.split(",")]
+    hints = [state for state in HINTS if state in args.hints.split(",")]
     if "calls" in parts:
         document.update(latency_ms=args.latency_ms, rate_limit_per_min=args.rate_limit, today=TODAY)
         fresh_runs = [
-            row for scale in scales for row in run_scale(scale, args.latency_ms, args.rate_limit, jobs)
+            row for scale in scales for row in run_scale(scale, args.latency_ms, args.rate_limit, jobs, hints)
         ]
-        measured = {(r["scale"], r["job"], r["request_count"]) for r in fresh_runs}
-        kept_runs = [
-            r for r in document.get("runs", []) if (r["scale"], r["job"], r["request_count"]) not in measured
-        ]
+        measured = {_run_key(r) for r in fresh_runs}
+        kept_runs = [r for r in document.get("runs", []) if _run_key(r) not in measured]
         document["runs"] = kept_runs + fresh_runs
         document["measured_with"]["runs"] = command
         document["measured_with"].setdefault("runs_by_scale_and_job", {}).update(
-            {f"{scale} {job}": command for scale, job, _ in measured}
+            {f"{scale} {job} ({state})": command for scale, job, _, state in measured}
         )
     if "latency" in parts:
-        fresh = latency(args.slow_latency_ms, args.variants.split(","), jobs, args.sandbox_latency)
+        fresh = latency(args.slow_latency_ms, args.variants.split(","), jobs, args.sandbox_latency, hints)
+        replaced = {(r["variant"], r["job"], r["sandbox_latency"], r["hints"]) for r in fresh}
         kept = [
             r
             for r in document.get("latency", [])
-            if r.get("variant") not in args.variants.split(",")
-            or r["job"] not in jobs
-            or r.get("sandbox_latency", "on-top") != args.sandbox_latency
+            if (r.get("variant"), r["job"], r.get("sandbox_latency", "on-top"), r.get("hints", "cold"))
+            not in replaced
         ]
         document["sandbox_latency"] = SANDBOX_LATENCY
         document["latency"] = kept + fresh
         document["measured_with"]["latency"] = command
         document["measured_with"].setdefault("latency_by_job", {}).update(
-            {f"{r['variant']} {r['job']} ({args.sandbox_latency})": command for r in fresh}
+            {f"{r['variant']} {r['job']} ({args.sandbox_latency}, {r['hints']})": command for r in fresh}
         )
     if "shared" in parts:
         document["shared"] = shared(scales, args.latency_ms, args.rate_limit)

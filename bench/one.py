@@ -2,6 +2,12 @@
 
 Peak RSS is the process's high-water mark, so every measurement gets a fresh process. CPU time is the
 process's, every thread counted; with the sandbox's latency it gives the run's floor (see `__main__`).
+
+The store is open before the reads, as in a job's run (the executor opens it for its claim; for a
+bare snapshot it is opened before the clock starts), so that the reads find the size hints a previous
+process left there and leave theirs (`tribe_sync.client.sizes`). `--reads-only` is the
+warm-up of `__main__ --hints warm`: the job's snapshot reads and nothing else (no plan, no write), in
+a process of its own, which leaves their totals in the store for the measured process after it.
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ class Stages:
 
     From that, the ordered floor: per stage, the rounds of `max_in_flight` calls it needs at least,
     times the latency, plus the CPU time. The plain floor assumes every call could overlap with all
-    others; the ordered one is what a perfect client could reach with the same calls."""
+    others; the ordered one is what a perfect client could reach with the same calls. It always counts
+    a big read's first page as a round of its own: with size hints (`--hints warm`) the client sends
+    that read's other pages with it, so a warm run can end below its ordered floor."""
 
     def __init__(self) -> None:
         self.kinds: list[str] = []
@@ -159,6 +167,7 @@ def main() -> None:
     parser.add_argument("--request-count", default="auto", choices=["auto", "on", "off"])
     parser.add_argument("--max-in-flight", type=int, default=8)
     parser.add_argument("--latency-ms", type=int, default=0, help="the sandbox's, for the floor")
+    parser.add_argument("--reads-only", action="store_true", help="only the job's snapshot reads (warm-up)")
     args = parser.parse_args()
     settings = Settings(
         crm={
@@ -174,6 +183,14 @@ def main() -> None:
     stages = Stages()
     today = dt.date.fromisoformat(args.today)
     with Services(settings, clock=lambda: dt.datetime.combine(today, dt.time(7), dt.UTC)) as services:
+        job = JOBS.get(args.job)
+        if job is None or args.reads_only:
+            services.journal  # noqa: B018 - as a job's run opens it (its claim) before it reads
+        if args.reads_only:
+            parts, prefixes = (PARTS, ()) if job is None else (job.parts, job.task_prefixes)
+            services.crm.snapshot(parts, prefixes)
+            print(json.dumps({"job": args.job, "warm_up_calls": services.client.transport.http.calls - 1}))
+            return
         reads.wrap(services.client)
         stages.wrap(services.crm, services.client.transport.http, reads, services.client.page_size)
         started, cpu_started = time.perf_counter(), time.process_time()
