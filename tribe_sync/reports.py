@@ -23,8 +23,9 @@ def parse_status(text: str, schema: TenantSchema) -> RequestStatus:
         names = {status.name, status.label, schema.code_of(status)}
         if wanted in {n.casefold() for n in names}:
             return status
-    known = ", ".join(s.name for s in RequestStatus)
-    raise ValueError(f"unknown status {text!r}; use one of {known} (or the CRM code or Dutch label)")
+    known = ", ".join(s.label.lower() for s in RequestStatus)
+    codes = ", ".join(s.name for s in RequestStatus)
+    raise ValueError(f"{text!r} is geen status; kies uit {known} (of {codes}, of de code in Tribe)")
 
 
 def select_requests(

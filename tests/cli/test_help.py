@@ -62,5 +62,5 @@ def test_a_wrong_forecast_state_says_our_message_and_the_states_without_pydantic
     result = cli("forecasts", "list", "--state", "laat")
     assert result.code == 2
     text = " ".join(result.err.replace("│", " ").split())
-    assert "'laat' is not a forecast state; the states are effective, superseded, late" in text
+    assert "'laat' is geen stand van een prognose; kies uit telt, vervangen, te laat" in text
     assert "Value error" not in text

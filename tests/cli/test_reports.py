@@ -55,7 +55,9 @@ def test_requests_list_by_organisation_and_a_name_that_matches_none_says_so(
     assert {r["organisation_id"] for r in mine} == {first["organisation_id"]}
     none = cli("requests", "list", "--org", "Stichting Bestaat Niet")
     assert none.code == 2
-    assert "no organisation matches" in none.err
+    said = " ".join(none.err.split())
+    assert "fout: --org: geen organisatie gevonden bij 'Stichting Bestaat Niet'" in said
+    assert "Invalid value" not in said
     newest = json.loads(cli("requests", "list", "--newest-first", "--limit", "3", "--json").out)["requests"]
     assert len(newest) == 3
     assert newest[0]["requested_on"] >= newest[-1]["requested_on"]
@@ -104,6 +106,73 @@ def test_the_accountability_report_as_table_json_and_csv(cli: Cli, crm_env: Runn
     assert cli("accountability", "report", "--quarter", "Q3").code == 2
 
 
+@pytest.mark.parametrize("written", ["K3 2026", "K3-2026", "k3-2026", "2026-Q3"])
+def test_the_accountability_report_takes_a_quarter_as_its_heading_writes_it(
+    cli: Cli, crm_env: RunningSandbox, written: str
+) -> None:
+    result = cli("accountability", "report", "--quarter", written)
+    assert result.code == 0
+    assert "Verantwoording aan het eind van K3 2026" in result.out
+
+
+def test_the_accountability_report_of_a_quarter_to_come_is_refused_and_the_current_one_is_so_far(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    today = dt.date.today()  # the CLI's clock: the real date
+    current = f"K{(today.month - 1) // 3 + 1} {today.year}"
+    future = cli("accountability", "report", "--quarter", "2099-Q1")
+    said = " ".join(future.err.split())
+    assert (future.code, future.out) == (2, "")
+    assert f"K1 2099 is nog niet begonnen; te rapporteren zijn de kwartalen tot en met {current}" in said
+    now = cli("accountability", "report", "--quarter", current)
+    assert now.code == 0
+    assert f"Verantwoording {current} tot nu toe" in now.out
+
+
+@pytest.mark.parametrize(
+    ("said", "code"), [("te laat", "late"), ("TELT", "effective"), ("Vervangen", "superseded")]
+)
+def test_forecasts_list_takes_the_state_as_the_table_says_it(
+    cli: Cli, crm_env: RunningSandbox, said: str, code: str
+) -> None:
+    by_code = json.loads(cli("forecasts", "list", "--state", code, "--json").out)["forecasts"]
+    by_word = json.loads(cli("forecasts", "list", "--state", said, "--json").out)["forecasts"]
+    assert by_word == by_code
+    assert by_word
+
+
+def test_requests_list_says_a_wrong_status_in_dutch(cli: Cli, crm_env: RunningSandbox) -> None:
+    result = cli("requests", "list", "--status", "FOO")
+    said = " ".join(result.err.split())
+    assert result.code == 2
+    assert "fout: --status: 'FOO' is geen status; kies uit wacht op toekenning," in said
+    assert "Invalid value" not in said
+
+
+def test_requests_list_cut_by_limit_says_how_many_there_are(cli: Cli, crm_env: RunningSandbox) -> None:
+    waiting = json.loads(cli("requests", "list", "--status", "WAITING", "--json").out)["requests"]
+    assert len(waiting) > 2
+    cut = " ".join(cli("requests", "list", "--status", "WAITING", "--limit", "2").out.split())
+    assert f"Aanvragen (2 van {len(waiting)})" in cut
+    whole = " ".join(cli("requests", "list", "--status", "WAITING", "--limit", str(len(waiting))).out.split())
+    assert f"Aanvragen ({len(waiting)})" in whole
+
+
+def test_requests_list_cut_by_limit_alone_shows_every_problem_of_the_programme(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    problems = json.loads(cli("requests", "list", "--json").out)["problems"]
+    result = cli("requests", "list", "--limit", "2")
+    assert f"Problemen ({len(problems)})" in " ".join(result.out.split())
+    assert "buiten deze selectie" not in result.err
+
+
+def test_requests_list_of_a_month_tribe_does_not_have_says_so(cli: Cli, crm_env: RunningSandbox) -> None:
+    result = cli("requests", "list", "--month", "2031-05")
+    assert result.code == 0
+    assert "er is geen leveringsmaand mei 2031 in Tribe" in " ".join(result.err.split())
+
+
 def test_mirror_status_says_per_set_how_old_it_is_and_a_full_refresh_what_it_removed(
     cli: Cli, crm_env: RunningSandbox
 ) -> None:
@@ -142,6 +211,7 @@ def test_requests_show_of_an_unknown_number_says_so_in_dutch_at_local_time(
     assert "er is geen aanvraag AD2026-99999 in Tribe (stand van " in said
     assert before in said or after in said, "the time staff read is local, like the rest"
     assert "no request" not in said
+    assert "Invalid value" not in said, "a Dutch sentence without click's English before it"
 
 
 def test_requests_list_heads_the_order_number_column_ordernummer(cli: Cli, crm_env: RunningSandbox) -> None:

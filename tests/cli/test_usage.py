@@ -11,7 +11,6 @@ from tests.cli.conftest import Cli
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (("plans", "show", "abc"), "Invalid value for PLAN_ID: 'abc' is not a whole number"),
         (("runs", "show", "x1"), "Invalid value for RUN_ID: 'x1' is not a whole number"),
         (
             ("users", "add", "piet", "--role", "lezer", "--password-stdin"),
@@ -31,3 +30,32 @@ def test_a_badly_typed_value_is_one_plain_message_naming_the_option(
     assert said in err
     for leak in ("Input should", "Value error", "pydantic", "Traceback"):
         assert leak not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("plans", "show", "abc"), "fout: PLAN_ID: 'abc' is geen geheel getal"),
+        (
+            ("forecasts", "list", "--state", "FOO"),
+            "fout: --state: 'FOO' is geen stand van een prognose; kies uit telt, vervangen, te laat",
+        ),
+        (("forecasts", "list", "--quarter", "5"), "fout: --quarter: 5 kan niet; geef 1 tot en met 4"),
+        (("requests", "list", "--limit", "0"), "fout: --limit: 0 is te klein; geef minstens 1"),
+        (
+            ("months", "close", "2026-13", "--reason", "vol"),
+            "fout: MONTH: '2026-13' is geen maand; schrijf JJJJ-MM, bijvoorbeeld 2027-01",
+        ),
+        (("months", "close", "2026-12"), "fout: --reason ontbreekt"),
+    ],
+)
+def test_a_staff_command_says_a_bad_value_in_one_dutch_line_without_clicks_english(
+    cli: Cli, args: tuple[str, ...], said: str
+) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert result.out == ""
+    err = " ".join(result.err.split())
+    assert said in err
+    for english in ("Invalid value", "Usage:", "Error", "Try ", "Missing"):
+        assert english not in err

@@ -141,6 +141,19 @@ def test_quarters_parse_and_step() -> None:
 dates = st.dates(min_value=D(1900, 1, 1), max_value=D(2200, 12, 31))
 
 
+@pytest.mark.parametrize(
+    "text", ["2026-Q3", "2026Q3", "2026-3", "K3 2026", "K3-2026", "k3-2026", " k3 2026 "]
+)
+def test_a_quarter_parses_as_the_iso_code_or_as_staff_write_it(text: str) -> None:
+    assert Quarter.parse(text) == Quarter(2026, 3)
+
+
+@pytest.mark.parametrize("text", ["Q3", "K5 2026", "2026", "K3", "3 2026"])
+def test_a_quarter_without_year_or_number_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a quarter"):
+        Quarter.parse(text)
+
+
 @given(dates)
 def test_every_date_lies_in_exactly_one_quarter(day: dt.date) -> None:
     quarter = Quarter.of(day)

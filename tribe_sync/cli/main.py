@@ -21,7 +21,7 @@ from rich.text import Text
 from tribe_sync.cli.context import AppContext, configure_logging, current_context
 from tribe_sync.cli.examples import add_examples
 from tribe_sync.cli.failures import describe_failure
-from tribe_sync.cli.usage import plain_bad_values
+from tribe_sync.cli.usage import plain_bad_values, staff_usage_in_dutch
 from tribe_sync.errors import TribeSyncError
 
 __all__ = ["app", "compose", "run"]  # noqa: F822 - `app` is made on first use (module __getattr__)
@@ -165,7 +165,7 @@ def run() -> None:
         asked = None if completing else _asked_for(sys.argv[1:])
         version_only = asked is None and "--version" in sys.argv[1:]
         app = compose([asked] if asked else () if version_only else GROUPS)
-        command = plain_bad_values(add_examples(typer.main.get_command(app)))
+        command = staff_usage_in_dutch(plain_bad_values(add_examples(typer.main.get_command(app))), err)
         command(prog_name="tribe-sync")
     except (TribeSyncError, OSError, RuntimeError, ValueError, LookupError, TypeError) as exc:
         context = current_context()

@@ -7,13 +7,23 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month, planning_window
+from tribe_sync.cli.wording import FORECAST_STATE_WORDS
+from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month, Quarter, planning_window
 from tribe_sync.domain.forecasts import ForecastState
 
 if TYPE_CHECKING:
     from tribe_sync.jobs.executor import Job
 
-__all__ = ["parse_day", "parse_job", "parse_month", "parse_planning_day", "parse_run_name", "parse_state"]
+__all__ = [
+    "STATE_WORDS",
+    "parse_day",
+    "parse_job",
+    "parse_month",
+    "parse_planning_day",
+    "parse_quarter",
+    "parse_run_name",
+    "parse_state",
+]
 
 
 def parse_day(value: str | None, default: dt.date, param: str = "--today") -> dt.date:
@@ -72,22 +82,49 @@ def _unknown(value: str, names: tuple[str, ...]) -> str:
 
 
 def parse_month(value: str, param: str = "MONTH") -> Month:
+    """A month as staff type it (YYYY-MM); said in Dutch when it is not one (staff commands only)."""
     try:
         return Month.parse(value)
     except ValueError:
         raise typer.BadParameter(
-            f"{value!r} is not a month; use YYYY-MM, e.g. 2027-01", param_hint=param
+            f"{value!r} is geen maand; schrijf JJJJ-MM, bijvoorbeeld 2027-01", param_hint=param
         ) from None
+
+
+def parse_quarter(value: str, today: dt.date, param: str = "--quarter") -> Quarter:
+    """A quarter as the ISO code (`2026-Q3`) or as staff write it (`K3 2026`, `k3-2026`) that has
+    begun by `today`: a report of a quarter to come would show today's figures under its name."""
+    try:
+        quarter = Quarter.parse(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is geen kwartaal; schrijf K3 2026 of 2026-Q3", param_hint=param
+        ) from None
+    current = Quarter.of(today)
+    if quarter > current:
+        raise typer.BadParameter(
+            f"{quarter.label} is nog niet begonnen; te rapporteren zijn de kwartalen tot en met "
+            f"{current.label} (dat loopt nog: de cijfers tot nu toe)",
+            param_hint=param,
+        )
+    return quarter
+
+
+# A forecast's state as the tables show it (`telt`, `vervangen`, `te laat`), by its code.
+STATE_WORDS = {state: FORECAST_STATE_WORDS[state.value] for state in ForecastState}
 
 
 def parse_state(value: str | None, param: str = "--state") -> ForecastState | None:
-    """A forecast state, said as our message with the allowed values. Declared as a string, because
-    typer's own enum check shows pydantic's "Value error, ..." prefix to the person typing."""
+    """A forecast state by its Dutch word as the tables show it or by its code, in any case. Declared
+    as a string, because typer's own enum check shows pydantic's "Value error, ..." prefix."""
     if value is None:
         return None
-    try:
-        return ForecastState(value.strip().lower())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a forecast state; the states are {', '.join(ForecastState)}", param_hint=param
-        ) from None
+    wanted = " ".join(value.split()).casefold()
+    for state, words in STATE_WORDS.items():
+        if wanted in (words, state.value):
+            return state
+    raise typer.BadParameter(
+        f"{value!r} is geen stand van een prognose; kies uit {', '.join(STATE_WORDS.values())} "
+        f"(of {', '.join(ForecastState)})",
+        param_hint=param,
+    )

@@ -521,7 +521,7 @@ def _status(value: str | None) -> PlanStatus | None:
         return PlanStatus(value)
     except ValueError:
         raise typer.BadParameter(
-            f"{value!r}; one of {', '.join(PlanStatus)}", param_hint="--status"
+            f"{value!r} is geen stand van een plan; kies uit {', '.join(PlanStatus)}", param_hint="--status"
         ) from None
 
 

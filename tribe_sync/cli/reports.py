@@ -7,6 +7,7 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,7 +16,7 @@ import typer
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import app_context
-from tribe_sync.cli.options import parse_month, parse_state
+from tribe_sync.cli.options import parse_month, parse_quarter, parse_state
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import (
     Fresh,
@@ -110,7 +111,7 @@ def organisation_ids(model: ReadModel, org: str | None) -> list[str] | None:
     found = model.organisations(org)
     if not found:
         raise typer.BadParameter(
-            f"no organisation matches {org!r} (an organisation's ID or part of its name)", param_hint="--org"
+            f"geen organisatie gevonden bij {org!r} (geef het ID of een deel van de naam)", param_hint="--org"
         )
     return [o.id for o in found]
 
@@ -154,7 +155,8 @@ def list_requests(
         listed = list(model.request_lines(**chosen))
         shown: Iterable[ProblemRow] = problems
         others = 0
-        if any(given is not None for given in (wanted, org, target, limit)):
+        # Under a list of the whole programme (--limit only cuts its rows) every problem belongs.
+        if any(given is not None for given in (wanted, org, target)):
             shown, others = problems_of(
                 problems,
                 {
@@ -164,7 +166,7 @@ def list_requests(
             )
         table(
             context,
-            f"Aanvragen ({len(listed)})",
+            f"Aanvragen ({_how_many(model, chosen, len(listed))})",
             ["ordernummer", "organisatie", "status", "aantal", "leveringsmaand", "aangevraagd", "leverdatum"],
             [
                 (
@@ -179,6 +181,13 @@ def list_requests(
                 for r in listed
             ],
         )
+        if target is not None and not listed and not any(m.month == target.code for m in model.months()):
+            # A hint, not a refusal: a script may ask for a month before Tribe has it (exit 0 stays).
+            context.err.print(
+                f"er is geen leveringsmaand {target.label} in Tribe; "
+                "`tribe-sync months list` toont de maanden",
+                highlight=False,
+            )
         problems_table(context, shown)
         other_problems_line(context, others, "tribe-sync requests list")
 
@@ -315,7 +324,12 @@ def list_forecasts(
     year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Only this year.")] = None,
     quarter: Annotated[int | None, typer.Option(min=1, max=4, help="Only this quarter (1-4).")] = None,
     org: Org = None,
-    state: Annotated[str | None, typer.Option(help="Only effective, superseded or late forecasts.")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            help="Only forecasts that telt, are vervangen or te laat (or effective, superseded, late)."
+        ),
+    ] = None,
     limit: Limit = None,
     fresh: Fresh = False,
     as_json: Json = False,
@@ -362,7 +376,10 @@ def list_forecasts(
 def report(
     ctx: typer.Context,
     quarter: Annotated[
-        str | None, typer.Option(help="As it stood at the end of this quarter (YYYY-Qn).")
+        str | None,
+        typer.Option(
+            help="As it stood at the end of this quarter: K3 2026 or 2026-Q3; the current one so far."
+        ),
     ] = None,
     fresh: Fresh = False,
     as_json: Json = False,
@@ -372,11 +389,9 @@ def report(
     context = app_context(ctx)
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--csv")
-    try:
-        as_of_quarter = Quarter.parse(quarter) if quarter else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--quarter") from None
     with Services(context.settings) as services:
+        today = services.today()
+        as_of_quarter = parse_quarter(quarter, today) if quarter else None
         as_of = read_model_as_of(context, services, STOCK_SETS, fresh=fresh)
         model = services.read_model
         stock = model.stock(as_of_quarter)
@@ -397,7 +412,7 @@ def report(
     else:
         table(
             context,
-            "Verantwoording" + (f" aan het eind van {as_of_quarter.label}" if as_of_quarter else ""),
+            _report_title(as_of_quarter, today),
             [
                 "organisatie",
                 "ontvangen",
@@ -422,3 +437,22 @@ def report(
             ],
         )
         problems_table(context, problems)
+
+
+def _how_many(model: ReadModel, chosen: dict[str, Any], shown: int) -> str:
+    """`12`, or `5 van 240` when --limit cut the list."""
+    if chosen["limit"] is None or shown < chosen["limit"]:
+        return str(shown)
+    total = model.count_requests(
+        status=chosen["status"], organisation_ids=chosen["organisation_ids"], month=chosen["month"]
+    )
+    return f"{shown} van {total}" if total > shown else str(shown)
+
+
+def _report_title(quarter: Quarter | None, today: dt.date) -> str:
+    """The report's heading: as of the end of a past quarter, or the current quarter so far."""
+    if quarter is None:
+        return "Verantwoording"
+    if quarter == Quarter.of(today):
+        return f"Verantwoording {quarter.label} tot nu toe"
+    return f"Verantwoording aan het eind van {quarter.label}"

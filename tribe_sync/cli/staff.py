@@ -90,7 +90,7 @@ def _set_month(
     context = app_context(ctx)
     target = parse_month(month)
     if not reason.strip():
-        raise typer.BadParameter("say why, for the audit trail", param_hint="--reason")
+        raise typer.BadParameter("zeg waarom (dat komt in de audit trail)", param_hint="--reason")
     with Services(context.settings) as services:
         # Once the console has accounts, only an approver or admin decides, named by --by (checked
         # before the CRM is read, so a refusal writes nothing); a dry run decides nothing.

@@ -5,6 +5,10 @@ should be a valid integer, unable to parse string as an integer", "Value error, 
 …". `plain_bad_values` wraps every parameter once the app is composed, so that such an error reads
 "'abc' is not a whole number" or "'lezer' is not one of viewer, approver, admin" under click's own
 "Invalid value for '--role':", still a usage error (exit 2).
+
+Staff read Dutch: under the staff commands (`STAFF_GROUPS`) `staff_usage_in_dutch` says any bad value
+as one Dutch line on stderr, `--org: geen organisatie …`, without click's English "Usage: …" and
+"Invalid value for" around it; still exit 2. The commands' own messages there are written in Dutch.
 """
 
 from __future__ import annotations
@@ -15,11 +19,18 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+import typer
 from pydantic import ValidationError
+from rich.console import Console
+from rich.text import Text
+from typer._click.exceptions import MissingParameter
 
 from tribe_sync.cli.examples import walk
 
-__all__ = ["plain_bad_values", "plain_message"]
+__all__ = ["STAFF_GROUPS", "plain_bad_values", "plain_message", "staff_usage_in_dutch"]
+
+# The command groups staff use (the others are for operators, who read English).
+STAFF_GROUPS = frozenset({"requests", "months", "forecasts", "accountability", "plans"})
 
 _VALUE_ERROR = re.compile(r"^Value error, ")
 
@@ -29,28 +40,49 @@ def plain_message(
     value: object,
     choices: tuple[str, ...] = (),
     bounds: tuple[object, object] | None = None,
+    *,
+    dutch: bool = False,
 ) -> str:
     """Pydantic's first error about `value`, in a sentence a person reads; `choices` the allowed
-    values when the parameter has a closed set, `bounds` its declared (min, max)."""
+    values when the parameter has a closed set, `bounds` its declared (min, max); `dutch` for staff."""
     first = error.errors()[0]
     kind, limits = first["type"], first.get("ctx") or {}
     shown = repr(value) if isinstance(value, str) else str(value)
+    words = _DUTCH if dutch else _ENGLISH
     if choices and kind in ("enum", "value_error", "literal_error"):
-        return f"{shown} is not one of {', '.join(choices)}"
+        return words["choices"].format(shown=shown, choices=", ".join(choices))
     if kind in ("int_parsing", "int_from_float", "int_type"):
-        return f"{shown} is not a whole number"
+        return words["int"].format(shown=shown)
     if kind in ("float_parsing", "float_type"):
-        return f"{shown} is not a number"
+        return words["float"].format(shown=shown)
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         low, high = bounds if bounds else (limits.get("ge"), limits.get("le"))
         if low is not None and high is not None:
-            return f"{value} is outside {low} to {high}"
+            return words["outside"].format(value=value, low=low, high=high)
         if low is not None:
-            return f"{value} is too small: give at least {low}"
-        return f"{value} is too large: give at most {high}"
+            return words["small"].format(value=value, low=low)
+        return words["large"].format(value=value, high=high)
     if kind == "value_error" and isinstance(limits.get("error"), Exception):
         return str(limits["error"]).rstrip(".")
     return _VALUE_ERROR.sub("", str(first["msg"])).rstrip(".")
+
+
+_ENGLISH = {
+    "choices": "{shown} is not one of {choices}",
+    "int": "{shown} is not a whole number",
+    "float": "{shown} is not a number",
+    "outside": "{value} is outside {low} to {high}",
+    "small": "{value} is too small: give at least {low}",
+    "large": "{value} is too large: give at most {high}",
+}
+_DUTCH = {
+    "choices": "{shown} kan niet; kies uit {choices}",
+    "int": "{shown} is geen geheel getal",
+    "float": "{shown} is geen getal",
+    "outside": "{value} kan niet; geef {low} tot en met {high}",
+    "small": "{value} is te klein; geef minstens {low}",
+    "large": "{value} is te groot; geef hoogstens {high}",
+}
 
 
 def plain_bad_values(root: Any) -> Any:
@@ -72,7 +104,9 @@ def _plain(param: Any, process_value: Callable[[Any, Any], Any]) -> Callable[[An
                 raise
             shown = value[-1] if isinstance(value, (list, tuple)) and value else value
             bounds = (getattr(param, "min", None), getattr(param, "max", None))
-            message = plain_message(cause, shown, _choices(param), bounds if any(bounds) else None)
+            message = plain_message(
+                cause, shown, _choices(param), bounds if any(bounds) else None, dutch=_for_staff(ctx)
+            )
             # An argument is named as its usage line shows it (PLAN_ID), an option by its flag.
             hint = param.name.upper() if param.param_type_name == "argument" else None
             bad_parameter: Any = type(exc)
@@ -87,3 +121,45 @@ def _choices(param: Any) -> tuple[str, ...]:
     if isinstance(kind, type) and issubclass(kind, Enum):
         return tuple(str(member.value) for member in kind)
     return ()
+
+
+def _for_staff(ctx: Any) -> bool:
+    """Whether the command being parsed is one of the staff commands."""
+    words = str(getattr(ctx, "command_path", "")).split()
+    return len(words) > 1 and words[1] in STAFF_GROUPS
+
+
+def staff_usage_in_dutch(root: Any, err: Console) -> Any:
+    """Make every command under `STAFF_GROUPS` say a bad value on the command line (click's
+    BadParameter, raised while parsing or by the command) as one Dutch line on `err`, exit 2."""
+    for path, command in walk(root):
+        if path.split()[:1] and path.split()[0] in STAFF_GROUPS and not hasattr(command, "commands"):
+            command.parse_args = _in_dutch(command.parse_args, err)
+            command.invoke = _in_dutch(command.invoke, err)
+    return root
+
+
+def _in_dutch(step: Callable[..., Any], err: Console) -> Callable[..., Any]:
+    @functools.wraps(step)
+    def checked(ctx: Any, *args: Any) -> Any:
+        try:
+            return step(ctx, *args)
+        except typer.BadParameter as exc:
+            err.print(Text.assemble(("fout: ", "red"), _dutch_line(exc, ctx)))
+            raise typer.Exit(2) from None
+
+    return checked
+
+
+def _dutch_line(exc: typer.BadParameter, ctx: Any) -> str:
+    """`--org: geen organisatie …`: the option (or argument) and the message; a missing one said so."""
+    hint = exc.param_hint
+    if hint is None and exc.param is not None:
+        param = exc.param
+        hint = param.name.upper() if param.param_type_name == "argument" else param.opts[0]
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(str(h) for h in hint)
+    hint = str(hint).strip("'\"") if hint else None
+    if isinstance(exc, MissingParameter):
+        return f"{hint or 'een waarde'} ontbreekt; `{ctx.command_path} --help` toont wat er kan"
+    return f"{hint}: {exc.message}" if hint else exc.message

@@ -141,11 +141,14 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        """`2026-Q4` (also `2026Q4`, `2026-4`)."""
-        match = re.fullmatch(r"(\d{4})-?[Qq]?([1-4])", text.strip())
-        if not match:
-            raise ValueError(f"not a quarter (YYYY-Qn): {text!r}")
-        return cls(int(match[1]), int(match[2]))
+        """`2026-Q4` (also `2026Q4`, `2026-4`), or as staff write it, `K4 2026` (also `k4-2026`)."""
+        iso = re.fullmatch(r"(\d{4})-?[Qq]?([1-4])", text.strip())
+        if iso:
+            return cls(int(iso[1]), int(iso[2]))
+        dutch = re.fullmatch(r"[Kk]([1-4])[\s-]*(\d{4})", text.strip())
+        if dutch:
+            return cls(int(dutch[2]), int(dutch[1]))
+        raise ValueError(f"not a quarter (YYYY-Qn or Kn YYYY): {text!r}")
 
     def __add__(self, quarters: int) -> Quarter:
         index = self.year * 4 + self.number - 1 + quarters
