@@ -35,6 +35,7 @@ Fresh = Annotated[
     typer.Option("--fresh", help="Re-read these sets from the CRM now instead of the read model's copy."),
 ]
 Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Show at most this many rows.")]
+ROWS_PER_WRITE = 1000
 
 
 def read_model_as_of(
@@ -70,9 +71,14 @@ def emit_list(
     already (the database wrote it)."""
     write = sys.stdout.write
     write(f"{{{json.dumps(name)}: [")
+    chunk: list[str] = []  # written a thousand rows at a time: one write per row cost a tenth at 10x
     for index, row in enumerate(rows):
         text = row if isinstance(row, str) else json.dumps(row, ensure_ascii=False, default=str)
-        write(("," if index else "") + "\n  " + text)
+        chunk.append(("," if index else "") + "\n  " + text)
+        if len(chunk) == ROWS_PER_WRITE:
+            write("".join(chunk))
+            chunk.clear()
+    write("".join(chunk))
     write('\n], "problems": [')
     for index, found in enumerate(problems):
         write(("," if index else "") + "\n  " + json.dumps(found.as_dict(), ensure_ascii=False))
