@@ -247,3 +247,24 @@ def test_requests_list_for_one_month_shows_that_months_problems_and_counts_the_o
     unfiltered = cli("requests", "list")
     assert f"Problemen ({len(everything['problems'])})" in " ".join(unfiltered.out.replace("│", " ").split())
     assert "buiten deze selectie" not in unfiltered.err
+
+
+@pytest.mark.parametrize(
+    ("command", "own_sets"),
+    [(("months", "list"), {"months"}), (("accountability", "report"), {"organisations", "reports"})],
+)
+def test_a_view_shows_the_problems_of_what_it_shows_and_counts_the_requests_ones(
+    cli: Cli, crm_env: RunningSandbox, command: tuple[str, ...], own_sets: set[str]
+) -> None:
+    problems = json.loads(cli(*command, "--json").out)["problems"]
+    of_requests = [p for p in problems if p["set"] not in own_sets]
+    assert of_requests, "the sandbox seeds requests with problems"
+    assert {p["set"] for p in of_requests} == {"requests"}
+    result = cli(*command)
+    shown = " ".join(result.out.split())
+    assert result.code == 0
+    for found in of_requests:
+        assert found["order_number"] not in shown
+    said = " ".join(result.err.split())
+    many = "probleem" if len(of_requests) == 1 else "problemen"
+    assert f"{len(of_requests)} {many} bij aanvragen; `tribe-sync requests list` toont ze" in said

@@ -23,6 +23,8 @@ from tribe_sync.cli.views import (
     Limit,
     emit_list,
     other_problems_line,
+    other_sets_problems_line,
+    problems_in,
     problems_of,
     problems_table,
     read_model_as_of,
@@ -436,7 +438,10 @@ def report(
                 ("totaal", totals["received"], totals["handed_out"], totals["in_stock"], None, None),
             ],
         )
-        problems_table(context, problems)
+        # The organisations' and reports' problems; the requests' are counted, not shown.
+        shown, others = problems_in(problems, (MirrorSet.ORGANISATIONS, MirrorSet.REPORTS))
+        problems_table(context, shown)
+        other_sets_problems_line(context, others, "aanvragen", "tribe-sync requests list")
 
 
 def _how_many(model: ReadModel, chosen: dict[str, Any], shown: int) -> str:

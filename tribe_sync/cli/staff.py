@@ -11,7 +11,14 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_month
 from tribe_sync.cli.output import emit_json, table
-from tribe_sync.cli.views import Fresh, emit_list, problems_table, read_model_as_of
+from tribe_sync.cli.views import (
+    Fresh,
+    emit_list,
+    other_sets_problems_line,
+    problems_in,
+    problems_table,
+    read_model_as_of,
+)
 from tribe_sync.cli.wording import entity_words
 from tribe_sync.errors import LockHeldError
 from tribe_sync.month_closers import closed_by_names, closed_by_text
@@ -78,7 +85,10 @@ def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False)
             for r in rows
         ],
     )
-    problems_table(context, problems)
+    # The months' own problems; the requests' (a phone number, a postcode) are counted, not shown.
+    shown, others = problems_in(problems, (MirrorSet.MONTHS,))
+    problems_table(context, shown)
+    other_sets_problems_line(context, others, "aanvragen", "tribe-sync requests list")
 
 
 def _set_month(

@@ -25,6 +25,8 @@ __all__ = [
     "Limit",
     "emit_list",
     "other_problems_line",
+    "other_sets_problems_line",
+    "problems_in",
     "problems_of",
     "problems_table",
     "read_model_as_of",
@@ -107,6 +109,23 @@ def other_problems_line(context: AppContext, others: int, command: str) -> None:
         context.err.print(
             f"{counted(others, 'ander probleem', 'andere problemen')} buiten deze selectie; "
             f"`{command}` zonder filters toont ze allemaal",
+            highlight=False,
+        )
+
+
+def problems_in(problems: list[ProblemRow], sets: Collection[MirrorSet]) -> tuple[list[ProblemRow], int]:
+    """The problems of the sets a view shows, and how many belong to the other sets it read."""
+    names = {s.value for s in sets}
+    shown = [p for p in problems if p.set_name in names]
+    return shown, len(problems) - len(shown)
+
+
+def other_sets_problems_line(context: AppContext, others: int, what: str, command: str) -> None:
+    """Under a view: that records it does not show have problems (`what`, e.g. `aanvragen`), and
+    which command shows them."""
+    if others:
+        context.err.print(
+            f"{counted(others, 'probleem', 'problemen')} bij {what}; `{command}` toont ze",
             highlight=False,
         )
 
