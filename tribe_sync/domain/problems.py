@@ -9,7 +9,7 @@ from typing import Any
 
 from tribe_sync.domain.calendar import day_label, month_label, quarter_label
 
-__all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
+__all__ = ["ENTITY_WORDS", "MESSAGES", "WITHOUT_VALUE", "Problem", "ProblemCode", "problem", "without_value"]
 
 
 class ProblemCode(StrEnum):
@@ -170,6 +170,24 @@ MESSAGES: dict[ProblemCode, tuple[str, str]] = {
 }
 
 
+# Problems whose value is a person's delivery detail, as the read model keeps them: the value stays
+# in Tribe, and the sentence says where to look rather than showing a gap.
+WITHOUT_VALUE: dict[ProblemCode, tuple[str, str]] = {
+    ProblemCode.INVALID_PHONE: (
+        "the phone number is not a valid Dutch number (see Tribe)",
+        "het telefoonnummer is geen geldig Nederlands nummer (zie Tribe)",
+    ),
+    ProblemCode.INVALID_POSTCODE: (
+        "the postcode is not a Dutch postcode, 1234 AB (see Tribe)",
+        "de postcode is geen Nederlandse postcode, 1234 AB (zie Tribe)",
+    ),
+    ProblemCode.INVALID_EMAIL: (
+        "the e-mail address is not valid (see Tribe)",
+        "het e-mailadres is ongeldig (zie Tribe)",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str
@@ -256,3 +274,11 @@ def _quarter_label(text: str | None) -> str | None:
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+def without_value(found: Problem) -> Problem:
+    """`found` without the personal value it names (see `WITHOUT_VALUE`); any other problem as it is."""
+    words = WITHOUT_VALUE.get(ProblemCode(found.code))
+    if words is None:
+        return found
+    return Problem(found.code, found.entity, found.record_id, *words)

@@ -146,6 +146,26 @@ def test_no_person_s_name_e_mail_address_or_phone_number_is_in_the_store_file(te
     assert EMAIL.search(stored) is None
 
 
+def test_a_request_s_invalid_phone_or_postcode_is_said_without_the_value_and_where_to_look(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    personal = [
+        p for p in tenant.model.problems({"requests"}) if p.code in ("invalid_phone", "invalid_postcode")
+    ]
+    assert personal, "the sandbox seeds requests with a bad phone number or postcode"
+    said = {p.code: p.message_nl for p in personal}
+    assert said.get("invalid_phone", "het telefoonnummer is geen geldig Nederlands nummer (zie Tribe)") == (
+        "het telefoonnummer is geen geldig Nederlands nummer (zie Tribe)"
+    )
+    assert said.get("invalid_postcode", "de postcode is geen Nederlandse postcode, 1234 AB (zie Tribe)") == (
+        "de postcode is geen Nederlandse postcode, 1234 AB (zie Tribe)"
+    )
+    for found in personal:
+        assert "…" not in found.message + found.message_nl
+        assert "'" not in found.message_nl, "no quoted value, not even a hidden one"
+
+
 @pytest.mark.parametrize("kind", DATABASES)
 def test_the_read_model_refreshes_the_same_on_sqlite_and_postgresql(kind: str, tmp_path: Path) -> None:
     with start(build_state(scale="small", seed=5)) as sandbox, database_url(kind, tmp_path) as url:

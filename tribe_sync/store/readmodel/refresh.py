@@ -39,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.client.odata import Expand, F, Query
 from tribe_sync.client.wire import Record, parse_moment
-from tribe_sync.domain.problems import Problem, ProblemCode, problem
+from tribe_sync.domain.problems import Problem, problem, without_value
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.validation import Catalogue, validate_request
 from tribe_sync.errors import LockHeldError, StoreError
@@ -120,12 +120,6 @@ class SetRefresh:
 
 
 Row = dict[str, Any]
-
-# Rules whose message would repeat a person's delivery details: kept without the value.
-PERSONAL_DETAIL = frozenset(
-    {ProblemCode.INVALID_PHONE, ProblemCode.INVALID_POSTCODE, ProblemCode.INVALID_EMAIL}
-)
-HIDDEN = "…"
 
 
 class CatalogueKind(StrEnum):
@@ -651,9 +645,7 @@ def _problem_row(
 def _without_personal(found: Problem) -> Problem:
     """The problem as the read model keeps it: an invalid phone number, postcode or e-mail address is
     named by its field, without the value (personal data stays in the CRM)."""
-    if found.code not in PERSONAL_DETAIL:
-        return found
-    return problem(found.code, found.entity, found.record_id, detail=HIDDEN)
+    return without_value(found)
 
 
 def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
