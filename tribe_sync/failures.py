@@ -52,7 +52,7 @@ def _where(settings: Settings | None, key: str) -> str:
 def describe_failure(exc: BaseException, settings: Settings | None) -> Failure:
     """The message and exit code for `exc`; `settings` (if they were read) say where a key was set."""
     if isinstance(exc, StoreAccessError):
-        return Failure("configuration error", f"{exc}. Check {_where(settings, 'store.url')}.", 2)
+        return Failure("configuration error", f"{_sentence(exc)}. Check {_where(settings, 'store.url')}.", 2)
     if isinstance(exc, ConfigError):
         return Failure("configuration error", str(exc), 2)
     if isinstance(exc, PlanRefused):  # nothing was written; say per record why
@@ -69,9 +69,11 @@ def describe_failure(exc: BaseException, settings: Settings | None) -> Failure:
     if isinstance(exc, TokenError):
         if exc.status in (401, 403) or exc.error in ("invalid_client", "unauthorized_client"):
             keys = f"{_where(settings, 'crm.client_id')} and {_where(settings, 'crm.client_secret')}"
-            return Failure("configuration error", f"{exc}. Check {keys}.", 2)
+            return Failure("configuration error", f"{_sentence(exc)}. Check {keys}.", 2)
         if exc.error == "invalid_scope":
-            return Failure("configuration error", f"{exc}. Check {_where(settings, 'crm.scope')}.", 2)
+            return Failure(
+                "configuration error", f"{_sentence(exc)}. Check {_where(settings, 'crm.scope')}.", 2
+            )
         return Failure(
             "configuration error",
             f"{exc.url} answered {exc.status} ({exc.error}) where a token was expected: it does not "
@@ -81,7 +83,8 @@ def describe_failure(exc: BaseException, settings: Settings | None) -> Failure:
     if isinstance(exc, TransportError):
         return Failure(
             "error",
-            f"cannot reach the CRM: {exc}. Is {_where(settings, exc.setting)} right? " + _SANDBOX_HINT,
+            f"cannot reach the CRM: {_sentence(exc)}. Is {_where(settings, exc.setting)} right? "
+            + _SANDBOX_HINT,
             1,
         )
     if isinstance(exc, CRMError):
@@ -89,13 +92,19 @@ def describe_failure(exc: BaseException, settings: Settings | None) -> Failure:
     if isinstance(exc, LockHeldError):
         return Failure("error", str(exc), 1)
     if isinstance(exc, StoreError):
-        return Failure("error", f"{exc}. Check {_where(settings, 'store.url')}.", 1)
+        return Failure("error", f"{_sentence(exc)}. Check {_where(settings, 'store.url')}.", 1)
     if isinstance(exc, TribeSyncError):
         return Failure("error", str(exc), 1)
     log.debug("unexpected error", exc_info=exc)
     return Failure(
         "unexpected error",
-        f"{type(exc).__name__}: {exc}. This is a bug in tribe-sync; please report it with the command "
-        "you ran (rerun with -vv to see where it happened).",
+        f"{type(exc).__name__}: {_sentence(exc)}. This is a bug in tribe-sync; please report it with the "
+        "command you ran (rerun with -vv to see where it happened).",
         1,
     )
+
+
+def _sentence(exc: BaseException) -> str:
+    """`exc`'s message to be followed by ". ": without a full stop of its own (Tribe's descriptions
+    end in one: "Client authentication failed.")."""
+    return str(exc).rstrip().rstrip(".")
