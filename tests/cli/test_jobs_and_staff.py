@@ -434,3 +434,20 @@ def test_an_organisation_allocated_without_a_cap_is_its_own_note_not_tegengehoud
     assert "toegekend zonder kwartaalplafond" not in held_table
     for note in uncapped:
         assert note["label"] not in held_table
+
+
+def test_the_run_summary_counts_held_and_uncapped_as_their_tables_do(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    document = json.loads(
+        cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run", "--json").out
+    )
+    uncapped = [n for n in document["held"] if n["code"] == "no_forecast" and "without a cap" in n["message"]]
+    held = len(document["held"]) - len(uncapped)
+    assert uncapped, "the seeded tenant allocates an organisation without a forecast (policy allow)"
+    assert document["summary"]["held"] == len(document["held"]), "--json keeps its counts"
+    result = cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run")
+    assert f"Tegengehouden ({held})" in result.out
+    assert f"Toegekend zonder plafond ({len(uncapped)})" in result.out
+    summary = " ".join(result.err.split())
+    assert f"tegengehouden {held}, toegekend zonder plafond {len(uncapped)}" in summary

@@ -216,7 +216,9 @@ def show(context: AppContext, report: Report) -> None:
     else:
         mode = "proefrun, niets geschreven" if report.dry_run else f"run {report.run_id}"
         what = f"{job_words(report.job)} voor {dutch_date(report.today)} ({mode})"
-        context.err.print(f"{what}: {summary_words(report.summary())}", highlight=False)
+        # The counts as the tables above count them: what was allocated without a cap is not held.
+        counts = {**report.summary(), "held": len(held), "uncapped": len(uncapped)}
+        context.err.print(f"{what}: {summary_words(counts)}", highlight=False)
     if report.error:
         title = "configuration error" if report.config_error else "the run failed"
         context.err.print(f"[red]{title}:[/red] {report.error}", highlight=False, soft_wrap=True)

@@ -119,6 +119,7 @@ SUMMARY = {
     "not_reached": "niet toegekomen",
     "problems": "problemen",
     "held": "tegengehouden",
+    "uncapped": "toegekend zonder plafond",
 }
 
 # Our tasks by their ImportId prefix (jobs.keys), as staff know them in Tribe.
