@@ -13,6 +13,7 @@ between batches leaves the cursor where it was, so the next delta derives the sa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection, Iterator
 from typing import Any
 
@@ -183,7 +184,7 @@ def domain_request(row: Any) -> Request:
         status=RequestStatus[row.status],
         requested_at=_utc(row.requested_at),
         requested_on=row.requested_on,
-        month=Month.parse(row.month),
+        month=_month(row.month),
         product_code=row.product,
         quantity=row.quantity,
         reference=row.reference,
@@ -192,6 +193,12 @@ def domain_request(row: Any) -> Request:
         processor_confirmed_on=row.processor_confirmed_on,
         delivered_quantity=row.delivered_quantity,
     )
+
+
+@functools.cache
+def _month(code: str) -> Month:
+    """A month from its code, parsed once for the thousands of requests that share it."""
+    return Month.parse(code)
 
 
 def _chunks(ids: Collection[str] | None) -> Iterator[list[str] | None]:

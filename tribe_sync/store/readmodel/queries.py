@@ -531,11 +531,14 @@ class ReadModel:
         """Stock as it stood at the end of a quarter: worked out now from every delivered request."""
         r, a = mirror_requests, mirror_reports
         end = as_of.last_day
-        delivered = select(r).where(
+        # Only the columns the sums read: every moment read costs a parse per row (48,000 at 10x).
+        delivered = select(*(c for c in r.columns if c.name not in ("mutated_at", "synced_at"))).where(
             r.c.status == RequestStatus.CLOSED.name,
             or_(r.c.delivery_date.is_(None), r.c.delivery_date <= end),
         )
-        reports = select(a).where(a.c.reported_on <= end)
+        reports = select(a.c.id, a.c.request_id, a.c.handed_out, a.c.reported_at, a.c.reported_on).where(
+            a.c.reported_on <= end
+        )
         requests = [domain_request(row) for row in self._rows(delivered)]
         found = [
             AccountabilityReport(
