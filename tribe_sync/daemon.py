@@ -552,6 +552,7 @@ class Daemon:
             if m.get("action") in ("created", "updated")
             and str(m.get("type", "")).replace(".", "_") == request_type
         ]
+        _warn_not_understood(envelope.get("webhookId"), mutations, self.settings)
         triggered = [job for job in WEBHOOK_JOBS if relevant and self.trigger(job, "webhook")]
         if self.mirror_changed(mirror_sets_of(mutations, self.settings)):
             triggered.append("mirror")
@@ -565,10 +566,52 @@ class Daemon:
         return 202, {"accepted": len(mutations), "triggered": triggered}
 
 
+# What a mutation's action may be (Tribe's "EntityCreated" etc. are normalised to these).
+KNOWN_ACTIONS = ("created", "updated", "deleted")
+
+
+def _warn_not_understood(webhook_id: Any, mutations: list[dict[str, Any]], settings: Any) -> None:
+    """Warn the operator about mutations of an entity type or action we do not know: a webhook
+    subscribed to more than we use, or a body in another form (docs/operating.md shows ours). Only
+    the type and action are logged, never a record's content."""
+    known = _sets_by_type(settings)
+    ignored = [
+        m
+        for m in mutations
+        if str(m.get("type", "")).replace(".", "_") not in known or m.get("action") not in KNOWN_ACTIONS
+    ]
+    if ignored:
+        kinds = sorted(
+            {
+                (_printable(m.get("type") or "(none)"), _printable(m.get("action") or "(none)"))
+                for m in ignored
+            }
+        )
+        log.warning(
+            "webhook %s: %d mutation(s) not understood, ignored (entity type, action): %s; understood are "
+            "actions %s on entity types %s",
+            _printable(webhook_id),
+            len(ignored),
+            ", ".join(f"{t} {a}" for t, a in kinds[:10]),
+            "/".join(KNOWN_ACTIONS),
+            ", ".join(t.replace("_", ".", 1) for t in sorted(known)),
+        )
+
+
 def mirror_sets_of(mutations: list[dict[str, Any]], settings: Any) -> set[MirrorSet]:
     """The read-model sets that Tribe's mutations touch. A product line belongs to its request."""
+    by_type = _sets_by_type(settings)
+    return {
+        found
+        for m in mutations
+        if (found := by_type.get(str(m.get("type", "")).replace(".", "_"))) is not None
+    }
+
+
+def _sets_by_type(settings: Any) -> dict[str, MirrorSet]:
+    """Each entity type (as the tenant names it, `Activity_SalesOrder`) and the set it belongs to."""
     sets = settings.tenant.sets
-    by_type = {
+    return {
         sets.request: MirrorSet.REQUESTS,
         "ProductLine": MirrorSet.REQUESTS,
         sets.customer: MirrorSet.ORGANISATIONS,
@@ -577,11 +620,6 @@ def mirror_sets_of(mutations: list[dict[str, Any]], settings: Any) -> set[Mirror
         sets.forecast: MirrorSet.FORECASTS,
         sets.accountability: MirrorSet.REPORTS,
         sets.task: MirrorSet.TASKS,
-    }
-    return {
-        found
-        for m in mutations
-        if (found := by_type.get(str(m.get("type", "")).replace(".", "_"))) is not None
     }
 
 

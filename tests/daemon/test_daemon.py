@@ -186,6 +186,34 @@ def test_a_signed_webhook_for_a_new_request_closes_a_full_month_at_once(
     assert (status, answer["triggered"], triggered) == (202, [JOB], [JOB])
 
 
+def test_a_signed_webhook_with_mutations_the_daemon_does_not_understand_warns_the_operator_without_content(
+    sandbox: RunningSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = Daemon(Services(settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}")))
+    daemon.trigger = lambda job, reason: True  # type: ignore[method-assign]
+    understood = [{"mutation": "updated", "entityType": "Activity.SalesOrder", "entityId": "r-1"}]
+    odd = [
+        {"mutation": "updated", "entityType": "Relation.Person", "entityId": "p-secret-id"},
+        {"mutation": "archived", "entityType": "Activity.SalesOrder", "entityId": "r-2"},
+    ]
+    caplog.set_level(logging.INFO, logger="tribe_sync")
+
+    def warnings(mutations: list[dict[str, str]], webhook_id: str) -> list[str]:
+        caplog.clear()
+        body = json.dumps({"webhookId": webhook_id, "payload": mutations}).encode()
+        assert daemon.webhook(body, {"X-Tribe-Signature": sign(body)})[0] == 202
+        return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    assert warnings(understood, "w-ok") == []
+    [said] = warnings(understood + odd, "w-odd")
+    assert "webhook w-odd: 2 mutation(s) not understood" in said
+    assert "Relation.Person updated" in said
+    assert "Activity.SalesOrder archived" in said
+    assert "created/updated/deleted" in said
+    assert "p-secret-id" not in said, "no record's ID or content"
+    assert "r-2" not in said
+
+
 def test_webhooks_are_refused_while_no_secret_is_configured(sandbox: RunningSandbox, tmp_path: Path) -> None:
     settings = settings_for(sandbox, f"sqlite:///{tmp_path / 'j.db'}", webhook_secret=None)
     assert Daemon(Services(settings)).webhook(b"{}", {"X-Tribe-Signature": "x"})[0] == 404
