@@ -589,12 +589,12 @@ def _warn_not_understood(webhook_id: Any, mutations: list[dict[str, Any]], setti
         )
         log.warning(
             "webhook %s: %d mutation(s) not understood, ignored (entity type, action): %s; understood are "
-            "actions %s on entity types %s",
+            "actions %s on entity types %s (written with . or _)",
             _printable(webhook_id),
             len(ignored),
             ", ".join(f"{t} {a}" for t, a in kinds[:10]),
             "/".join(KNOWN_ACTIONS),
-            ", ".join(t.replace("_", ".", 1) for t in sorted(known)),
+            ", ".join(sorted(known)),
         )
 
 
