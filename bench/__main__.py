@@ -1,7 +1,8 @@
 """`make bench`: every job and a full snapshot read against a sandbox process, at several scales.
 
-Four parts (`--parts`, all by default), each written into `bench/results/latest.json` under its own
-key with the command that measured it, so that a part can be measured again on its own:
+Six parts (`--parts`, all by default), each written into `bench/results/latest.json` under its own
+key with the command that measured it, so that a part can be measured again on its own
+(`make bench ARGS=--help` lists every option):
 
 - `calls` (`runs`): at 30 ms latency with Tribe's 1000 calls per minute enforced, every job's CRM
   calls against the minimum (one call per 100 records per read, one per change) and the naive
@@ -380,10 +381,24 @@ def _print(row: dict[str, Any]) -> None:
     )
 
 
+PARTS = ("calls", "latency", "shared", "scaling", "mirror", "console")
+
+
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--parts", default="calls,latency,shared,scaling,mirror,console")
-    parser.add_argument("--scales", default="realistic,large")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"which parts to measure, comma-separated: {', '.join(PARTS)} (default: all six)",
+    )
+    parser.add_argument(
+        "--scales",
+        default="realistic,large",
+        help="calls, shared, mirror, console: the sandbox's sizes, comma-separated, from small, realistic, "
+        "medium, large (latency is always realistic; scaling always 1x, 3x and 10x)",
+    )
     parser.add_argument("--latency-ms", type=int, default=30)
     parser.add_argument("--slow-latency-ms", type=int, default=250, help="the latency part's")
     parser.add_argument("--variants", default="after", help="latency: after,before (one call at a time)")

@@ -12,4 +12,8 @@ leaves no trace at all (a record that pointed to the deleted one expands it as n
 follows `LastMutationDate` alone therefore misses a product line's new quantity, a renamed
 organisation and every deletion: the read model's full refresh is the safety net for them
 (`tests/store/readmodel/test_refresh.py` pins this behaviour).
+
+Poking it by hand (the `/_sandbox/faults`, `/_sandbox/clock` and `/_sandbox/log` controls, which
+change with PUT, and editing a record through its API with a token): README.md, "Poking the sandbox
+by hand".
 """
