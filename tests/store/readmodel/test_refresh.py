@@ -228,6 +228,26 @@ def test_a_second_process_waits_for_a_refresh_under_way_and_a_reader_then_shows_
     assert waiting.refresh([MirrorSet.REQUESTS])
 
 
+def test_refresh_and_status_count_a_set_s_problems_alike_derived_ones_included(tenant: Tenant) -> None:
+    """A request made for a month already closed is a problem derived once its month is known (the
+    seeded tenant has one): the refresh's count and `mirror status`'s are both what the set holds,
+    that one included, also after a month's refresh alone changed it."""
+    done = {r.name: r.problems for r in tenant.mirror.refresh(full=True)}
+    held = {MirrorSet(s["name"]): s["problems"] for s in tenant.mirror.status()}
+    problems = list(tenant.model.problems({"requests"}))
+    assert "month_closed_at_submission" in {p.code for p in problems}
+    assert done == held
+    assert done[MirrorSet.REQUESTS] == len(problems)
+
+    late = next(p for p in problems if p.code == "month_closed_at_submission")
+    [request] = tenant.model.requests(number=late.order_number)
+    month = next(m for m in tenant.model.months() if m.month == request.month)
+    tenant.edit(t.MONTH, month.id, IsActive=True)  # reopened: the request was not late after all
+    tenant.mirror.refresh([MirrorSet.MONTHS])
+    held = {MirrorSet(s["name"]): s["problems"] for s in tenant.mirror.status()}
+    assert held[MirrorSet.REQUESTS] == len(problems) - 1 == len(list(tenant.model.problems({"requests"})))
+
+
 def test_a_forecast_that_does_not_map_is_named_by_its_organisation_and_quarter_in_the_read_model(
     tenant: Tenant,
 ) -> None:

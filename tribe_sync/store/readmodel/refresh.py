@@ -109,7 +109,9 @@ class RecordReader(Protocol):
 
 @dataclass(frozen=True)
 class SetRefresh:
-    """What one refresh of one set did."""
+    """What one refresh of one set did: `read` records, `removed` rows; `problems` is what the set
+    holds afterwards, as `mirror status` counts it (derived ones such as a request made for a month
+    already closed included), not only those found in the records this refresh read."""
 
     name: MirrorSet
     mode: RefreshMode
@@ -346,14 +348,14 @@ class Mirror:
         if mode is RefreshMode.DELTA and cursor is not None:
             since = F("LastMutationDate").ge(_utc(cursor) - self.overlap)
             query = query.with_(filter=since if query.filter is None else query.filter & since)
-        read = bad = 0
+        read = 0
         touched = _Touched()
         catalogue: list[Catalogue] = []  # read on the first batch of requests that needs it
         try:
             for batch in _batches(self.reader.iter_records(spec.entity_set(self.schema), query), BATCH):
                 if name is MirrorSet.REQUESTS and not catalogue:
                     catalogue.append(self._catalogue(full=mode is RefreshMode.FULL))
-                bad += self._store(name, batch, started, touched, catalogue[0] if catalogue else None)
+                self._store(name, batch, started, touched, catalogue[0] if catalogue else None)
                 read += len(batch)
             with self.engine.begin() as tx:
                 removed = 0
@@ -366,11 +368,14 @@ class Mirror:
                     )
                 self._derive(tx, name, touched, full=mode is RefreshMode.FULL, at=started)
                 records = tx.execute(select(func.count()).select_from(spec.table)).scalar_one()
-                problem_count = tx.execute(
-                    select(func.count())
-                    .select_from(mirror_problems)
-                    .where(mirror_problems.c.set_name == name.value)
-                ).scalar_one()
+                problem_count = _problem_count(tx, name)
+                if name is MirrorSet.MONTHS:
+                    # A month's closing derives problems of the requests made for it: their count too.
+                    tx.execute(
+                        update(mirror_sets)
+                        .where(mirror_sets.c.name == MirrorSet.REQUESTS.value)
+                        .values(problems=_problem_count(tx, MirrorSet.REQUESTS))
+                    )
                 done = self.clock()
                 values: Row = {
                     "cursor": started,
@@ -389,7 +394,7 @@ class Mirror:
                     tx.execute(update(mirror_sets).where(mirror_sets.c.name == name.value).values(**values))
         except SQLAlchemyError as exc:
             raise StoreError(f"the read model could not be refreshed ({name}): {_reason(exc)}") from exc
-        return SetRefresh(name, mode, read, bad, removed, started)
+        return SetRefresh(name, mode, read, problem_count, removed, started)
 
     def _store(
         self,
@@ -685,3 +690,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
 def _reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None)
     return str(original or exc).splitlines()[0]
+
+
+def _problem_count(tx: Connection, name: MirrorSet) -> int:
+    p = mirror_problems
+    return int(tx.execute(select(func.count()).select_from(p).where(p.c.set_name == name.value)).scalar_one())
