@@ -167,6 +167,7 @@ class Services:
             adult_age_groups=self.settings.tenant.adult_age_groups,
             holder=self.holder,
             is_dead=self.is_dead,
+            wait=dt.timedelta(seconds=self.settings.mirror.refresh_wait_s),
         )
 
     @cached_property

@@ -38,6 +38,8 @@ without their query's secrets (we never put any there) and bodies are cut to a s
 
 from __future__ import annotations
 
+import datetime as dt
+
 __all__ = [
     "APIStatusError",
     "AuthenticationError",
@@ -212,11 +214,13 @@ class StoreError(TribeSyncError):
 
 
 class LockHeldError(StoreError):
-    """`holder` is who holds the lock or claim, when known (`host:pid:tag`)."""
+    """`holder` is who holds the lock or claim, when known (`host:pid:tag`); `until` when the claim
+    lapses if its holder never releases it (UTC), when known."""
 
-    def __init__(self, message: str, *, holder: str | None = None) -> None:
+    def __init__(self, message: str, *, holder: str | None = None, until: dt.datetime | None = None) -> None:
         super().__init__(message)
         self.holder = holder
+        self.until = until
 
 
 class StoreSchemaError(ConfigError, StoreError):

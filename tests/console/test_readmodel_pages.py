@@ -3,13 +3,18 @@ model's, closing a month goes through the executor with the person as actor."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
-from tests.console.conftest import ConsoleWorld, login
+from tests.console.conftest import T0, ConsoleWorld, login, make_world
+from tribe_sync.config import Settings
 from tribe_sync.console.labels import PROBLEM_TITLES, problem_title
+from tribe_sync.demo import sandbox_settings
 from tribe_sync.domain.problems import ProblemCode
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.sandbox.server import RunningSandbox
+from tribe_sync.sandbox.server import RunningSandbox, build_state, start
+from tribe_sync.store.readmodel.refresh import REFRESH_CLAIM
 
 Tenant = tuple[ConsoleWorld, RunningSandbox]
 
@@ -152,3 +157,39 @@ def test_prognoses_and_a_request_show_the_products_name_not_its_code(tenant_worl
     request = next(r for r in world.services.read_model.requests() if r.product == code)
     page = client.get(f"/aanvragen/{request.order_number}").text
     assert f"× {name}</dd>" in page
+
+
+def test_when_tribe_cannot_be_reached_a_page_shows_the_stored_copy_and_says_so(tmp_path: Path) -> None:
+    with start(build_state(scale="small", seed=4, anchor=T0.date())) as sandbox:
+        sandbox.state.fixed_now = T0
+        world = make_world(tmp_path, sandbox_settings(Settings(crm={"max_retries": 0}), sandbox, tmp_path))  # type: ignore[arg-type]
+        try:
+            client = world.client()
+            login(client, "lees")
+            filled = client.get("/leveringsmaanden").text
+            world.clock.advance(dt.timedelta(minutes=10))  # older than mirror.max_age_s: due
+            sandbox.state.faults.update({"fail_rate": 1.0, "fail_statuses": (503,)})
+            response = client.get("/leveringsmaanden")
+        finally:
+            world.services.close()
+    assert response.status_code == 200
+    assert "Tribe is nu niet bereikbaar" in response.text
+    assert _month_rows(response.text) == _month_rows(filled) != []
+
+
+def test_while_another_process_refreshes_a_page_shows_what_is_there_without_waiting(
+    tenant_world: Tenant,
+) -> None:
+    world, _ = tenant_world
+    client = world.client()
+    login(client, "lees")
+    filled = client.get("/leveringsmaanden").text
+    world.clock.advance(dt.timedelta(minutes=10))
+    world.services.journal.claim(REFRESH_CLAIM, "other-host:1:abc", world.clock(), dt.timedelta(hours=1))
+    page = client.get("/leveringsmaanden").text
+    assert "Tribe wordt nu opnieuw gelezen" in page
+    assert _month_rows(page) == _month_rows(filled) != []
+
+
+def _month_rows(page: str) -> list[str]:
+    return re.findall(r'data-month="[\d-]+" data-requested="\d+" data-capacity="\d*"', page)

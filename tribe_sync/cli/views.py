@@ -7,7 +7,8 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Collection, Iterable, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 from rich.markup import escape
@@ -17,6 +18,16 @@ from tribe_sync.cli.context import AppContext
 from tribe_sync.cli.output import table
 from tribe_sync.cli.wording import dutch_datetime
 from tribe_sync.domain.counts import counted
+from tribe_sync.errors import (
+    APIStatusError,
+    CRMError,
+    CRMTimeoutError,
+    CRMUnreachableError,
+    LockHeldError,
+    TokenError,
+    TransportError,
+)
+from tribe_sync.failures import describe_failure
 from tribe_sync.store.readmodel.queries import ProblemRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
@@ -46,19 +57,118 @@ def read_model_as_of(
     """Make the read model fresh enough for a view of `sets` and say on stderr how old it is.
 
     `--fresh` re-reads the sets whole from the CRM (a full refresh of just those sets); otherwise a
-    delta refresh runs first when they are older than `mirror.max_age_s` or a webhook marked them."""
+    delta refresh runs first when they are older than `mirror.max_age_s` or a webhook marked them.
+    When Tribe cannot be read, or another process is refreshing, the stored copy is shown and that
+    is said; only a view with nothing stored yet, or `--fresh`, fails (exit code as for any CRM
+    failure), in words that name the sets, not their IDs in Tribe."""
     mirror = services.mirror
+    zone = services.schema.timezone
     if fresh:
-        mirror.refresh(sets, full=True)
+        try:
+            mirror.refresh(
+                sets,
+                full=True,
+                on_wait=lambda _held: context.err.print(
+                    "Tribe wordt al door een ander proces gelezen; even wachten tot dat klaar is…",
+                    highlight=False,
+                ),
+            )
+        except (CRMError, LockHeldError) as exc:
+            _not_read(context, exc, sets, mirror.as_of(sets), fresh=True)
         as_of = mirror.as_of(sets)
         assert as_of is not None, "just refreshed"
-    else:
-        as_of = mirror.ensure_fresh(sets, dt.timedelta(seconds=context.settings.mirror.max_age_s))
+        moment = dutch_datetime(as_of, zone)
+        context.err.print(f"gegevens van {moment} (zojuist uit Tribe gelezen)", highlight=False)
+        return as_of
+
+    def first_fill(never: list[MirrorSet]) -> None:
+        context.err.print(
+            f"De {_sets_words(never)} worden voor het eerst uit Tribe gelezen; dat kan even duren.",
+            highlight=False,
+        )
+
+    try:
+        found = mirror.ensure_fresh(
+            sets, dt.timedelta(seconds=context.settings.mirror.max_age_s), on_first_fill=first_fill
+        )
+    except (CRMError, LockHeldError) as exc:
+        never = [s for s in sets if mirror.as_of([s]) is None]
+        _not_read(context, exc, never or sets, None, fresh=False)
+    as_of = found.as_of
+    moment = dutch_datetime(as_of, zone)
     age = max(0, round((services.clock() - as_of).total_seconds()))
-    moment = dutch_datetime(as_of, services.schema.timezone)
-    said = "zojuist uit Tribe gelezen" if fresh else f"{age} s oud; --fresh leest Tribe opnieuw"
-    context.err.print(f"gegevens van {moment} ({said})", highlight=False)
+    if found.unreachable is not None:
+        said = f"Tribe is niet bereikbaar ({_why(found.unreachable)}); dit zijn de gegevens van {moment}"
+        context.err.print(f"{said} ({_age_words(age)} oud)", highlight=False)
+    elif found.under_way:
+        context.err.print(
+            f"gegevens van {moment} ({_age_words(age)} oud); Tribe wordt op dit moment door een ander "
+            "proces opnieuw gelezen, dit is wat er al is",
+            highlight=False,
+        )
+    else:
+        said = f"{age} s oud; --fresh leest Tribe opnieuw"
+        context.err.print(f"gegevens van {moment} ({said})", highlight=False)
     return as_of
+
+
+def _not_read(
+    context: AppContext,
+    exc: CRMError | LockHeldError,
+    sets: Collection[MirrorSet],
+    as_of: dt.datetime | None,
+    *,
+    fresh: bool,
+) -> NoReturn:
+    """The view cannot be shown as asked: say why in Dutch, naming the sets, and exit as the edge
+    would for `exc` (2 when a setting is wrong, else 1). The operator's hint for a wrong setting
+    follows in English."""
+    words = _sets_words(sets)
+    if isinstance(exc, LockHeldError):
+        said = (
+            f"de {words} worden op dit moment al door een ander proces uit Tribe gelezen; "
+            "probeer --fresh over een paar minuten opnieuw, of laat --fresh weg voor wat er nu is"
+        )
+        context.err.print(f"[red]fout:[/red] {said}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    failure = describe_failure(exc, context.loaded_settings)
+    if fresh:
+        said = f"Tribe is niet bereikbaar ({_why(exc)}), dus de {words} konden niet opnieuw gelezen worden."
+        if as_of is not None:
+            said += " Zonder --fresh toont dit de gegevens die er al zijn."
+    else:
+        said = (
+            f"Tribe is niet bereikbaar ({_why(exc)}) en de {words} zijn nog nooit uit Tribe gelezen: "
+            "er is nog niets te tonen. Probeer het opnieuw als Tribe weer bereikbaar is."
+        )
+    if failure.exit_code == 2:  # a setting is wrong: what the operator must check
+        said += f"\n{failure.title}: {failure.message}"
+    context.err.print(f"[red]fout:[/red] {escape(said)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(failure.exit_code)
+
+
+def _why(exc: CRMError) -> str:
+    """Why Tribe could not be read, in a few Dutch words and without Tribe's internal set IDs."""
+    if isinstance(exc, CRMUnreachableError):
+        return f"niets antwoordt op {urlsplit(exc.url).netloc or exc.url}"
+    if isinstance(exc, CRMTimeoutError):
+        return "Tribe antwoordt niet op tijd"
+    if isinstance(exc, TransportError):
+        return "geen verbinding met Tribe"
+    if isinstance(exc, TokenError):
+        return "aanmelden bij Tribe lukt niet"
+    if isinstance(exc, APIStatusError):
+        return f"Tribe antwoordt met foutcode {exc.status}"
+    return "Tribe geeft een onverwacht antwoord"
+
+
+def _age_words(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
+
+
+def _sets_words(sets: Collection[MirrorSet]) -> str:
+    names = [SETS_WORDS.get(s.value, s.value) for s in MirrorSet if s in set(sets)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
 
 
 def emit_list(
@@ -161,4 +271,12 @@ SET_WORDS = {
     "forecasts": "prognose",
     "reports": "verantwoording",
     "tasks": "taak",
+}
+SETS_WORDS = {
+    "requests": "aanvragen",
+    "organisations": "organisaties",
+    "months": "leveringsmaanden",
+    "forecasts": "prognoses",
+    "reports": "verantwoordingen",
+    "tasks": "taken",
 }

@@ -70,14 +70,20 @@ def freshness(console: Console, sets: Collection[MirrorSet]) -> tuple[dt.datetim
     """Have the read model refreshed by delta when it is older than `mirror.max_age_s`, and say how
     old it is. When Tribe cannot be reached the page shows what the read model has, and says so."""
     services = console.services
+    unreachable = " Tribe is nu niet bereikbaar: dit is wat er het laatst gelezen is."
     try:
-        as_of: dt.datetime | None = services.mirror.ensure_fresh(
-            sets, dt.timedelta(seconds=services.settings.mirror.max_age_s)
+        found = services.mirror.ensure_fresh(sets, dt.timedelta(seconds=services.settings.mirror.max_age_s))
+        as_of: dt.datetime | None = found.as_of
+        note = (
+            unreachable
+            if found.unreachable is not None
+            else " Tribe wordt nu opnieuw gelezen: dit is wat er al is."
+            if found.under_way
+            else ""
         )
-        note = ""
-    except CRMError:
+    except CRMError:  # never read yet, and Tribe cannot be reached
         as_of = services.mirror.as_of(sets)
-        note = " Tribe is nu niet bereikbaar: dit is wat er het laatst gelezen is."
+        note = unreachable
     if as_of is None:
         return None, "Er zijn nog geen gegevens uit Tribe gelezen." + note
     age = max(0, int((services.clock() - as_of).total_seconds() // 60))

@@ -374,6 +374,7 @@ class Journal:
                 raise LockHeldError(
                     f"{name} is claimed by {current.holder} until {expires:%Y-%m-%d %H:%M:%S} UTC",
                     holder=current.holder,
+                    until=expires,
                 )
             if current is None:
                 tx.execute(insert(claims).values(name=name, holder=holder, expires_at=at + ttl))

@@ -17,10 +17,12 @@ from sqlalchemy import update
 
 from tests.databases import DATABASES, database_url
 from tests.store.readmodel.conftest import Tenant, make_mirror
+from tribe_sync.client.tribe import TribeClient
+from tribe_sync.config import CRMSettings, Settings
 from tribe_sync.domain.calendar import Quarter
 from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.errors import LockHeldError
+from tribe_sync.errors import LockHeldError, ServerError
 from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import build_state, start
 from tribe_sync.store.journal import Journal
@@ -212,20 +214,55 @@ def test_a_delta_with_nothing_changed_costs_one_get_per_set_even_when_records_sh
     assert tenant.calls() - before == len(tenant.mirror.sets())
 
 
-def test_a_second_process_waits_for_a_refresh_under_way_and_a_reader_then_shows_what_is_there(
+def test_a_second_process_waits_for_a_refresh_under_way_and_says_so_once_before_it_gives_up(
     tenant: Tenant,
 ) -> None:
     tenant.mirror.refresh(full=True)
     journal = Journal(tenant.mirror.engine)
     journal.claim("mirror:refresh", "other-host:1:abc", dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
-    slept: list[float] = []
-    waiting = replace(tenant.mirror, wait=dt.timedelta(0), sleep=slept.append, holder="me", _lock=Lock())
-    with pytest.raises(LockHeldError):
-        waiting.refresh([MirrorSet.REQUESTS], full=True)
-    as_of = waiting.ensure_fresh([MirrorSet.REQUESTS], dt.timedelta(0))  # due, but someone else is on it
-    assert as_of == tenant.mirror.as_of([MirrorSet.REQUESTS])
+    told: list[LockHeldError] = []
+    waiting = replace(tenant.mirror, wait=dt.timedelta(seconds=0.5), sleep=lambda _s: None, _lock=Lock())
+    with pytest.raises(LockHeldError) as given_up:
+        waiting.refresh([MirrorSet.REQUESTS], full=True, on_wait=told.append)
+    assert len(told) == 1, "told once, when the waiting begins"
+    assert given_up.value.until is not None, "when the other's claim lapses at the latest"
     journal.release("mirror:refresh", "other-host:1:abc")
     assert waiting.refresh([MirrorSet.REQUESTS])
+
+
+def test_a_reader_does_not_wait_for_someone_else_s_refresh_and_shows_what_is_there_meanwhile(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    journal = Journal(tenant.mirror.engine)
+    journal.claim("mirror:refresh", "other-host:1:abc", dt.datetime.now(dt.UTC), dt.timedelta(minutes=5))
+
+    def no_waiting(_seconds: float) -> None:
+        raise AssertionError("a reader waited for another process's refresh")
+
+    reader = replace(tenant.mirror, wait=dt.timedelta(minutes=30), sleep=no_waiting, _lock=Lock())
+    found = reader.ensure_fresh([MirrorSet.REQUESTS], dt.timedelta(0))  # due, but someone else is on it
+    assert found.under_way
+    assert found.as_of == tenant.mirror.as_of([MirrorSet.REQUESTS])
+
+
+def test_a_reader_shows_the_stored_copy_when_the_crm_cannot_be_read_and_fails_only_with_nothing_stored(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh([MirrorSet.MONTHS], full=True)
+    stored = tenant.mirror.as_of([MirrorSet.MONTHS])
+    tenant.sandbox.state.faults.update({"fail_rate": 1.0, "fail_statuses": (503,)})
+    reader = replace(tenant.mirror, reader=TribeClient.from_settings(_no_retries(tenant)), _lock=Lock())
+    found = reader.ensure_fresh([MirrorSet.MONTHS], dt.timedelta(0))
+    assert (found.as_of, found.under_way) == (stored, False)
+    assert isinstance(found.unreachable, ServerError)
+    with pytest.raises(ServerError):
+        reader.ensure_fresh([MirrorSet.MONTHS, MirrorSet.REQUESTS], dt.timedelta(0))  # requests: never read
+
+
+def _no_retries(tenant: Tenant) -> CRMSettings:
+    url = tenant.sandbox.url
+    return Settings(crm={"api_url": url, "token_url": f"{url}/oauth2/token", "max_retries": 0}).crm  # type: ignore[arg-type]
 
 
 def test_refresh_and_status_count_a_set_s_problems_alike_derived_ones_included(tenant: Tenant) -> None:

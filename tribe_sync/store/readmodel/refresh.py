@@ -42,7 +42,7 @@ from tribe_sync.client.wire import Record, parse_moment
 from tribe_sync.domain.problems import Problem, problem, without_value
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.validation import Catalogue, validate_request
-from tribe_sync.errors import LockHeldError, StoreError
+from tribe_sync.errors import CRMError, LockHeldError, StoreError
 from tribe_sync.mappers import queries
 from tribe_sync.mappers.errors import Unmappable
 from tribe_sync.mappers.naming import name_problems
@@ -77,7 +77,7 @@ from tribe_sync.store.tables import (
 )
 from tribe_sync.store.upsert import upsert_into
 
-__all__ = ["Mirror", "MirrorSet", "RecordReader", "RefreshMode", "SetRefresh"]
+__all__ = ["Freshness", "Mirror", "MirrorSet", "RecordReader", "RefreshMode", "SetRefresh"]
 
 BATCH = 500  # rows upserted per statement; pages arrive 100 at a time
 REFRESH_CLAIM = "mirror:refresh"
@@ -119,6 +119,17 @@ class SetRefresh:
     problems: int
     removed: int
     cursor: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a view is about to show: the read model as of `as_of`. `under_way`: it was due, but
+    another process is refreshing it, and this is what it holds meanwhile. `unreachable`: it was due,
+    but reading the CRM failed with this error, and this is the copy stored before."""
+
+    as_of: dt.datetime
+    under_way: bool = False
+    unreachable: CRMError | None = None
 
 
 Row = dict[str, Any]
@@ -301,17 +312,35 @@ class Mirror:
 
     # -- refreshing ----------------------------------------------------------------------------
 
-    def refresh(self, sets: Iterable[MirrorSet] | None = None, *, full: bool = False) -> list[SetRefresh]:
-        """Refresh `sets` (default all): a delta, or a full re-read for `full` or a set never read."""
+    def refresh(
+        self,
+        sets: Iterable[MirrorSet] | None = None,
+        *,
+        full: bool = False,
+        wait: dt.timedelta | None = None,
+        on_wait: Callable[[LockHeldError], None] | None = None,
+        done: list[SetRefresh] | None = None,
+    ) -> list[SetRefresh]:
+        """Refresh `sets` (default all): a delta, or a full re-read for `full` or a set never read.
+
+        Another process's refresh is waited for up to `wait` (default `self.wait`); `on_wait` is told
+        once, when the waiting begins. Each set is appended to `done` as it is finished, so a caller
+        that is interrupted or fails halfway knows which sets were kept."""
         chosen = [s for s in self.sets() if sets is None or s in set(sets)]
-        with self._lock, self._claimed():
-            return [self._refresh_one(name, full=full) for name in chosen]
+        finished: list[SetRefresh] = []
+        with self._lock, self._claimed(self.wait if wait is None else wait, on_wait):
+            for name in chosen:
+                finished.append(self._refresh_one(name, full=full))
+                if done is not None:
+                    done.append(finished[-1])
+        return finished
 
     @contextmanager
-    def _claimed(self) -> Iterator[None]:
+    def _claimed(self, wait: dt.timedelta, on_wait: Callable[[LockHeldError], None] | None) -> Iterator[None]:
         """Hold the store-wide refresh claim; LockHeldError if another process keeps it past `wait`."""
         journal = Journal(self.engine)
-        deadline = time.monotonic() + self.wait.total_seconds()
+        deadline = time.monotonic() + wait.total_seconds()
+        told = False
         while True:
             try:
                 journal.claim(REFRESH_CLAIM, self.holder, self.clock(), CLAIM_TTL)
@@ -324,6 +353,9 @@ class Mirror:
                     continue  # someone else took it over first, or it was released meanwhile
                 if time.monotonic() >= deadline:
                     raise
+                if on_wait is not None and not told:
+                    on_wait(held)
+                    told = True
                 self.sleep(0.25)
         try:
             yield
@@ -608,27 +640,48 @@ class Mirror:
             return None
         return min(_utc(m) for m in moments if m is not None)
 
-    def ensure_fresh(self, sets: Collection[MirrorSet], max_age: dt.timedelta) -> dt.datetime:
+    def ensure_fresh(
+        self,
+        sets: Collection[MirrorSet],
+        max_age: dt.timedelta,
+        *,
+        on_first_fill: Callable[[list[MirrorSet]], None] | None = None,
+    ) -> Freshness:
         """Refresh (by delta; a set never read fully is read fully) the sets that are older than
-        `max_age` or marked stale; returns how fresh the oldest of them now is."""
+        `max_age` or marked stale, and say how fresh the oldest of them now is.
+
+        Once every set has been read, a view never waits for the CRM nor for someone else's refresh:
+        when another process is refreshing, or the CRM cannot be read, the copy the store holds is
+        what there is (`Freshness.under_way`, `.unreachable`). Only a set never read has nothing to
+        show: then `on_first_fill` is told which (reading them whole takes a while at scale), another
+        refresh is waited for, and a failure is raised."""
         now = self.clock()
-        due = []
+        due, never = [], []
         for row in self.status():
             if row["name"] not in {s.value for s in sets}:
                 continue
             last = row.get("last_delta_at")
+            if last is None:
+                never.append(MirrorSet(row["name"]))
             if last is None or row.get("stale_since") is not None or now - _utc(last) > max_age:
                 due.append(MirrorSet(row["name"]))
+        under_way, unreachable = False, None
         if due:
+            if never and on_first_fill is not None:
+                on_first_fill(never)
             try:
-                self.refresh(due)
+                self.refresh(due, wait=None if never else dt.timedelta(0))
             except LockHeldError:
-                # Another process is refreshing the store (a long full refresh): show what is there.
-                if self.as_of(sets) is None:
+                if never:
                     raise
+                under_way = True
+            except CRMError as exc:
+                if never:
+                    raise
+                unreachable = exc
         as_of = self.as_of(sets)
         assert as_of is not None, "every set was refreshed at least once"
-        return as_of
+        return Freshness(as_of, under_way=under_way, unreachable=unreachable)
 
 
 def _problem_row(
