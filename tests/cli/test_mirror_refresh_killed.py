@@ -23,7 +23,7 @@ from tribe_sync.config import Settings
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.journal import open_journal, store_engine
 from tribe_sync.store.readmodel.refresh import REFRESH_CLAIM, MirrorSet
-from tribe_sync.store.tables import claims
+from tribe_sync.store.tables import claims, mirror_sets
 
 pytestmark = pytest.mark.sandbox
 
@@ -48,7 +48,9 @@ def holder_of_claim(url: str) -> str | None:
         engine.dispose()
 
 
-def refresh_under_way(sandbox: RunningSandbox, url: str) -> subprocess.Popen[bytes]:
+def refresh_under_way(
+    sandbox: RunningSandbox, url: str, stderr: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
     open_journal(url).close()  # the store exists before the refresh starts
     env = {
         **os.environ,
@@ -60,7 +62,7 @@ def refresh_under_way(sandbox: RunningSandbox, url: str) -> subprocess.Popen[byt
         [str(EXE), "mirror", "refresh", "--full"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     deadline = time.monotonic() + 120
     while holder_of_claim(url) is None:
@@ -103,4 +105,35 @@ def test_sigterm_ends_the_refresh_and_releases_its_claim(
     process = refresh_under_way(slow_sandbox, url)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert holder_of_claim(url) is None
+
+
+def sets_refreshed(url: str) -> set[str]:
+    engine = store_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(select(mirror_sets.c.name)).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_ctrl_c_says_it_was_interrupted_which_sets_are_kept_and_which_keep_their_previous_state(
+    slow_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    process = refresh_under_way(slow_sandbox, url, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while "organisations" not in sets_refreshed(url):  # the first set is done, the next one under way
+        assert process.poll() is None, "the refresh ended before it was stopped"
+        assert time.monotonic() < deadline, "the first set was never finished"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    said = err.decode()
+    assert process.returncode == 130
+    [line] = [line for line in said.splitlines() if line.startswith("interrupted: ")]
+    assert "organisations refreshed and kept" in line
+    assert "partly read" in line
+    assert "run it again to finish" in line
+    assert "Traceback" not in said
     assert holder_of_claim(url) is None

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
 
 from tribe_sync.bootstrap import Services
-from tribe_sync.cli.context import app_context
+from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.output import emit_json, table
+from tribe_sync.errors import ConfigError, LockHeldError, TribeSyncError
+from tribe_sync.failures import describe_failure
+from tribe_sync.store.readmodel.refresh import MirrorSet, SetRefresh
 
 app = typer.Typer(
     help="The read model: the programme's non-personal fields, kept fresh from the CRM.", no_args_is_help=True
@@ -33,23 +36,35 @@ def refresh(
 ) -> None:
     """Read what changed in the CRM since the last refresh (a set never read is read whole)."""
     context = app_context(ctx)
+    zone = ZoneInfo(context.settings.programme.timezone)
+    done: list[SetRefresh] = []
     with Services(context.settings) as services, _released_on_sigterm():
-        done = services.mirror.refresh(full=full)
-    rows: list[dict[str, Any]] = [
-        {
-            "set": r.name.value,
-            "mode": r.mode.value,
-            "read": r.read,
-            "problems": r.problems,
-            "removed": r.removed,
-            "cursor": _iso(r.cursor),
-        }
-        for r in done
-    ]
+        mirror = services.mirror
+        try:
+            mirror.refresh(
+                full=full,
+                done=done,
+                on_wait=lambda _held: context.err.print(
+                    f"Another refresh of the read model is under way; waiting up to "
+                    f"{round(mirror.wait.total_seconds())} s for it to finish…",
+                    highlight=False,
+                ),
+            )
+        except (KeyboardInterrupt, SystemExit) as stop:  # Ctrl+C, or SIGTERM (_released_on_sigterm)
+            code = 130 if isinstance(stop, KeyboardInterrupt) else stop.code
+            context.err.print(f"interrupted: {_kept(done, mirror.sets())}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code if isinstance(code, int) else 1) from None
+        except LockHeldError as exc:
+            _failed(context, as_json, done, _still_under_way(exc, mirror.wait, zone), 1)
+        except TribeSyncError as exc:
+            if not as_json or isinstance(exc, ConfigError):
+                raise
+            failure = describe_failure(exc, context.loaded_settings)
+            _failed(context, as_json, done, failure.message, failure.exit_code)
+    rows = _rows(done)
     if as_json:
         emit_json({"sets": rows})
         return
-    zone = ZoneInfo(context.settings.programme.timezone)
     table(
         context,
         "Read model refreshed (local times)",
@@ -90,6 +105,63 @@ def status(ctx: typer.Context, as_json: Json = False) -> None:
             for r in rows
         ],
     )
+
+
+def _rows(done: Iterable[SetRefresh]) -> list[dict[str, Any]]:
+    return [
+        {
+            "set": r.name.value,
+            "mode": r.mode.value,
+            "read": r.read,
+            "problems": r.problems,
+            "removed": r.removed,
+            "cursor": _iso(r.cursor),
+        }
+        for r in done
+    ]
+
+
+def _failed(context: AppContext, as_json: bool, done: list[SetRefresh], message: str, code: int) -> NoReturn:
+    """A refresh that could not be done: with `--json` one document on stdout, as `jobs run --json`
+    has it (`error` next to what was done: the sets finished before it failed), else a line."""
+    if as_json:
+        emit_json({"sets": _rows(done), "error": message})
+    else:
+        context.err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _still_under_way(held: LockHeldError, wait: dt.timedelta, zone: ZoneInfo) -> str:
+    """Another process's refresh did not finish while we waited: what to do, in local time."""
+    said = (
+        f"another refresh of the read model is still under way after {round(wait.total_seconds())} s "
+        "of waiting; it carries on by itself. Run `tribe-sync mirror status` to see when it has "
+        "finished, or `tribe-sync mirror refresh` again later"
+    )
+    if held.until is not None:
+        lapses = f"{held.until.astimezone(zone):%H:%M:%S}"
+        said += f" (if it was stopped, a refresh can start again at {lapses} local time at the latest)"
+    return said + "."
+
+
+def _kept(done: list[SetRefresh], sets: Iterable[MirrorSet]) -> str:
+    """What an interrupted refresh kept: the sets it finished are refreshed; the one it was reading
+    has the records read so far updated and its cursor unmoved; the rest are as they were."""
+    finished = [r.name for r in done]
+    rest = [s for s in sets if s not in finished]
+    parts = []
+    if finished:
+        parts.append(f"{', '.join(s.value for s in finished)} refreshed and kept")
+    if rest:
+        parts.append(
+            f"{rest[0].value} partly read (the records read so far are updated; its cursor and last "
+            "refresh stay as they were)"
+        )
+    if rest[1:]:
+        parts.append(f"{', '.join(s.value for s in rest[1:])} as before")
+    if rest:
+        parts.append("run it again to finish")
+    return "; ".join(parts) + "."
 
 
 @contextmanager
