@@ -232,3 +232,20 @@ def test_the_hints_are_saved_when_reads_side_by_side_end_and_when_the_client_clo
         assert sizes.saves == 1
     assert sizes.saves == 2
     assert sizes.totals == {SET: 30}
+
+
+def test_a_read_whose_filter_is_new_every_time_neither_uses_nor_leaves_a_hint(
+    router: respx.MockRouter, clock: FakeClock, token_route: respx.Route
+) -> None:
+    """A delta since a moment: its size says nothing about the next delta, whose key is new."""
+    tenant = Tenant(30)
+    tenant.expect_together({0, 3}, wait_s=1)  # cannot be: no hint is used, page 3 waits for page 0
+    route = serve(router, tenant)
+    query = Query(filter=F("LastMutationDate").ge("2027-01-04T08:00:00Z"), size_hint=False)
+    sizes = MemoryReadSizes({read_key(SET, query): 60})
+    with make_client(clock, sizes) as client:
+        got = [record.id for record in client.iter_records(SET, query)]
+    assert got == IDS[:30]
+    assert 0 in tenant.apart, "the first page went alone: the hint was not used"
+    assert route.call_count == 10
+    assert sizes.totals == {read_key(SET, query): 60}, "and the read's total was not left"

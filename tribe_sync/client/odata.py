@@ -152,6 +152,9 @@ class Query:
     top: int | None = None
     skip: int | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())
+    # False for a read whose filter is new every time (a delta since a moment): its size tells
+    # nothing about the next one, so it neither uses nor leaves a size hint (`client.sizes`).
+    size_hint: bool = True
 
     def with_(self, **changes: object) -> Query:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -215,8 +215,9 @@ class TribeClient:
         limit = query.top
         start = query.skip or 0
         want = self.page_size if limit is None else min(self.page_size, limit)
-        key = read_key(entity_set, query) if self.sizes is not None else ""
-        hint = self.sizes.get(key) if self.sizes is not None else None
+        sizes = self.sizes if query.size_hint else None
+        key = read_key(entity_set, query) if sizes is not None else ""
+        hint = sizes.get(key) if sizes is not None else None
         ahead: deque[_Page] = deque()  # pages sent on the hint, not read yet
         try:
             first_query = query.with_(top=want, skip=start)
@@ -231,8 +232,8 @@ class TribeClient:
             rows = _rows(body, entity_set, url)
             count = body.get("@odata.count")
             total = count if isinstance(count, int) and not isinstance(count, bool) else None
-            if self.sizes is not None and total is not None and (total > self.page_size or hint is not None):
-                self.sizes.put(key, total)  # a read of one page gains nothing from a hint: not kept
+            if sizes is not None and total is not None and (total > self.page_size or hint is not None):
+                sizes.put(key, total)  # a read of one page gains nothing from a hint: not kept
             for n, row in enumerate(rows, start=1):
                 yield self._record(row, entity_set)
                 if limit is not None and n >= limit:

@@ -379,7 +379,9 @@ class Mirror:
         )
         if mode is RefreshMode.DELTA and cursor is not None:
             since = F("LastMutationDate").ge(_utc(cursor) - self.overlap)
-            query = query.with_(filter=since if query.filter is None else query.filter & since)
+            query = query.with_(
+                filter=since if query.filter is None else query.filter & since, size_hint=False
+            )
         read = 0
         touched = _Touched()
         catalogue: list[Catalogue] = []  # read on the first batch of requests that needs it
