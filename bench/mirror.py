@@ -37,13 +37,11 @@ REFERENCE = "_3c3ae353__fb14__428e__90b4__01a6c1cc0aff"  # the tenant's request 
 
 
 def one(mode: str, api: str, store: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.mirror_one", mode, "--api", api, "--store", store],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
+    """One measurement in a process of its own, started from a bare interpreter (see MEASURE), so that
+    the peak RSS it reports of itself is its own."""
+    command = [sys.executable, "-m", "bench.mirror_one", mode, "--api", api, "--store", store]
+    out = subprocess.run(from_bare(command), capture_output=True, text=True, check=True, cwd=ROOT)
+    measured_by_bare(out.stderr, command)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -90,21 +88,47 @@ def cli_list_wall(api: str, store: str) -> float:
     return round(time.perf_counter() - started, 3)
 
 
+# Starts the measured command from a bare interpreter and says, as the last line on stderr, its wall
+# time, peak RSS (KB) and exit code. Linux keeps the high-water mark of the memory a process was forked
+# from across its exec, so a command started straight from this bench (which holds SQLAlchemy and the
+# read model) reports the bench's own size as its peak; forked from a bare interpreter, its own shows.
+MEASURE = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
+
+
+def from_bare(command: list[str]) -> list[str]:
+    """`command` started from a bare interpreter (see MEASURE)."""
+    return [sys.executable, "-I", "-S", "-c", MEASURE, *command]
+
+
+def measured_by_bare(stderr: str, command: list[str]) -> tuple[float, float]:
+    """The wall time and peak RSS (MB) MEASURE said; an error if the command failed."""
+    wall, peak_kb, code = stderr.strip().splitlines()[-1].split()
+    if int(code):
+        raise RuntimeError(f"{' '.join(command)} exited {code}: {stderr[-2000:]}")
+    return float(wall), int(peak_kb) / 1024
+
+
 def process(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """One whole process: its wall time (start-up included), its peak RSS in MB and the bytes it wrote
     on stdout (read from a pipe, as a reader would, and dropped)."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert child.stdout is not None
-    written = 0
-    while chunk := child.stdout.read(1 << 16):
-        written += len(chunk)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise RuntimeError(f"{' '.join(command)} exited {child.returncode}")
-    return wall, usage.ru_maxrss / 1024, written
+    with tempfile.TemporaryFile() as said:  # stderr: a few lines, read once the process is done
+        child = subprocess.Popen(from_bare(command), env=env, stdout=subprocess.PIPE, stderr=said)
+        assert child.stdout is not None
+        written = 0
+        while chunk := child.stdout.read(1 << 16):
+            written += len(chunk)
+        child.wait()
+        said.seek(0)
+        wall, peak = measured_by_bare(said.read().decode(), command)
+    return wall, peak, written
 
 
 def measured(command: list[str], env: dict[str, str], runs: int = RUNS) -> dict[str, Any]:
