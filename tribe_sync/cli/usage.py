@@ -23,7 +23,6 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
-from typer._click.exceptions import MissingParameter
 
 from tribe_sync.cli.examples import walk
 
@@ -160,6 +159,7 @@ def _dutch_line(exc: typer.BadParameter, ctx: Any) -> str:
     if isinstance(hint, (list, tuple)):
         hint = " / ".join(str(h) for h in hint)
     hint = str(hint).strip("'\"") if hint else None
-    if isinstance(exc, MissingParameter):
+    # click's MissingParameter, by name: typer vendors click in some versions and not in others.
+    if any(kind.__name__ == "MissingParameter" for kind in type(exc).__mro__):
         return f"{hint or 'een waarde'} ontbreekt; `{ctx.command_path} --help` toont wat er kan"
     return f"{hint}: {exc.message}" if hint else exc.message

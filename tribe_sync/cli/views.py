@@ -107,7 +107,7 @@ def read_model_as_of(
             highlight=False,
         )
     else:
-        said = f"{age} s oud; --fresh leest Tribe opnieuw"
+        said = f"{_age_words(age)} oud; --fresh leest Tribe opnieuw"
         context.err.print(f"gegevens van {moment} ({said})", highlight=False)
     return as_of
 
