@@ -23,9 +23,10 @@ from tribe_sync.domain.confirmations import ConfirmationLine, ParsedFile, check_
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.handoff import DirectoryOutbox, read_handoff_file
-from tribe_sync.jobs.plan import Plan
+from tribe_sync.jobs.plan import CreateTask, Plan, SetTask, Step
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.jobs.staff import PROGRESS_JOB, confirmation_plan
+from tribe_sync.plans.service import APPROVAL_TASK_PREFIX, NOTICE_JOB
 from tribe_sync.store.journal import Journal
 
 SOAK = os.environ.get("TRIBE_SYNC_SOAK") == "1"
@@ -166,3 +167,87 @@ def test_the_sweep_tried_every_write_of_every_job(references: dict[dt.date, Refe
     total = sum(KILL_POINTS.values())
     print(f"crash sweep: {total} kill points over {len(ORDER)} jobs ({SCALE}): {dict(KILL_POINTS)}")
     assert total == sum(references[DAY_OF.get(j, TODAY)].writes[j] for j in ORDER) > 40
+
+
+# -- the approval task: made when a plan is parked, marked done when it is settled, reopened for the next
+
+
+def approval_plans(today: dt.date) -> list[Plan]:
+    """What the daemon and staff apply around a parked plan, in order: the task "… wacht op
+    goedkeuring" made; marked done when the plan is approved or rejected; a new plan for the day
+    opens it again (its creation is then done already)."""
+    key = f"{APPROVAL_TASK_PREFIX}progress-statuses/{today.isoformat()}"
+    made = CreateTask(
+        key=key,
+        step=Step.APPROVAL,
+        reason="plan 1 wacht op goedkeuring",
+        label="plan 1",
+        subject="Toekenning januari 2027 wacht op goedkeuring",
+        body="Plan 1 wacht op goedkeuring.",
+        start=today,
+        due=today,
+    )
+
+    def marked(plan_id: int, *, done: bool) -> SetTask:
+        return SetTask(
+            key=f"{key}/{'done' if done else 'open'}/{plan_id}",
+            step=Step.APPROVAL,
+            reason=f"plan {plan_id}",
+            label=f"plan {plan_id}",
+            import_id=key,
+            subject=made.subject,
+            done=done,
+        )
+
+    return [
+        Plan(NOTICE_JOB, today, (Step.APPROVAL,), changes=[made]),
+        Plan(NOTICE_JOB, today, (Step.APPROVAL,), changes=[marked(1, done=True)]),
+        Plan(NOTICE_JOB, today, (Step.APPROVAL,), changes=[made, marked(2, done=False)]),
+        Plan(NOTICE_JOB, today, (Step.APPROVAL,), changes=[marked(2, done=True)]),
+    ]
+
+
+def apply_notice(crm: InMemoryCRM, journal: Journal, outbox: Path, plan: Plan, holder: str) -> Report:
+    return make_executor(crm, journal, outbox, holder=holder).apply(plan, actor="daemon")
+
+
+def task_state(crm: InMemoryCRM) -> dict[str, Any]:
+    return {"tasks": Counter(crm.created), "done": set(crm.done_tasks)}
+
+
+def test_the_approval_task_made_marked_done_and_reopened_survives_a_kill_after_any_write(
+    tmp_path: Path,
+) -> None:
+    plans = approval_plans(TODAY)
+    clean_crm, clean_journal = InMemoryCRM(tenant_snapshot(SCALE)), memory_journal()
+    after: list[dict[str, Any]] = []
+    writes: list[int] = []
+    for plan in plans:
+        before = clean_crm.switch.count
+        report = apply_notice(clean_crm, clean_journal, tmp_path / "clean", plan, "clean:1:a")
+        assert report.error is None
+        writes.append(clean_crm.switch.count - before)
+        after.append(task_state(clean_crm))
+    clean_journal.close()
+    key = plans[0].changes[0].key
+    assert [state["done"] for state in after] == [set(), {key}, set(), {key}], "made, done, reopened, done"
+    assert after[-1]["tasks"] == {key: 1}, "one task all along"
+
+    tried = 0
+    start_crm, start_journal = InMemoryCRM(tenant_snapshot(SCALE)), memory_journal()
+    for n, plan in enumerate(plans):
+        assert writes[n] > 0, f"plan {n + 1} writes"
+        for point in range(1, writes[n] + 1):
+            crm, journal = start_crm.copy(), copy_journal(start_journal)
+            crm.switch.after = crm.switch.count + point
+            with pytest.raises(Crash):
+                apply_notice(crm, journal, tmp_path / "k", plan, "killed:1:a")
+            crm.switch.after = None
+            report = apply_notice(crm, journal, tmp_path / "k", plan, "after:2:b")
+            assert report.error is None
+            assert task_state(crm) == after[n], f"plan {n + 1} killed after write {point} of {writes[n]}"
+            journal.close()
+            tried += 1
+        apply_notice(start_crm, start_journal, tmp_path / "start", plan, "before:1:a")
+    start_journal.close()
+    assert tried == sum(writes) >= 4, "every write of the task's life was a kill point"
