@@ -142,8 +142,10 @@ class InMemoryCRM:
             snap.reports = list(self.reports)
         if "reference" in parts:
             snap.products, snap.processors = dict(seed.products), dict(seed.processors)
-            snap.phase_ids, snap.task_phase_ids = dict(seed.phase_ids), dict(seed.task_phase_ids)
+            snap.phase_ids = dict(seed.phase_ids)
             snap.age_groups, snap.target_groups = dict(seed.age_groups), dict(seed.target_groups)
+        if "reference" in parts or task_prefixes:  # as TribeCrm: a job that makes tasks reads their phases
+            snap.task_phase_ids = dict(seed.task_phase_ids)
         snap.problems = [p for p in seed.problems if _PART_OF.get(p.entity, "requests") in parts]
         snap.tasks = {k: v for k, v in self.task_ids.items() if any(k.startswith(p) for p in task_prefixes)}
         return snap

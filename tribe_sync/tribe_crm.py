@@ -270,9 +270,12 @@ def load_snapshot(
             read(sets.processor, queries.processors(schema), "processors"), to_processor, schema, "processor"
         )
         readers["phases"] = lambda: list(read(sets.request_phase, queries.phases(schema)))
-        readers["task_phases"] = lambda: list(read(sets.task_phase, queries.phases(schema)))
         readers["age_groups"] = lambda: _codes(read(sets.age_group, queries.options(schema)))
         readers["target_groups"] = lambda: _codes(read(sets.target_group, queries.options(schema)))
+    if "reference" in parts or task_prefixes:
+        # A job that makes tasks creates them in the open phase: without the phases a reminder job
+        # (which reads no reference data) made tasks Tribe shows with no status at all.
+        readers["task_phases"] = lambda: list(read(sets.task_phase, queries.phases(schema)))
     for prefix in task_prefixes:
         readers[f"tasks:{prefix}"] = partial(
             lambda p: list(read(sets.task, queries.tasks(schema, p), "tasks")), prefix
@@ -340,9 +343,10 @@ def _assemble(got: dict[str, Any], schema: TenantSchema, task_prefixes: Collecti
             status = schema.status_by_code.get(str(record.get("Code")))
             if status is not None:
                 snap.phase_ids[status] = record.id
-        snap.task_phase_ids = {str(r.get("Code")): r.id for r in got["task_phases"]}
         snap.age_groups = got["age_groups"]
         snap.target_groups = got["target_groups"]
+    if "task_phases" in got:
+        snap.task_phase_ids = {str(r.get("Code")): r.id for r in got["task_phases"]}
     for prefix in task_prefixes:
         for record in got[f"tasks:{prefix}"]:
             snap.tasks[str(record.get("ImportId"))] = record.id

@@ -352,12 +352,47 @@ def test_requests_show_reads_as_staff_write_it_names_dutch_labels_and_local_time
     assert request["id"] not in shown.out
     assert request["organisation_id"] not in shown.out
     assert "Wacht op toekenning → Verwerking bestelling" in shown.out
-    assert "taak Toekennen en status bijwerken" in shown.out
+    assert "tribe-sync (Toekennen en status bijwerken)" in shown.out
     assert "{" not in shown.out
     assert "'status'" not in shown.out
     months = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
     assert re.search(rf"\d{{1,2}} ({months}) \d{{4}} \d{{2}}:\d{{2}}", shown.out)
     assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d+", shown.out), "no microseconds"
+
+
+def test_requests_show_says_its_stock_is_this_request_s_and_adds_the_organisation_s_total_by_name(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    stock = json.loads(cli("accountability", "report", "--json").out)["organisations"]
+    biggest = max(stock, key=lambda r: r["in_stock"])
+    requests = json.loads(cli("requests", "list", "--org", biggest["organisation_id"], "--json").out)
+    one = requests["requests"][-1]  # one request of many: its own stock is not the organisation's
+    shown = cli("requests", "show", one["order_number"])
+    assert shown.code == 0, shown.err
+    text = " ".join(shown.out.split())
+    assert "Voorraad van deze aanvraag (niet de hele organisatie)" in text
+    assert (
+        f"{biggest['organisation']} als geheel (alle geleverde aanvragen): {biggest['in_stock']} op voorraad "
+        f"({biggest['received']} ontvangen, {biggest['handed_out']} uitgegeven)"
+    ) in text
+
+
+def test_requests_show_gives_the_status_in_tribe_of_a_reminder_task_our_job_made_in_dutch(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    reminders = ("jobs", "run", "accountability-reminders", "--today", "2026-12-01", "--allow-future")
+    run = json.loads(cli(*reminders, "--json").out)
+    made = {c["key"] for c in run["changes"] if c["kind"] == "create_task" and c["outcome"] == "applied"}
+    assert made
+    tasks = tenant.state.store.all("Activity_Task")
+    assert all(t.get("Phase") for t in tasks if t.get("ImportId") in made), "created in the open phase"
+    organisation = next(iter(made)).rsplit("/", 1)[1]
+    request = json.loads(cli("requests", "list", "--org", organisation, "--json").out)["requests"][0]
+    shown = json.loads(cli("requests", "show", request["order_number"], "--json").out)
+    assert shown["tasks"]
+    assert {t["status"] for t in shown["tasks"]} == {"OPEN"}
+    table = cli("requests", "show", request["order_number"]).out
+    assert re.search(r"herinnering verantwoording, K4 2026\s*│\s*open\s*│", table)
 
 
 def test_a_confirmation_for_a_request_tribe_holds_but_that_cannot_be_read_says_so_with_its_problem(

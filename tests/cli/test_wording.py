@@ -15,6 +15,7 @@ from tribe_sync.cli.wording import (
     plan_status_words,
     quarter_words,
     summary_words,
+    task_status_words,
     task_words,
     trigger_words,
 )
@@ -46,6 +47,13 @@ def test_a_reopened_month_reads_without_the_string_none() -> None:
     assert "None" not in words
 
 
+def test_a_task_s_phase_reads_in_dutch_and_a_task_without_one_says_tribe_gives_none() -> None:
+    assert task_status_words("OPEN", "OPEN", "DONE") == "open"
+    assert task_status_words("DONE", "OPEN", "DONE") == "afgerond"
+    assert task_status_words(None, "OPEN", "DONE") == "geen status in Tribe"
+    assert task_status_words("WAITING", "OPEN", "DONE") == "WAITING"
+
+
 def test_quarters_dates_and_times_are_dutch_and_local_without_microseconds() -> None:
     assert quarter_words("2026-Q4") == "K4 2026"
     assert day_words("2027-01-14") == "14 januari 2027"
@@ -55,7 +63,7 @@ def test_quarters_dates_and_times_are_dutch_and_local_without_microseconds() -> 
 
 
 def test_who_did_it_a_plans_status_our_tasks_and_a_runs_counts_in_staffs_words() -> None:
-    assert actor_words("job:progress-statuses") == "taak Toekennen en status bijwerken"
+    assert actor_words("job:progress-statuses") == "tribe-sync (Toekennen en status bijwerken)"
     assert actor_words("staff:anna") == "anna"
     assert plan_status_words("pending") == "wacht op goedkeuring"
     assert task_words("reminder/accountability/2026-Q4/first/org-1") == "herinnering verantwoording, K4 2026"

@@ -36,11 +36,12 @@ from tribe_sync.cli.wording import (
     dutch_date,
     forecast_state_words,
     local_moment,
+    task_status_words,
     task_words,
 )
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.store.readmodel.queries import ProblemRow, ReadModel, RequestRow
+from tribe_sync.store.readmodel.queries import ProblemRow, ReadModel, RequestRow, StockRow
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 if TYPE_CHECKING:
@@ -217,9 +218,11 @@ def show_request(
             )
         history = services.journal.audit_trail(target_id=found.id) if found else []
         handed_out, last_report = model.handed_out(found.id) if found else (0, None)
+        whole = model.stock(organisation_id=found.organisation_id) if found else []
         tasks = model.tasks(found.id, found.organisation_id) if found else []
         processor = _processor_name(services, found.processor_id) if found else None
         tz = services.schema.timezone
+        phases = services.schema.tenant.task_phases
     steps = [
         {
             "at": entry["at"].isoformat() if entry["at"] else None,
@@ -271,19 +274,33 @@ def show_request(
             ],
         )
         if stock is not None:
+            # This request's own devices: staff took 0 here for the organisation's stock, so the
+            # title says whose it is, and the organisation's total follows by name.
             table(
                 context,
-                "Voorraad",
-                ["ontvangen", "uitgegeven", "op voorraad", "laatste verantwoording"],
+                "Voorraad van deze aanvraag (niet de hele organisatie)",
+                ["ontvangen", "uitgegeven", "nog op voorraad", "laatste verantwoording"],
                 [(stock["received"], stock["handed_out"], stock["in_stock"], dutch_date(last_report))],
             )
+            context.out.print(_organisation_stock_line(found.organisation, whole), highlight=False)
         table(
             context,
-            f"Taken ({len(tasks)})",
+            f"Taken in Tribe ({len(tasks)})",
             ["taak", "status in Tribe"],
-            [(task_words(t.key), t.status or "—") for t in tasks],
+            [(task_words(t.key), task_status_words(t.status, phases.open, phases.done)) for t in tasks],
         )
     problems_table(context, problems)
+
+
+def _organisation_stock_line(organisation: str, whole: list[StockRow]) -> str:
+    """The organisation's stock over all its delivered requests (the read model's `mirror_stock`)."""
+    if not whole:
+        return f"{organisation} als geheel: nog niets geleverd, dus geen voorraad"
+    row = whole[0]
+    return (
+        f"{organisation} als geheel (alle geleverde aanvragen): {row.in_stock} op voorraad "
+        f"({row.received} ontvangen, {row.handed_out} uitgegeven)"
+    )
 
 
 def _request_lines(found: RequestRow, processor: str | None) -> list[tuple[str, object]]:

@@ -36,6 +36,7 @@ __all__ = [
     "status_words",
     "step_words",
     "summary_words",
+    "task_status_words",
     "task_words",
     "trigger_words",
     "value_words",
@@ -268,6 +269,18 @@ def task_words(key: str) -> str:
             quarter = quarter_words(first) if first[:4].isdigit() and "Q" in first else ""
             return f"{words}, {quarter}" if quarter else words
     return key
+
+
+def task_status_words(code: str | None, open_code: str, done_code: str) -> str:
+    """A task's phase in Tribe (its code, `[tenant.task_phases]`) in Dutch; said plainly when Tribe
+    gives the task no phase at all, rather than a bare dash."""
+    if code is None:
+        return "geen status in Tribe"
+    if code == open_code:
+        return "open"
+    if code == done_code:
+        return "afgerond"
+    return code
 
 
 def day_words(day: dt.date | str | None) -> str:

@@ -79,13 +79,14 @@ def count_rows(counts: Mapping[str, Any]) -> list[tuple[str, int]]:
 
 
 def actor_words(actor: str | None) -> str:
-    """`job:progress-statuses` as `taak Toekennen en status bijwerken`, `staff:anna` as `anna`,
-    `processor-import:x.csv` as `bevestigingen verwerker (x.csv)`; the console and the command line."""
+    """`job:progress-statuses` as `tribe-sync (Toekennen en status bijwerken)`, `staff:anna` as `anna`,
+    `processor-import:x.csv` as `bevestigingen verwerker (x.csv)`; the console and the command line.
+    A job is named as the program that ran it, never "taak …": staff read "taak" as a task in Tribe."""
     if not actor:
         return ""
     kind, _, who = actor.partition(":")
     if kind == "job" and who:
-        return f"taak {job_label(who)}"
+        return f"tribe-sync ({job_label(who)})"
     if kind == "staff" and who:
         return who
     if kind == "processor-import":

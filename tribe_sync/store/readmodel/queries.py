@@ -503,9 +503,10 @@ class ReadModel:
 
     # -- stock (accountability) ----------------------------------------------------------------
 
-    def stock(self, as_of: Quarter | None = None) -> list[StockRow]:
+    def stock(self, as_of: Quarter | None = None, *, organisation_id: str | None = None) -> list[StockRow]:
         """Per organisation with delivered requests: received, handed out, in stock; as it stood at
-        the end of `as_of` if given. Most stock first."""
+        the end of `as_of` if given. Most stock first. `organisation_id`: only that organisation's
+        row (now; none if it has no delivered request)."""
         if as_of is not None:
             return self._stock_at_end_of(as_of)
         s, o = mirror_stock, mirror_organisations
@@ -514,6 +515,8 @@ class ReadModel:
             .select_from(s.outerjoin(o, o.c.id == s.c.organisation_id))
             .order_by(s.c.in_stock.desc(), s.c.organisation_id)
         )
+        if organisation_id is not None:
+            query = query.where(s.c.organisation_id == organisation_id)
         return [
             StockRow(
                 organisation_id=row.organisation_id,
