@@ -268,3 +268,24 @@ def test_a_view_shows_the_problems_of_what_it_shows_and_counts_the_requests_ones
     said = " ".join(result.err.split())
     many = "probleem" if len(of_requests) == 1 else "problemen"
     assert f"{len(of_requests)} {many} bij aanvragen; `tribe-sync requests list` toont ze" in said
+
+
+def test_requests_list_by_a_loose_org_says_on_stderr_how_many_and_which_organisations_it_matched(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    customers = crm_env.state.store.all("Relation_Organization")
+    matched = sorted(str(c["Name"]) for c in customers if "sociaal domein" in str(c.get("Name")).casefold())
+    assert len(matched) > 3, "the seeded tenant has several municipalities"
+    loose = cli("requests", "list", "--org", "sociaal domein", "--json")
+    assert loose.code == 0
+    said = " ".join(loose.err.split())
+    assert (
+        f"let op: --org 'sociaal domein' past bij {len(matched)} organisaties: {', '.join(matched[:3])} "
+        f"en {len(matched) - 3} andere; geef het ID of meer van de naam voor één organisatie"
+    ) in said
+    document = json.loads(loose.out)
+    assert set(document) == {"requests", "problems", "as_of"}
+    assert {r["organisation"] for r in document["requests"]} <= set(matched)
+    exact = cli("requests", "list", "--org", matched[0])
+    assert exact.code == 0
+    assert "let op: --org" not in exact.err

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tribe_sync.bootstrap import Services
-from tribe_sync.cli.context import app_context
+from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_month, parse_quarter, parse_state
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import (
@@ -107,14 +107,29 @@ def _status(text: str | None, schema: TenantSchema) -> RequestStatus | None:
     return parse_status(text, schema)
 
 
-def organisation_ids(model: ReadModel, org: str | None) -> list[str] | None:
-    """The organisations `--org` names (an ID or part of a name); a usage error if none does."""
+ORGS_NAMED = 3  # names a too-loose --org notice lists before "en N andere"
+
+
+def organisation_ids(model: ReadModel, org: str | None, context: AppContext) -> list[str] | None:
+    """The organisations `--org` names (an ID or part of a name); a usage error if none does. When
+    it names more than one, stderr says how many and which, so that a too-loose filter (`--org 5`
+    matches every name with a 5) is noticed; the list and its JSON stay as they are."""
     if org is None:
         return None
     found = model.organisations(org)
     if not found:
         raise typer.BadParameter(
             f"geen organisatie gevonden bij {org!r} (geef het ID of een deel van de naam)", param_hint="--org"
+        )
+    if len(found) > 1:
+        names = ", ".join(o.name for o in found[:ORGS_NAMED])
+        rest = len(found) - ORGS_NAMED
+        context.err.print(
+            f"let op: --org {org!r} past bij {len(found)} organisaties: {names}"
+            + (f" en {rest} andere" if rest > 0 else "")
+            + "; geef het ID of meer van de naam voor één organisatie",
+            highlight=False,
+            soft_wrap=True,
         )
     return [o.id for o in found]
 
@@ -145,7 +160,7 @@ def list_requests(
         model = services.read_model
         chosen: dict[str, Any] = {
             "status": wanted,
-            "organisation_ids": organisation_ids(model, org),
+            "organisation_ids": organisation_ids(model, org, context),
             "month": target,
             "newest_first": newest_first,
             "limit": limit,
@@ -362,7 +377,7 @@ def list_forecasts(
         chosen: dict[str, Any] = {
             "year": year,
             "quarter": quarter,
-            "organisation_ids": organisation_ids(model, org),
+            "organisation_ids": organisation_ids(model, org, context),
             "state": wanted,
             "limit": limit,
         }
