@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine, Select, String, Text, case, cast, func, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from tribe_sync.domain.accountability import AccountabilityReport, stock_per_organisation, stock_per_request
+from tribe_sync.domain.accountability import RequestStock, stock_per_organisation
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast, ForecastState, classify_forecasts
 from tribe_sync.domain.statuses import RequestStatus
@@ -531,25 +531,37 @@ class ReadModel:
         ]
 
     def _stock_at_end_of(self, as_of: Quarter) -> list[StockRow]:
-        """Stock as it stood at the end of a quarter: worked out now from every delivered request."""
+        """Stock as it stood at the end of a quarter: worked out now from every delivered request.
+
+        The database adds up each request's reports up to the quarter's end (what `stock_per_request`
+        would sum, one row per request instead of 48,000 reports at 10x); the domain's `RequestStock`
+        and `stock_per_organisation` do the rest, as for today's stock."""
         r, a = mirror_requests, mirror_reports
         end = as_of.last_day
-        # Only the columns the sums read: every moment read costs a parse per row (48,000 at 10x).
-        delivered = select(*(c for c in r.columns if c.name not in ("mutated_at", "synced_at"))).where(
-            r.c.status == RequestStatus.CLOSED.name,
-            or_(r.c.delivery_date.is_(None), r.c.delivery_date <= end),
-        )
-        reports = select(a.c.id, a.c.request_id, a.c.handed_out, a.c.reported_at, a.c.reported_on).where(
-            a.c.reported_on <= end
-        )
-        requests = [domain_request(row) for row in self._rows(delivered)]
-        found = [
-            AccountabilityReport(
-                row.id, row.request_id, row.handed_out, None, _utc(row.reported_at), row.reported_on
+        sums = (
+            select(
+                a.c.request_id,
+                func.sum(a.c.handed_out).label("handed_out"),
+                func.max(a.c.reported_on).label("last_report_on"),
             )
-            for row in self._rows(reports)
+            .where(a.c.reported_on <= end)
+            .group_by(a.c.request_id)
+            .subquery()
+        )
+        # Only the columns the sums read: every moment read costs a parse per row.
+        shown = [c for c in r.columns if c.name not in ("mutated_at", "synced_at")]
+        delivered = (
+            select(*shown, sums.c.handed_out, sums.c.last_report_on)
+            .select_from(r.outerjoin(sums, sums.c.request_id == r.c.id))
+            .where(
+                r.c.status == RequestStatus.CLOSED.name,
+                or_(r.c.delivery_date.is_(None), r.c.delivery_date <= end),
+            )
+        )
+        stocks = [
+            RequestStock(domain_request(row), int(row.handed_out or 0), row.last_report_on)
+            for row in self._rows(delivered)
         ]
-        stocks, _ = stock_per_request(requests, found)
         names = {o.id: o.name for o in self.organisations()}
         rows = [
             StockRow(
@@ -561,7 +573,7 @@ class ReadModel:
                 oldest_undistributed_delivery=s.oldest_undistributed_delivery,
                 last_report=s.last_report_on,
             )
-            for s in stock_per_organisation(stocks.values()).values()
+            for s in stock_per_organisation(stocks).values()
         ]
         return sorted(rows, key=lambda s: (-s.in_stock, s.organisation_id))
 
