@@ -156,3 +156,28 @@ def test_a_call_that_waited_for_the_rate_limiter_while_a_429_came_in_waits_out_t
 
     assert sent_at, "the read was sent in the end"
     assert sent_at[0] - started >= 5.0 + 30.0, "not before the pause that began while it waited ended"
+
+
+def test_a_call_waiting_for_a_place_gets_it_before_a_call_that_came_later() -> None:
+    """The daemon's read-model refresh makes one call at a time beside a job that keeps its places
+    busy: a job's worker that gives a place back and asks again at once must not take it from the
+    refresh's call, which was waiting first (else the refresh waits for the job's whole read)."""
+    throttle = Throttle(1)
+    throttle.enter()  # the job's page fetch, in flight
+    order: list[str] = []
+
+    def refresh_call() -> None:
+        throttle.enter()
+        order.append("refresh")
+        throttle.leave(ok=True)
+
+    waiting = threading.Thread(target=refresh_call)
+    waiting.start()
+    while throttle.waiting == 0:  # until the refresh's call is in line (no time is measured)
+        time.sleep(0.001)
+    throttle.leave(ok=True)  # the job's fetch is answered, and its worker asks for the next page
+    throttle.enter()
+    order.append("job")
+    throttle.leave(ok=True)
+    waiting.join()
+    assert order == ["refresh", "job"]

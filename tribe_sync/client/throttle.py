@@ -10,7 +10,12 @@ the client enters this throttle first, which gives three guarantees:
   for the rate limiter when it began (`wait_out_pause`); a later, longer wait extends the pause, and
   workers asleep in it sleep on until its new end;
 - after a 429 the client comes back at one call in flight and widens by one per `width` successful
-  calls (additive increase), so a tenant that is still busy sees one probe, not a burst.
+  calls (additive increase), so a tenant that is still busy sees one probe, not a burst;
+- places are given first come, first served: a call that waits for one gets it before any call that
+  came later. Without that, the daemon's read-model refresh (one call at a time, on a thread of its
+  own) lost every free place to the stream of a long job's page fetches, each of which entered the
+  moment it arrived, and waited for the job's whole read (a webhook's refresh logged after a 58 s
+  catch-up audit).
 
 Threads, not asyncio: the client stays synchronous for its callers, and one `httpx.Client` is shared
 by a bounded pool of worker threads (`TribeClient`); this class only coordinates them.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 __all__ = ["Throttle"]
@@ -43,6 +49,7 @@ class Throttle:
         self._in_flight = 0
         self._paused_until = 0.0
         self._successes = 0
+        self._line: deque[object] = deque()  # the calls waiting for a place, in the order they came
         self.pauses = 0
 
     @property
@@ -50,18 +57,37 @@ class Throttle:
         """How many calls may be in flight right now (lower than the maximum after a 429)."""
         return self._width
 
+    @property
+    def waiting(self) -> int:
+        """How many calls wait for a place (or for a pause to end) right now."""
+        with self._changed:
+            return len(self._line)
+
     def enter(self) -> None:
-        """Block until this call may start: no pause under way and a free place in flight."""
-        while True:
+        """Block until this call may start: no pause under way, a free place in flight, and no call
+        that came earlier still waiting for one."""
+        me = object()
+        with self._changed:
+            self._line.append(me)
+        try:
+            while True:
+                with self._changed:
+                    pause = self._paused_until - self._clock()
+                    if pause <= 0:
+                        if self._line[0] is me and self._in_flight < self._width:
+                            self._line.popleft()
+                            self._in_flight += 1
+                            self._changed.notify_all()  # the next in line may fit in a place too
+                            return
+                        self._changed.wait()
+                        continue
+                self._sleep(pause)
+        except BaseException:  # interrupted while waiting: leave the line, or nobody behind gets in
             with self._changed:
-                pause = self._paused_until - self._clock()
-                if pause <= 0:
-                    if self._in_flight < self._width:
-                        self._in_flight += 1
-                        return
-                    self._changed.wait()
-                    continue
-            self._sleep(pause)
+                if me in self._line:
+                    self._line.remove(me)
+                    self._changed.notify_all()
+            raise
 
     def wait_out_pause(self) -> None:
         """Right before sending, for a call that already holds its place: if a pause began since it
