@@ -66,6 +66,7 @@ class TribeCRM:
     def __init__(self, client: TribeClient, schema: TenantSchema) -> None:
         self.client = client
         self.schema = schema
+        self._open_phase: list[str | None] = []  # the open task phase's ID, once looked up
 
     def snapshot(
         self, parts: Collection[str], task_prefixes: Collection[str] = (), *, digest: bool = False
@@ -173,7 +174,18 @@ class TribeCRM:
             contact_id=change.contact_id,
             assignee_id=change.assignee_id,
         )
-        return self.client.create(schema.sets.task, task_body(intent, open_phase_id=change.phase_id)).id
+        phase_id = change.phase_id or self._open_task_phase()
+        return self.client.create(schema.sets.task, task_body(intent, open_phase_id=phase_id)).id
+
+    def _open_task_phase(self) -> str | None:
+        """For a task planned from a snapshot without task phases (the approval task of a job that
+        makes none itself): looked up once; None if Tribe has no such phase (created without one)."""
+        if not self._open_phase:
+            try:
+                self._open_phase.append(self._task_phase_id(self.schema.tenant.task_phases.open))
+            except ResponseValidationError:
+                self._open_phase.append(None)
+        return self._open_phase[0]
 
     def update(self, change: MoveStatus | SetMonth | RecordConfirmation | SetTask) -> None:
         schema = self.schema

@@ -397,6 +397,15 @@ def approval_task_phase(env: Env) -> str | None:
     return names.get(phase["ID"] if isinstance(phase, dict) else phase)
 
 
+def test_the_waiting_task_of_a_job_that_reads_no_task_phases_is_created_open_too(env: Env) -> None:
+    settings = env.services.settings
+    under = Settings(**{**settings.model_dump(), "approval": {"jobs": ("close-delivery-months",)}})
+    env.services.close()
+    env.services = Services(under, clock=lambda: NOW)
+    assert service.park(env.services, CLOSING, TODAY).pending is not None
+    assert approval_task_phase(env) == "OPEN"
+
+
 def test_the_waiting_task_is_done_once_the_parked_plan_is_applied(env: Env) -> None:
     services = approval_env(env)
     parked = service.park(services, PROGRESS, TODAY).pending
