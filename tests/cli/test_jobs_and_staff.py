@@ -140,6 +140,12 @@ def test_staff_close_and_reopen_a_month_and_the_job_respects_the_reopening(
     assert cli("months", "close", "2031-01", "--reason", "x").code == 2
 
 
+def test_months_close_takes_the_month_as_the_table_shows_it(cli: Cli, tenant: RunningSandbox) -> None:
+    result = cli("months", "close", "Februari 2027", "--reason", "vol", "--dry-run", "--json")
+    assert result.code == 0, result.err
+    assert [c["month"] for c in json.loads(result.out)["changes"]] == ["2027-02"]
+
+
 def test_with_console_accounts_only_an_approver_named_by_by_may_close_or_open_a_month(
     cli: Cli, tenant: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

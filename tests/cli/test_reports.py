@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.cli.conftest import Cli
+from tribe_sync.domain.calendar import Month
 from tribe_sync.sandbox.server import RunningSandbox
 
 pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
@@ -289,3 +290,12 @@ def test_requests_list_by_a_loose_org_says_on_stderr_how_many_and_which_organisa
     exact = cli("requests", "list", "--org", matched[0])
     assert exact.code == 0
     assert "let op: --org" not in exact.err
+
+
+def test_requests_list_takes_the_month_as_the_table_shows_it(cli: Cli, crm_env: RunningSandbox) -> None:
+    month = json.loads(cli("requests", "list", "--json", "--limit", "1").out)["requests"][0]["month"]
+    by_code = json.loads(cli("requests", "list", "--month", month, "--json").out)["requests"]
+    label = Month.parse(month).label.upper()  # "JANUARI 2027": any case
+    by_label = cli("requests", "list", "--month", label, "--json")
+    assert by_label.code == 0, by_label.err
+    assert json.loads(by_label.out)["requests"] == by_code

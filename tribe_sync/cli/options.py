@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 import typer
 
 from tribe_sync.cli.wording import FORECAST_STATE_WORDS
-from tribe_sync.domain.calendar import FIRST_YEAR, LAST_YEAR, Month, Quarter, planning_window
+from tribe_sync.domain.calendar import DUTCH_MONTHS, FIRST_YEAR, LAST_YEAR, Month, Quarter, planning_window
 from tribe_sync.domain.forecasts import ForecastState
 
 if TYPE_CHECKING:
@@ -82,12 +83,18 @@ def _unknown(value: str, names: tuple[str, ...]) -> str:
 
 
 def parse_month(value: str, param: str = "MONTH") -> Month:
-    """A month as staff type it (YYYY-MM); said in Dutch when it is not one (staff commands only)."""
+    """A month as staff type it: the code (`2027-01`) or as the tables show it (`januari 2027`, any
+    case); said in Dutch when it is not one (staff commands only)."""
+    label = re.fullmatch(r"([a-z]+)\s+([0-9]{4})", value.strip().casefold())
+    if label and label[1] in DUTCH_MONTHS:
+        return Month(int(label[2]), DUTCH_MONTHS.index(label[1]) + 1)
     try:
         return Month.parse(value)
     except ValueError:
         raise typer.BadParameter(
-            f"{value!r} is geen maand; schrijf JJJJ-MM, bijvoorbeeld 2027-01", param_hint=param
+            f"{value!r} is geen maand; schrijf JJJJ-MM of maand en jaar, bijvoorbeeld 2027-01 of "
+            "januari 2027",
+            param_hint=param,
         ) from None
 
 

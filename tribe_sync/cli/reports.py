@@ -141,7 +141,7 @@ def list_requests(
         str | None, typer.Option(help="WAITING, PROCESSING, ... (or the CRM code or Dutch label).")
     ] = None,
     org: Org = None,
-    month: Annotated[str | None, typer.Option(help="Delivery month, YYYY-MM.")] = None,
+    month: Annotated[str | None, typer.Option(help="Delivery month: 2027-01 or januari 2027.")] = None,
     newest_first: Annotated[bool, typer.Option("--newest-first", help="Newest request first.")] = False,
     limit: Limit = None,
     fresh: Fresh = False,

@@ -39,7 +39,7 @@ months = typer.Typer(
 
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
-MonthArg = Annotated[str, typer.Argument(help="The month, YYYY-MM.")]
+MonthArg = Annotated[str, typer.Argument(help="The month: 2027-01 or januari 2027.")]
 Reason = Annotated[str, typer.Option(help="Why (kept in the CRM and the audit trail).")]
 Who = Annotated[
     str | None,
