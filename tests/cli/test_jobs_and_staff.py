@@ -146,6 +146,18 @@ def test_months_close_takes_the_month_as_the_table_shows_it(cli: Cli, tenant: Ru
     assert [c["month"] for c in json.loads(result.out)["changes"]] == ["2027-02"]
 
 
+@pytest.mark.parametrize("command", ["close", "open"])
+def test_months_close_or_open_of_a_month_tribe_does_not_have_says_so_in_dutch(
+    cli: Cli, tenant: RunningSandbox, command: str
+) -> None:
+    result = cli("months", command, "2030-01", "--reason", "vol", "--dry-run")
+    assert result.code == 2
+    said = " ".join(result.err.split())
+    assert "fout: er is geen leveringsmaand januari 2030 in Tribe" in said
+    assert "MONTH" not in said
+    assert "CRM" not in said
+
+
 def test_with_console_accounts_only_an_approver_named_by_by_may_close_or_open_a_month(
     cli: Cli, tenant: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

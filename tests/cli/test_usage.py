@@ -44,7 +44,7 @@ def test_a_badly_typed_value_is_one_plain_message_naming_the_option(
         (("requests", "list", "--limit", "0"), "fout: --limit: 0 is te klein; geef minstens 1"),
         (
             ("months", "close", "2026-13", "--reason", "vol"),
-            "fout: MONTH: '2026-13' is geen maand; schrijf JJJJ-MM of maand en jaar, bijvoorbeeld 2027-01 of "
+            "fout: '2026-13' is geen maand; schrijf JJJJ-MM of maand en jaar, bijvoorbeeld 2027-01 of "
             "januari 2027",
         ),
         (("months", "close", "2026-12"), "fout: --reason ontbreekt"),

@@ -82,7 +82,7 @@ def _unknown(value: str, names: tuple[str, ...]) -> str:
     return f"no job {value!r}; the jobs are: {', '.join(names)}"
 
 
-def parse_month(value: str, param: str = "MONTH") -> Month:
+def parse_month(value: str, param: str | None = "MONTH") -> Month:
     """A month as staff type it: the code (`2027-01`) or as the tables show it (`januari 2027`, any
     case); said in Dutch when it is not one (staff commands only)."""
     label = re.fullmatch(r"([a-z]+)\s+([0-9]{4})", value.strip().casefold())

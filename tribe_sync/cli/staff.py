@@ -98,7 +98,7 @@ def _set_month(
     from tribe_sync.plans.service import decider  # noqa: PLC0415
 
     context = app_context(ctx)
-    target = parse_month(month)
+    target = parse_month(month, None)  # the message says the value; "MONTH" would mean nothing to staff
     if not reason.strip():
         raise typer.BadParameter("zeg waarom (dat komt in de audit trail)", param_hint="--reason")
     with Services(context.settings) as services:
@@ -111,8 +111,8 @@ def _set_month(
         snapshot = services.crm.snapshot({"months"})
         try:
             plan = month_plan(snapshot, target, services.today(), open_=open_, reason=reason.strip())
-        except LookupError as exc:
-            raise typer.BadParameter(str(exc), param_hint="MONTH") from None
+        except LookupError:
+            raise typer.BadParameter(f"er is geen leveringsmaand {target.label} in Tribe") from None
         if not plan.changes:
             context.err.print(f"{target.label} is al {'open' if open_ else 'gesloten'}; er is niets te doen.")
         report = apply_staff_plan(services, plan, f"staff:{actor}", CLOSING_JOB, dry_run)
