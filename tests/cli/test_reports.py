@@ -299,3 +299,14 @@ def test_requests_list_takes_the_month_as_the_table_shows_it(cli: Cli, crm_env: 
     by_label = cli("requests", "list", "--month", label, "--json")
     assert by_label.code == 0, by_label.err
     assert json.loads(by_label.out)["requests"] == by_code
+
+
+@pytest.mark.parametrize("command", [("requests", "list"), ("forecasts", "list")])
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_an_empty_org_is_a_usage_error_in_dutch_not_every_organisation(
+    cli: Cli, crm_env: RunningSandbox, command: tuple[str, ...], empty: str
+) -> None:
+    result = cli(*command, "--org", empty)
+    assert result.code == 2
+    assert result.out == ""
+    assert "fout: --org: geef het ID of een deel van de naam" in " ".join(result.err.split())

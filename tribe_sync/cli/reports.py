@@ -116,6 +116,10 @@ def organisation_ids(model: ReadModel, org: str | None, context: AppContext) -> 
     matches every name with a 5) is noticed; the list and its JSON stay as they are."""
     if org is None:
         return None
+    if not org.strip():  # an empty name matches every organisation: the filter would silently do nothing
+        raise typer.BadParameter(
+            "geef het ID of een deel van de naam van een organisatie; leeg kan niet", param_hint="--org"
+        )
     found = model.organisations(org)
     if not found:
         raise typer.BadParameter(
