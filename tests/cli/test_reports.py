@@ -310,3 +310,17 @@ def test_an_empty_org_is_a_usage_error_in_dutch_not_every_organisation(
     assert result.code == 2
     assert result.out == ""
     assert "fout: --org: geef het ID of een deel van de naam" in " ".join(result.err.split())
+
+
+def test_forecasts_list_takes_the_quarter_as_its_column_shows_it(cli: Cli, crm_env: RunningSandbox) -> None:
+    first = json.loads(cli("forecasts", "list", "--json", "--limit", "1").out)["forecasts"][0]
+    year, number = (int(part) for part in first["quarter"].split("-Q"))  # "2027-Q1"
+    by_number = json.loads(
+        cli("forecasts", "list", "--year", str(year), "--quarter", str(number), "--json").out
+    )
+    by_label = cli("forecasts", "list", "--quarter", f"K{number} {year}", "--json")
+    assert by_label.code == 0, by_label.err
+    assert json.loads(by_label.out)["forecasts"] == by_number["forecasts"]
+    other = cli("forecasts", "list", "--quarter", f"K{number} {year}", "--year", str(year + 1))
+    assert other.code == 2
+    assert f"valt niet in {year + 1}" in " ".join(other.err.split())

@@ -22,6 +22,7 @@ __all__ = [
     "parse_month",
     "parse_planning_day",
     "parse_quarter",
+    "parse_quarter_filter",
     "parse_run_name",
     "parse_state",
 ]
@@ -115,6 +116,30 @@ def parse_quarter(value: str, today: dt.date, param: str = "--quarter") -> Quart
             param_hint=param,
         )
     return quarter
+
+
+def parse_quarter_filter(value: str | None, year: int | None) -> tuple[int | None, int | None]:
+    """`--quarter` with `--year` as (year, quarter): a number 1 to 4, or a whole quarter as the tables
+    show it (`K1 2027`, also `2027-Q1`), which sets the year; refused if `--year` says another."""
+    if value is None:
+        return year, None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        if not 1 <= int(text) <= 4:
+            raise typer.BadParameter(f"{text} kan niet; geef 1 tot en met 4", param_hint="--quarter")
+        return year, int(text)
+    try:
+        quarter = Quarter.parse(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is geen kwartaal; schrijf 1 tot en met 4, K1 2027 of 2027-Q1", param_hint="--quarter"
+        ) from None
+    if year is not None and year != quarter.year:
+        raise typer.BadParameter(
+            f"{quarter.label} valt niet in {year}; laat --year weg of geef {quarter.year}",
+            param_hint="--year",
+        )
+    return quarter.year, quarter.number
 
 
 # A forecast's state as the tables show it (`telt`, `vervangen`, `te laat`), by its code.

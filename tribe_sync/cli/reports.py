@@ -16,7 +16,7 @@ import typer
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
-from tribe_sync.cli.options import parse_month, parse_quarter, parse_state
+from tribe_sync.cli.options import parse_month, parse_quarter, parse_quarter_filter, parse_state
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.views import (
     Fresh,
@@ -360,7 +360,10 @@ def _processor_name(services: Services, processor_id: str | None) -> str | None:
 def list_forecasts(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Only this year.")] = None,
-    quarter: Annotated[int | None, typer.Option(min=1, max=4, help="Only this quarter (1-4).")] = None,
+    quarter: Annotated[
+        str | None,
+        typer.Option(help="Only this quarter: 1-4, or K1 2027 / 2027-Q1 (which sets the year)."),
+    ] = None,
     org: Org = None,
     state: Annotated[
         str | None,
@@ -374,13 +377,14 @@ def list_forecasts(
 ) -> None:
     """Forecasts: which one counts (effective), which were replaced (superseded), which came late."""
     wanted = parse_state(state)
+    year, number = parse_quarter_filter(quarter, year)
     context = app_context(ctx)
     with Services(context.settings) as services:
         as_of = read_model_as_of(context, services, FORECAST_SETS, fresh=fresh)
         model = services.read_model
         chosen: dict[str, Any] = {
             "year": year,
-            "quarter": quarter,
+            "quarter": number,
             "organisation_ids": organisation_ids(model, org, context),
             "state": wanted,
             "limit": limit,
