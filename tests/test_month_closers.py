@@ -14,3 +14,11 @@ def test_a_staff_close_reads_as_medewerker_with_the_name_when_the_journal_knows_
 
 def test_without_a_journal_no_names_are_known() -> None:
     assert closed_by_names(None, []) == {}
+
+
+def test_an_open_month_says_staff_reopened_it_not_who_closed_it() -> None:
+    # Reopening by staff leaves closed-by `staff` in the CRM (the job reads it): not "gesloten door".
+    assert closed_by_text("staff", "anna", is_open=True) == "heropend door medewerker (anna)"
+    assert closed_by_text("staff", None, is_open=True) == "heropend door medewerker"
+    assert closed_by_text(None, None, is_open=True) == ""
+    assert closed_by_text("job", None, is_open=True) == ""

@@ -15,25 +15,42 @@ from tribe_sync.jobs import keys
 from tribe_sync.store.journal import Journal
 from tribe_sync.store.readmodel.queries import MonthRow
 
-__all__ = ["closed_by_names", "closed_by_text"]
+__all__ = ["closed_by_names", "closed_by_text", "reopened_by_names"]
 
 
 def closed_by_names(journal: Journal | None, rows: Iterable[MonthRow]) -> dict[str, str]:
     """The name of who closed each staff-closed month (by `YYYY-MM`), where the journal knows it."""
+    return _staff_names(journal, rows, open_=False)
+
+
+def reopened_by_names(journal: Journal | None, rows: Iterable[MonthRow]) -> dict[str, str]:
+    """The name of who reopened each month staff reopened (by `YYYY-MM`), where the journal knows it."""
+    return _staff_names(journal, rows, open_=True)
+
+
+def _staff_names(journal: Journal | None, rows: Iterable[MonthRow], *, open_: bool) -> dict[str, str]:
     if journal is None:
         return {}
     names: dict[str, str] = {}
     for row in rows:
-        if row.is_open or row.closed_by != ClosedBy.STAFF:
+        if row.is_open != open_ or row.closed_by != ClosedBy.STAFF:
             continue
-        trail = journal.audit_trail(key=keys.month_staff(Month.parse(row.month), open_=False))
+        trail = journal.audit_trail(key=keys.month_staff(Month.parse(row.month), open_=open_))
         if trail:
             names[row.month] = str(trail[-1]["actor"]).removeprefix("staff:")
     return names
 
 
-def closed_by_text(closed_by: str | None, name: str | None) -> str:
-    """`medewerker (anna)`, `medewerker` when the name is not known, `automatisch` for the job."""
+def closed_by_text(closed_by: str | None, name: str | None, *, is_open: bool = False) -> str:
+    """`medewerker (anna)`, `medewerker` when the name is not known, `automatisch` for the job.
+
+    A month staff reopen keeps closed-by `staff` in the CRM (the closing job reads it: staff reopened
+    it, leave it open), so an open month says `heropend door medewerker (anna)`, or nothing if no one
+    ever closed it by hand."""
+    if is_open:
+        if closed_by != ClosedBy.STAFF:
+            return ""
+        return f"heropend door medewerker ({name})" if name else "heropend door medewerker"
     if closed_by == ClosedBy.STAFF:
         return f"medewerker ({name})" if name else "medewerker"
     return "automatisch" if closed_by == ClosedBy.JOB else ""

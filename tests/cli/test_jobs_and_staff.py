@@ -158,6 +158,18 @@ def test_months_close_or_open_of_a_month_tribe_does_not_have_says_so_in_dutch(
     assert "CRM" not in said
 
 
+def test_months_list_says_a_month_staff_reopened_is_open_and_who_reopened_it(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    assert cli("months", "close", "2027-02", "--reason", "vol", "--by", "anna").code == 0
+    assert cli("months", "open", "2027-02", "--reason", "nalevering", "--by", "piet").code == 0
+    row = next(line for line in cli("months", "list").out.splitlines() if "februari 2027" in line)
+    assert "heropend door medewerker (piet)" in row
+    assert "medewerker (anna)" not in row
+    listed = {m["month"]: m for m in json.loads(cli("months", "list", "--json").out)["months"]}
+    assert (listed["2027-02"]["open"], listed["2027-02"]["closed_by"]) == (True, "staff")
+
+
 def test_with_console_accounts_only_an_approver_named_by_by_may_close_or_open_a_month(
     cli: Cli, tenant: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
