@@ -113,9 +113,12 @@ def test_a_request_made_after_its_month_closed_is_reported() -> None:
     assert validate_request(early, catalogue) == []
 
 
-def test_problems_explain_themselves_in_english_and_dutch() -> None:
+def test_problems_explain_themselves_in_english_and_dutch_without_a_persons_value() -> None:
+    """A delivery detail is a person's: the problem names the field and where to look, never the value
+    (it would reach job output, `--json`, the journal and the read model)."""
     (problem,) = validate_request(make_request(delivery=delivery(postcode="0123 AB")), CATALOGUE)
-    assert problem.message == "postcode '0123 AB' is not a Dutch postcode (1234 AB)"
-    assert problem.message_nl == "postcode '0123 AB' is geen Nederlandse postcode (1234 AB)"
+    assert problem.message == "the postcode is not a Dutch postcode, 1234 AB (see Tribe)"
+    assert problem.message_nl == "de postcode is geen Nederlandse postcode, 1234 AB (zie Tribe)"
+    assert "0123 AB" not in repr(problem), "nor in its context, which --json shows"
     assert problem.entity == "request"
     assert problem.as_dict()["order_number"].startswith("AD2026-")

@@ -9,7 +9,7 @@ from typing import Any
 
 from tribe_sync.domain.calendar import day_label, month_label, quarter_label
 
-__all__ = ["ENTITY_WORDS", "MESSAGES", "WITHOUT_VALUE", "Problem", "ProblemCode", "problem", "without_value"]
+__all__ = ["ENTITY_WORDS", "MESSAGES", "Problem", "ProblemCode", "problem"]
 
 
 class ProblemCode(StrEnum):
@@ -74,17 +74,19 @@ MESSAGES: dict[ProblemCode, tuple[str, str]] = {
         "order number {detail!r} is not of the form AD2025-00351",
         "ordernummer {detail!r} heeft niet de vorm AD2025-00351",
     ),
+    # A person's delivery detail: the value stays in Tribe (never in output, logs, the journal or the
+    # read model), and the sentence says where to look.
     ProblemCode.INVALID_POSTCODE: (
-        "postcode {detail!r} is not a Dutch postcode (1234 AB)",
-        "postcode {detail!r} is geen Nederlandse postcode (1234 AB)",
+        "the postcode is not a Dutch postcode, 1234 AB (see Tribe)",
+        "de postcode is geen Nederlandse postcode, 1234 AB (zie Tribe)",
     ),
     ProblemCode.INVALID_PHONE: (
-        "phone number {detail!r} is not a valid Dutch number",
-        "telefoonnummer {detail!r} is geen geldig Nederlands nummer",
+        "the phone number is not a valid Dutch number (see Tribe)",
+        "het telefoonnummer is geen geldig Nederlands nummer (zie Tribe)",
     ),
     ProblemCode.INVALID_EMAIL: (
-        "e-mail address {detail!r} is not valid",
-        "e-mailadres {detail!r} is ongeldig",
+        "the e-mail address is not valid (see Tribe)",
+        "het e-mailadres is ongeldig (zie Tribe)",
     ),
     ProblemCode.NOT_ADULT_AGE_GROUP: (
         "age group {detail!r} is not 18+; the scheme is for adults only",
@@ -166,24 +168,6 @@ MESSAGES: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.WRITE_FAILED: (  # {detail_nl}: what failed and what to do, in plain Dutch (if given)
         "the change could not be written: {detail}",
         "{detail_nl}",
-    ),
-}
-
-
-# Problems whose value is a person's delivery detail, as the read model keeps them: the value stays
-# in Tribe, and the sentence says where to look rather than showing a gap.
-WITHOUT_VALUE: dict[ProblemCode, tuple[str, str]] = {
-    ProblemCode.INVALID_PHONE: (
-        "the phone number is not a valid Dutch number (see Tribe)",
-        "het telefoonnummer is geen geldig Nederlands nummer (zie Tribe)",
-    ),
-    ProblemCode.INVALID_POSTCODE: (
-        "the postcode is not a Dutch postcode, 1234 AB (see Tribe)",
-        "de postcode is geen Nederlandse postcode, 1234 AB (zie Tribe)",
-    ),
-    ProblemCode.INVALID_EMAIL: (
-        "the e-mail address is not valid (see Tribe)",
-        "het e-mailadres is ongeldig (zie Tribe)",
     ),
 }
 
@@ -274,11 +258,3 @@ def _quarter_label(text: str | None) -> str | None:
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool) or value is None else str(value)
-
-
-def without_value(found: Problem) -> Problem:
-    """`found` without the personal value it names (see `WITHOUT_VALUE`); any other problem as it is."""
-    words = WITHOUT_VALUE.get(ProblemCode(found.code))
-    if words is None:
-        return found
-    return Problem(found.code, found.entity, found.record_id, *words)

@@ -117,13 +117,13 @@ def validate_request(request: Request, catalogue: Catalogue) -> list[Problem]:
             if not (value or "").strip():
                 report("missing_field", field=field)
         if delivery.postcode and normalise_postcode(delivery.postcode) is None:
-            report("invalid_postcode", detail=delivery.postcode)
+            report("invalid_postcode")
         if not delivery.phone:
             report("missing_field", field="phone")
         elif normalise_phone(delivery.phone) is None:
-            report("invalid_phone", detail=delivery.phone)
+            report("invalid_phone")
         if not delivery.email:
             report("missing_field", field="email")
         elif validate_email_address(delivery.email) is None:
-            report("invalid_email", detail=delivery.email)
+            report("invalid_email")
     return found

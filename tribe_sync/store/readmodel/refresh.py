@@ -39,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tribe_sync.client.odata import Expand, F, Query
 from tribe_sync.client.wire import Record, parse_moment
-from tribe_sync.domain.problems import Problem, problem, without_value
+from tribe_sync.domain.problems import Problem, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.validation import Catalogue, validate_request
 from tribe_sync.errors import CRMError, LockHeldError, StoreError
@@ -463,7 +463,7 @@ class Mirror:
                 continue
             if request is not None and catalogue is not None:
                 for broken in validate_request(request, catalogue):
-                    problems.append((record.id, number, _without_personal(broken), True))
+                    problems.append((record.id, number, broken, True))
             rows.append({**row, "mutated_at": mutated, "synced_at": started})
             good_ids.append(record.id)
         problem_rows = [
@@ -700,12 +700,6 @@ def _problem_row(
         "message_nl": found.message_nl,
         "synced_at": at,
     }
-
-
-def _without_personal(found: Problem) -> Problem:
-    """The problem as the read model keeps it: an invalid phone number, postcode or e-mail address is
-    named by its field, without the value (personal data stays in the CRM)."""
-    return without_value(found)
 
 
 def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
