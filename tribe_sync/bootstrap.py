@@ -84,6 +84,17 @@ class Services:
             sizes=self.read_sizes,
         )
 
+    def brief_crm_reads(self, timeout_s: float) -> None:
+        """From here on, ask Tribe once per call, without retries, each call waiting at most
+        `timeout_s`: a staff view with a stored copy to show would rather show it than wait minutes for
+        a Tribe that is down, slow or failing (retries with back-off take up to `crm.max_retry_wait_s`).
+        Only before the first CRM call: a client already made keeps its settings."""
+        if "client" in self.__dict__:
+            return
+        crm = self.settings.crm
+        brief = crm.model_copy(update={"max_retries": 0, "timeout_s": min(crm.timeout_s, timeout_s)})
+        self.settings = self.settings.model_copy(update={"crm": brief})
+
     @cached_property
     def read_sizes(self) -> StoredReadSizes:
         """The reads' size hints, kept in the store for the next process, once the store is open:

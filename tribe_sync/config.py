@@ -563,6 +563,7 @@ class MirrorSettings(_Section):
     overlap_s: float = Field(default=120.0, ge=0)
     webhook_debounce_s: float = Field(default=5.0, ge=0)
     refresh_wait_s: float = Field(default=30.0, ge=0)
+    view_timeout_s: float = Field(default=5.0, gt=0)
     full_refresh: str = "30 2 * * *"
     delta_refresh: str = "*/15 7-19 * * mon-fri"
 

@@ -137,3 +137,36 @@ def test_a_list_does_not_wait_for_another_process_s_refresh_and_shows_what_is_th
     assert (
         "Tribe wordt op dit moment door een ander proces opnieuw gelezen, dit is wat er al is" in result.err
     )
+
+
+def test_with_a_stored_copy_a_list_asks_a_failing_tribe_once_instead_of_waiting_out_its_retries(
+    cli: Cli, failing: RunningSandbox, store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retries with back-off take minutes (`crm.max_retries`, up to `crm.max_retry_wait_s`): staff
+    would wait that long for a list the store holds. Only a first fill or `--fresh` waits them out."""
+    views = stored_views(cli)
+    monkeypatch.setenv("TRIBE_SYNC_MIRROR__MAX_AGE_S", "0")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "5")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__BACKOFF_BASE_S", "0.01")  # were it to retry, it would be quick
+    answers_503(failing)
+    before = len(failing.state.calls("GET"))
+    result = cli(*views[1])  # months list: the months and the requests, a delta each
+    assert result.code == 0, result.err
+    assert "Tribe is niet bereikbaar (Tribe antwoordt met foutcode 503)" in result.err
+    asked = failing.state.calls("GET")[before:]
+    assert 1 <= len(asked) <= 2, f"one try per set, no retry: {[c.path for c in asked]}"
+
+
+def test_with_a_stored_copy_a_list_waits_for_a_stalled_tribe_only_as_long_as_view_timeout_s(
+    cli: Cli, failing: RunningSandbox, store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    views = stored_views(cli)
+    monkeypatch.setenv("TRIBE_SYNC_MIRROR__MAX_AGE_S", "0")
+    monkeypatch.setenv("TRIBE_SYNC_MIRROR__VIEW_TIMEOUT_S", "0.5")
+    failing.state.faults.update({"stall_rate": 1.0, "stall_s": 30.0})
+    try:
+        result = cli(*views[0])
+    finally:
+        failing.state.faults.update({"stall_rate": 0.0, "stall_s": 0.0})
+    assert result.code == 0, result.err
+    assert "Tribe is niet bereikbaar (Tribe antwoordt niet op tijd)" in result.err

@@ -87,6 +87,8 @@ def read_model_as_of(
             highlight=False,
         )
 
+    if mirror.as_of(sets) is not None:  # a stored copy to fall back on: Tribe gets one brief try
+        services.brief_crm_reads(context.settings.mirror.view_timeout_s)
     try:
         found = mirror.ensure_fresh(
             sets, dt.timedelta(seconds=context.settings.mirror.max_age_s), on_first_fill=first_fill
