@@ -15,7 +15,7 @@ from tribe_sync.jobs import keys
 from tribe_sync.store.journal import Journal
 from tribe_sync.store.readmodel.queries import MonthRow
 
-__all__ = ["closed_by_names", "closed_by_text", "reopened_by_names"]
+__all__ = ["closed_by_names", "closed_by_text", "closed_by_words", "reopened_by_names"]
 
 
 def closed_by_names(journal: Journal | None, rows: Iterable[MonthRow]) -> dict[str, str]:
@@ -39,6 +39,21 @@ def _staff_names(journal: Journal | None, rows: Iterable[MonthRow], *, open_: bo
         if trail:
             names[row.month] = str(trail[-1]["actor"]).removeprefix("staff:")
     return names
+
+
+def closed_by_words(journal: Journal | None, rows: Iterable[MonthRow]) -> dict[str, str]:
+    """`closed_by_text` of each month (by `YYYY-MM`) that has any: who closed it, or reopened it."""
+    rows = list(rows)
+    closers, reopeners = closed_by_names(journal, rows), reopened_by_names(journal, rows)
+    said = {
+        row.month: closed_by_text(
+            row.closed_by,
+            (reopeners if row.is_open else closers).get(row.month),
+            is_open=row.is_open,
+        )
+        for row in rows
+    }
+    return {month: text for month, text in said.items() if text}
 
 
 def closed_by_text(closed_by: str | None, name: str | None, *, is_open: bool = False) -> str:

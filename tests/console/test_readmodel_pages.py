@@ -64,6 +64,9 @@ def test_an_approver_closes_a_month_with_a_reason_through_the_executor(tenant_wo
         f"/leveringsmaanden/{code}/openen", data={"csrf_token": token, "reden": "toch ruimte"}
     )
     assert "is heropend" in reopened.text
+    row = re.search(rf'<tr id="maand-{code}">.*?</tr>', reopened.text, re.S)
+    assert row is not None
+    assert "heropend door medewerker (beslis)" in row.group(0), "an open month is not 'closed by' anyone"
 
 
 def test_requests_filter_by_status_organisation_month_and_number(tenant_world: Tenant) -> None:

@@ -21,7 +21,7 @@ from tribe_sync.cli.views import (
 )
 from tribe_sync.cli.wording import entity_words
 from tribe_sync.errors import LockHeldError
-from tribe_sync.month_closers import closed_by_names, closed_by_text, reopened_by_names
+from tribe_sync.month_closers import closed_by_names, closed_by_words
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False)
         rows = services.read_model.months()
         journal = services.existing_journal()
         names = closed_by_names(journal, rows)
-        reopeners = reopened_by_names(journal, rows)
+        said = closed_by_words(journal, rows)
         problems = list(services.read_model.problems([s.value for s in MONTH_SETS]))
     if as_json:
         emit_list(
@@ -81,9 +81,7 @@ def list_months(ctx: typer.Context, fresh: Fresh = False, as_json: Json = False)
                 r.capacity if r.capacity is not None else "geen limiet",
                 r.requests,
                 r.requested,
-                closed_by_text(
-                    r.closed_by, (reopeners if r.is_open else names).get(r.month), is_open=r.is_open
-                ),
+                said.get(r.month, ""),
                 r.closed_reason,
             )
             for r in rows

@@ -24,19 +24,13 @@ from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import CRMError, LockHeldError
 from tribe_sync.jobs.staff import CLOSING_JOB, month_plan
-from tribe_sync.month_closers import closed_by_names
+from tribe_sync.month_closers import closed_by_words
 from tribe_sync.store.plans import Trigger
 from tribe_sync.store.readmodel.refresh import MirrorSet
 from tribe_sync.store.users import Role
 
 __all__ = ["register_read_model"]
 
-CLOSED_BY = {
-    "staff": "medewerker",
-    "job": "de sluitingstaak",
-    "capacity": "vol (taak)",
-    "lead_time": "levertijd (taak)",
-}
 FORECAST_STATES = {
     "effective": ("op tijd, geldt", "ok"),
     "late": ("te laat", "bad"),
@@ -123,8 +117,7 @@ def _months(console: Console) -> None:
                 "months": window,
                 "chart": month_chart(bars),
                 "may_act": ctx.user.role.allows(Role.APPROVER),
-                "closed_by_labels": CLOSED_BY,
-                "closed_by_names": closed_by_names(services.journal, window),
+                "closed_by": closed_by_words(services.journal, window),
                 **values,
             },
             status=status,
