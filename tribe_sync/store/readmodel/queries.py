@@ -347,10 +347,7 @@ class ReadModel:
         document = build(*(part for key, column in fields for part in (literal(key), column)))
         query = select(cast(document, Text)).select_from(r.outerjoin(o, o.c.id == r.c.organisation_id))
         query = _request_filters(query, status, organisation_ids, month, None)
-        order = [r.c.requested_at, r.c.number, r.c.id]
-        query = query.order_by(*(c.desc() for c in order) if newest_first else order)
-        if limit is not None:
-            query = query.limit(limit)
+        query = _in_queue_order(query, newest_first=newest_first, limit=limit)
         for (text,) in self._rows(query):
             yield str(text)
 
@@ -377,10 +374,7 @@ class ReadModel:
             r.c.delivery_date,
         ).select_from(r.outerjoin(o, o.c.id == r.c.organisation_id))
         query = _request_filters(query, status, organisation_ids, month, None)
-        order = [r.c.requested_at, r.c.number, r.c.id]
-        query = query.order_by(*(c.desc() for c in order) if newest_first else order)
-        if limit is not None:
-            query = query.limit(limit)
+        query = _in_queue_order(query, newest_first=newest_first, limit=limit)
         make = RequestLine._make
         for row in self._rows(query):
             yield make(row)
@@ -420,10 +414,7 @@ class ReadModel:
         query = _request_filters(query, status, organisation_ids, month, number)
         if ids_batch is not None:
             query = query.where(r.c.id.in_(list(ids_batch)))
-        order = [r.c.requested_at, r.c.number, r.c.id]
-        query = query.order_by(*(c.desc() for c in order) if newest_first else order)
-        if limit is not None:
-            query = query.limit(limit)
+        query = _in_queue_order(query, newest_first=newest_first, limit=limit)
         if offset:
             query = query.offset(offset)
         for row in self._rows(query):
@@ -806,6 +797,15 @@ def _forecast_filters(
         # A forecast stored in the middle of a refresh has no state yet: decided as it is read.
         query = query.where(or_(f.c.state == state.value, f.c.state.is_(None)))
     return query
+
+
+def _in_queue_order(query: Select[Any], *, newest_first: bool, limit: int | None) -> Select[Any]:
+    """Requests in queue order (oldest first, then order number; ID last for a stable order), or
+    newest first; at most `limit`. The lists' index (revision 0012) ends in the same columns."""
+    r = mirror_requests
+    order = [r.c.requested_at, r.c.number, r.c.id]
+    query = query.order_by(*(c.desc() for c in order) if newest_first else order)
+    return query if limit is None else query.limit(limit)
 
 
 def _request_filters(
