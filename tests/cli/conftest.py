@@ -5,6 +5,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,20 @@ def crm_env(live_sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Ru
     monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", live_sandbox.url)
     monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{live_sandbox.url}/oauth2/token")
     return live_sandbox
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """A store of the test's own (a SQLite file), and a client that does not retry: a failing Tribe
+    fails at once."""
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", url)
+    monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
+    return url
+
+
+@pytest.fixture
+def failing(crm_env: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The module's sandbox, to be told to fail; told to stop failing afterwards."""
+    yield crm_env
+    crm_env.state.faults.update({"fail_rate": 0.0})

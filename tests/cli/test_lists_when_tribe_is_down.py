@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,21 +18,6 @@ from tribe_sync.store.readmodel.refresh import REFRESH_CLAIM
 pytestmark = pytest.mark.sandbox
 
 NOTHING_THERE = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
-
-
-@pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'journal.db'}"
-    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", url)
-    monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
-    return url
-
-
-@pytest.fixture
-def failing(crm_env: RunningSandbox) -> Iterator[RunningSandbox]:
-    """The module's sandbox, to be told to answer every call with 503; told to stop afterwards."""
-    yield crm_env
-    crm_env.state.faults.update({"fail_rate": 0.0})
 
 
 def nothing_answers(monkeypatch: pytest.MonkeyPatch) -> None:

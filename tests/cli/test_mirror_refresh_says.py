@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,20 +18,6 @@ from tribe_sync.store.readmodel.refresh import REFRESH_CLAIM
 pytestmark = pytest.mark.sandbox
 
 OTHER = "other-host:4242:ce9c8a"
-
-
-@pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'journal.db'}"
-    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", url)
-    monkeypatch.setenv("TRIBE_SYNC_CRM__MAX_RETRIES", "0")
-    return url
-
-
-@pytest.fixture
-def failing(crm_env: RunningSandbox) -> Iterator[RunningSandbox]:
-    yield crm_env
-    crm_env.state.faults.update({"fail_rate": 0.0})
 
 
 def another_refresh_under_way(url: str, lasting: dt.timedelta) -> dt.datetime:
