@@ -329,7 +329,7 @@ class ReadModel:
         fields: list[tuple[str, Any]] = [
             ("order_number", r.c.number),
             ("id", r.c.id),
-            ("organisation", func.coalesce(o.c.name, r.c.organisation_id)),
+            ("organisation", _name_or_id(o.c.name, r.c.organisation_id)),
             ("organisation_id", r.c.organisation_id),
             ("status", r.c.status),
             ("status_label", label),
@@ -343,9 +343,8 @@ class ReadModel:
             ("processor_confirmed_on", r.c.processor_confirmed_on),
             ("delivered_quantity", r.c.delivered_quantity),
         ]
-        build = func.json_build_object if self.engine.dialect.name == "postgresql" else func.json_object
-        document = build(*(part for key, column in fields for part in (literal(key), column)))
-        query = select(cast(document, Text)).select_from(r.outerjoin(o, o.c.id == r.c.organisation_id))
+        document = _json_object(self.engine.dialect.name, fields)
+        query = select(document).select_from(r.outerjoin(o, o.c.id == r.c.organisation_id))
         query = _request_filters(query, status, organisation_ids, month, None)
         query = _in_queue_order(query, newest_first=newest_first, limit=limit)
         for (text,) in self._rows(query):
@@ -647,8 +646,7 @@ class ReadModel:
             ("quantity", f.c.quantity),
             ("submitted_on", f.c.submitted_on),
         ]
-        build = func.json_build_object if self.engine.dialect.name == "postgresql" else func.json_object
-        document = cast(build(*(part for key, column in fields for part in (literal(key), column))), Text)
+        document = _json_object(self.engine.dialect.name, fields)
         columns = (document, f.c.year, f.c.quarter)
         deadlines: dict[tuple[int, int], str] = {}
         for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
@@ -797,6 +795,13 @@ def _forecast_filters(
         # A forecast stored in the middle of a refresh has no state yet: decided as it is read.
         query = query.where(or_(f.c.state == state.value, f.c.state.is_(None)))
     return query
+
+
+def _json_object(dialect: str, fields: list[tuple[str, Any]]) -> Any:
+    """A row as one JSON object the database writes (SQLite's `json_object`, PostgreSQL's
+    `json_build_object`), as text: a long `--json` list then costs Python a string per row."""
+    build = func.json_build_object if dialect == "postgresql" else func.json_object
+    return cast(build(*(part for key, column in fields for part in (literal(key), column))), Text)
 
 
 def _in_queue_order(query: Select[Any], *, newest_first: bool, limit: int | None) -> Select[Any]:
