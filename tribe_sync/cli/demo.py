@@ -16,7 +16,7 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_day
 from tribe_sync.cli.output import emit_json, table
-from tribe_sync.cli.wording import day_words, dutch_date, entity_words, step_words
+from tribe_sync.cli.wording import STOCK_COLUMNS, day_words, dutch_date, entity_words, step_words
 from tribe_sync.config import Settings
 from tribe_sync.console.app import create_app
 from tribe_sync.console.labels import job_label
@@ -188,14 +188,7 @@ def _print(context: AppContext, result: DemoResult, as_json: bool) -> None:
     table(
         context,
         "Voorraad per organisatie (top 10)",
-        [
-            "organisatie",
-            "ontvangen",
-            "uitgegeven",
-            "op voorraad",
-            "oudste levering met voorraad",
-            "laatste verantwoording",
-        ],
+        list(STOCK_COLUMNS.values()),
         [
             (
                 names.get(s.organisation_id, s.organisation_id),

@@ -30,6 +30,7 @@ from tribe_sync.cli.views import (
     read_model_as_of,
 )
 from tribe_sync.cli.wording import (
+    STOCK_COLUMNS,
     actor_words,
     change_words,
     day_words,
@@ -63,14 +64,6 @@ STOCK_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS)
 
 # The CSV staff open in a spreadsheet: the organisation by name, Dutch headers, ISO dates (which a
 # spreadsheet sorts and reads as dates); IDs only in --json.
-CSV_COLUMNS = {
-    "organisation": "organisatie",
-    "received": "ontvangen",
-    "handed_out": "uitgegeven",
-    "in_stock": "op voorraad",
-    "oldest_undistributed_delivery": "oudste levering met voorraad",
-    "last_report": "laatste verantwoording",
-}
 
 
 # A long list repeats a few hundred days, months and quarters: each is put into words once.
@@ -95,7 +88,7 @@ def deadline_words(year: int, number: int) -> str:
 
 
 def _csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, object]]:
-    return [{header: row.get(key) for key, header in CSV_COLUMNS.items()} for row in rows]
+    return [{header: row.get(key) for key, header in STOCK_COLUMNS.items()} for row in rows]
 
 
 def _status(text: str | None, schema: TenantSchema) -> RequestStatus | None:
@@ -450,19 +443,12 @@ def report(
     elif as_csv:
         from tribe_sync.peoplefiles import csv_text  # noqa: PLC0415 - for --csv only
 
-        typer.echo(csv_text(list(CSV_COLUMNS.values()), _csv_rows(rows)), nl=False)
+        typer.echo(csv_text(list(STOCK_COLUMNS.values()), _csv_rows(rows)), nl=False)
     else:
         table(
             context,
             _report_title(as_of_quarter, today),
-            [
-                "organisatie",
-                "ontvangen",
-                "uitgegeven",
-                "op voorraad",
-                "oudste levering met voorraad",
-                "laatste verantwoording",
-            ],
+            list(STOCK_COLUMNS.values()),
             [
                 *(
                     (

@@ -19,6 +19,7 @@ from tribe_sync.domain.calendar import Quarter, day_label, month_label, quarter_
 from tribe_sync.domain.statuses import RequestStatus
 
 __all__ = [
+    "STOCK_COLUMNS",
     "actor_words",
     "change_words",
     "day_words",
@@ -41,6 +42,17 @@ __all__ = [
     "trigger_words",
     "value_words",
 ]
+
+
+# A stock table's columns (the accountability report, its CSV, the demo), by the row's key.
+STOCK_COLUMNS = {
+    "organisation": "organisatie",
+    "received": "ontvangen",
+    "handed_out": "uitgegeven",
+    "in_stock": "op voorraad",
+    "oldest_undistributed_delivery": "oudste levering met voorraad",
+    "last_report": "laatste verantwoording",
+}
 
 
 # The journal's field names of a change (jobs.executor._before_after), in Dutch.
