@@ -66,7 +66,7 @@ class TribeCRM:
     def __init__(self, client: TribeClient, schema: TenantSchema) -> None:
         self.client = client
         self.schema = schema
-        self._open_phase: list[str | None] = []  # the open task phase's ID, once looked up
+        self._task_phases: dict[str, str] = {}  # task phase IDs by code, read once when a write needs one
 
     def snapshot(
         self, parts: Collection[str], task_prefixes: Collection[str] = (), *, digest: bool = False
@@ -135,10 +135,15 @@ class TribeCRM:
         return None
 
     def _task_phase_id(self, code: str) -> str:
-        for record in self.client.iter_records(self.schema.sets.task_phase, queries.phases(self.schema)):
-            if str(record.get("Code")) == code:
-                return record.id
-        raise ResponseValidationError(f"{self.schema.sets.task_phase} has no phase {code!r}")
+        """A task phase's ID by its code: the phases are read once (a set of a few records that only a
+        tenant administrator changes), not once per task marked done."""
+        if not self._task_phases:
+            records = self.client.iter_records(self.schema.sets.task_phase, queries.phases(self.schema))
+            self._task_phases = {str(record.get("Code")): record.id for record in records}
+        found = self._task_phases.get(code)
+        if found is None:
+            raise ResponseValidationError(f"{self.schema.sets.task_phase} has no phase {code!r}")
+        return found
 
     def look_up_requests(self, numbers: Collection[str]) -> tuple[dict[str, Request], dict[str, Problem]]:
         """The requests with these order numbers that map, and the problem of each that exists but
@@ -174,18 +179,13 @@ class TribeCRM:
             contact_id=change.contact_id,
             assignee_id=change.assignee_id,
         )
-        phase_id = change.phase_id or self._open_task_phase()
-        return self.client.create(schema.sets.task, task_body(intent, open_phase_id=phase_id)).id
-
-    def _open_task_phase(self) -> str | None:
-        """For a task planned from a snapshot without task phases (the approval task of a job that
-        makes none itself): looked up once; None if Tribe has no such phase (created without one)."""
-        if not self._open_phase:
+        phase_id = change.phase_id
+        if phase_id is None:  # planned from a snapshot without task phases (a job's approval task)
             try:
-                self._open_phase.append(self._task_phase_id(self.schema.tenant.task_phases.open))
+                phase_id = self._task_phase_id(schema.tenant.task_phases.open)
             except ResponseValidationError:
-                self._open_phase.append(None)
-        return self._open_phase[0]
+                phase_id = None  # Tribe has no such phase: the task is made without one
+        return self.client.create(schema.sets.task, task_body(intent, open_phase_id=phase_id)).id
 
     def update(self, change: MoveStatus | SetMonth | RecordConfirmation | SetTask) -> None:
         schema = self.schema

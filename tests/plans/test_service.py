@@ -17,7 +17,7 @@ from tests.jobs.conftest import NOW, TODAY, Env, make_env
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.errors import PlanError, PlanRefused
-from tribe_sync.jobs.plan import plan_from_json
+from tribe_sync.jobs.plan import SetTask, Step, plan_from_json
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.plans import service
 from tribe_sync.plans.document import changes_digest, checksum, read_document
@@ -563,3 +563,30 @@ def test_a_job_under_approval_is_never_applied_from_an_unapproved_file(env: Env)
     with pytest.raises(PlanError, match="under approval"):
         service.apply_document(services, saved(service.make_plan(PROGRESS, services, TODAY)), by="anna")
     assert env.writes() == []
+
+
+def test_marking_the_waiting_task_done_and_open_again_reads_the_task_phases_once(env: Env) -> None:
+    """A few records only a tenant administrator changes: not a read per task marked done or open."""
+    services = approval_env(env)
+    parked = service.park(services, PROGRESS, TODAY).pending
+    assert parked is not None
+    (task,) = [
+        t
+        for t in env.sandbox.state.store.all("Activity_Task")
+        if str(t.get("ImportId", "")).startswith("approval/")
+    ]
+    before = len(env.sandbox.state.calls("GET", "/v1/odata/Datastore_Phase_ActivityTask"))
+    for done in (True, False, True):
+        services.crm.update(
+            SetTask(
+                key=f"test/{done}",
+                step=Step.APPROVAL,
+                reason="test",
+                label="plan",
+                import_id=str(task["ImportId"]),
+                subject="test",
+                done=done,
+            )
+        )
+    assert approval_task_phase(env) == "DONE"
+    assert len(env.sandbox.state.calls("GET", "/v1/odata/Datastore_Phase_ActivityTask")) - before <= 1
