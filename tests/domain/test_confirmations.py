@@ -24,6 +24,8 @@ from tribe_sync.domain.statuses import RequestStatus
 DEC_3 = dt.date(2026, 12, 3)
 DEC_10 = dt.date(2026, 12, 10)
 
+TODAY = dt.date(2026, 12, 31)  # on or after every confirmation date the files below use
+
 
 def at_processor(number: str, **overrides: object) -> Request:
     return make_request(
@@ -94,7 +96,7 @@ def test_every_line_is_checked_even_after_an_error_and_every_error_is_reported()
     )
     closed = make_request(id="c", number=OrderNumber.parse("AD2026-00002"), status=RequestStatus.CLOSED)
     checked = check_confirmations(
-        parsed, {"AD2026-00001": at_processor("AD2026-00001"), "AD2026-00002": closed}
+        parsed, {"AD2026-00001": at_processor("AD2026-00001"), "AD2026-00002": closed}, today=TODAY
     )
     assert [str(e) for e in checked.errors] == [
         "regel 2: bevestigd_op 'gisteren' is geen datum (schrijf 2026-12-01 of 01-12-2026)",
@@ -108,7 +110,7 @@ def test_every_line_is_checked_even_after_an_error_and_every_error_is_reported()
 def test_a_confirmation_never_replaces_a_newer_one() -> None:
     parsed = parse_confirmations("ordernummer;bevestigd_op;leverdatum\nAD2026-00001;01-12-2026;08-12-2026\n")
     held = at_processor("AD2026-00001", processor_confirmed_on=DEC_3, delivery_date=DEC_10)
-    [decision] = check_confirmations(parsed, {"AD2026-00001": held}).decisions
+    [decision] = check_confirmations(parsed, {"AD2026-00001": held}, today=TODAY).decisions
     assert decision.verdict is Verdict.OLDER
     assert decision.delivery_date == DEC_10
     assert (
@@ -120,9 +122,9 @@ def test_a_confirmation_never_replaces_a_newer_one() -> None:
 def test_the_same_confirmation_again_changes_nothing_and_a_later_one_is_recorded() -> None:
     held = at_processor("AD2026-00001", processor_confirmed_on=DEC_3, delivery_date=DEC_10)
     same = parse_confirmations("ordernummer;bevestigd_op;leverdatum\nAD2026-00001;2026-12-03;2026-12-10\n")
-    assert check_confirmations(same, {"AD2026-00001": held}).decisions[0].verdict is Verdict.UNCHANGED
+    assert check_confirmations(same, {"AD2026-00001": held}, today=TODAY).decisions[0].verdict is Verdict.UNCHANGED
     later = parse_confirmations("ordernummer;bevestigd_op\nAD2026-00001;2026-12-04\n")
-    [decision] = check_confirmations(later, {"AD2026-00001": held}).decisions
+    [decision] = check_confirmations(later, {"AD2026-00001": held}, today=TODAY).decisions
     assert decision.verdict is Verdict.RECORD
     assert decision.delivery_date == DEC_10, "a line without leverdatum keeps the known one"
 
@@ -225,7 +227,7 @@ def test_a_generated_file_imports_whole_or_fails_whole_with_line_numbers(
     generated: tuple[str, dict[str, tuple[dt.date, dt.date | None]], bool],
 ) -> None:
     text, expected, good = generated
-    checked = check_confirmations(parse_confirmations(text), KNOWN)
+    checked = check_confirmations(parse_confirmations(text), KNOWN, today=TODAY)
     if good:
         assert checked.ok, [str(e) for e in checked.errors]
         got = {d.line.order_number: (d.confirmed_on, d.delivery_date) for d in checked.decisions}
@@ -258,7 +260,7 @@ def test_a_sep_line_declaring_a_comma_wins_over_guessing() -> None:
 def test_a_request_that_exists_but_cannot_be_read_is_named_so_with_its_problem_not_as_unknown() -> None:
     parsed = parse_confirmations("ordernummer;bevestigd_op\nAD2026-00001;2026-12-03\n")
     bad = problem("no_product_line", "request", "r-1", order_number="AD2026-00001")
-    checked = check_confirmations(parsed, {}, {"AD2026-00001": bad})
+    checked = check_confirmations(parsed, {}, {"AD2026-00001": bad}, today=TODAY)
     (error,) = [str(e) for e in checked.errors]
     assert error.startswith("regel 2: AD2026-00001 staat in Tribe maar is niet te lezen (no_product_line: ")
     assert error.endswith("); herstel de aanvraag in Tribe en lees het bestand daarna opnieuw in")
@@ -277,3 +279,17 @@ def test_problems_are_counted_in_dutch_singular_and_plural() -> None:
 def test_two_unknown_columns_are_named_in_the_plural() -> None:
     (error,) = messages(parse_confirmations("ordernummer;bevestigd_op;a;b\nAD2026-00001;2026-12-03;x;y\n"))
     assert error.startswith("regel 1: onbekende kolommen 'a', 'b'; de kolommen zijn")
+
+
+def test_a_confirmation_dated_after_today_is_an_error_and_nothing_is_decided() -> None:
+    parsed = parse_confirmations(
+        "ordernummer;bevestigd_op;leverdatum\nAD2026-00001;2026-12-08;2026-12-20\nAD2026-00002;2026-12-07;2026-12-20\n"
+    )
+    found = {n: at_processor(n) for n in ("AD2026-00001", "AD2026-00002")}
+    checked = check_confirmations(parsed, found, today=dt.date(2026, 12, 7))
+    assert [str(e) for e in checked.errors] == [
+        "regel 2: bevestigd_op 2026-12-08 ligt na vandaag (2026-12-07); een verwerker kan niet in de "
+        "toekomst bevestigen (dag en maand omgedraaid?)"
+    ]
+    assert not checked.ok
+    assert [d.line.order_number for d in checked.decisions] == ["AD2026-00002"]  # today itself is fine

@@ -68,8 +68,9 @@ def import_confirmations(
         found, unreadable = (
             services.crm.look_up_requests(order_numbers(parsed.lines)) if parsed.lines else ({}, {})
         )
-        checked = check_confirmations(parsed, found, unreadable)
-        plan = confirmation_plan(checked, services.today(), file.name)
+        today = services.today()
+        checked = check_confirmations(parsed, found, unreadable, today=today)
+        plan = confirmation_plan(checked, today, file.name)
         report = None
         if checked.ok:
             report = apply_staff_plan(services, plan, f"processor-import:{file.name}", PROGRESS_JOB, dry_run)

@@ -77,7 +77,7 @@ def register_processor(console: Console) -> None:
         found, unreadable = (
             services.crm.look_up_requests(order_numbers(parsed.lines)) if parsed.lines else ({}, {})
         )
-        result = check_confirmations(parsed, found, unreadable)
+        result = check_confirmations(parsed, found, unreadable, today=services.today())
         errors_by_line: dict[int | None, list[str]] = {}
         for error in result.errors:
             errors_by_line.setdefault(error.line, []).append(error.message)

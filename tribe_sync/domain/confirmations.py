@@ -358,10 +358,18 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def check_confirmations(
-    parsed: ParsedFile, requests: Mapping[str, Request], unreadable: Mapping[str, Problem] | None = None
+    parsed: ParsedFile,
+    requests: Mapping[str, Request],
+    unreadable: Mapping[str, Problem] | None = None,
+    *,
+    today: dt.date,
 ) -> CheckedFile:
     """Each line against the request it names (`requests` by order number, as the CRM has them now;
     `unreadable`: the problem of each request that exists in the CRM but does not map).
+
+    A confirmation dated after `today` is an error, not a decision: a processor cannot have confirmed
+    tomorrow, and such a date (a typo, day and month swapped) would outrank every real confirmation
+    that comes later. A delivery date after today is what a confirmation promises, and is fine.
 
     Every line is checked, whatever errors other lines have. A line whose confirmation is older than
     the one the CRM holds changes nothing: a confirmation never replaces a newer one.
@@ -392,6 +400,16 @@ def check_confirmations(
             )
             continue
         if line.line in failed_lines or line.confirmed_on is None:
+            continue
+        if line.confirmed_on > today:
+            errors.append(
+                FileError(
+                    line.line,
+                    f"bevestigd_op {line.confirmed_on.isoformat()} ligt na vandaag ({today.isoformat()}); "
+                    "een verwerker kan niet in de toekomst bevestigen (dag en maand omgedraaid?)",
+                    line.order_number,
+                )
+            )
             continue
         decisions.append(_decide(line, request, line.confirmed_on))
     return CheckedFile(parsed, tuple(decisions), tuple(sorted(errors, key=_by_line)))
