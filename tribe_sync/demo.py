@@ -185,7 +185,9 @@ def _processor_confirms(services: Services, today: dt.date, handed_off: dict[str
     lines = tuple(
         ConfirmationLine(i + 2, number, today, today + dt.timedelta(days=7)) for i, number in enumerate(due)
     )
-    checked = check_confirmations(ParsedFile("utf-8", ";", lines), services.crm.requests_by_number(due), today=today)
+    checked = check_confirmations(
+        ParsedFile("utf-8", ";", lines), services.crm.requests_by_number(due), today=today
+    )
     plan = confirmation_plan(checked, today, "demo-verwerker.csv")
     if plan.changes:
         services.executor().apply(

@@ -122,7 +122,10 @@ def test_a_confirmation_never_replaces_a_newer_one() -> None:
 def test_the_same_confirmation_again_changes_nothing_and_a_later_one_is_recorded() -> None:
     held = at_processor("AD2026-00001", processor_confirmed_on=DEC_3, delivery_date=DEC_10)
     same = parse_confirmations("ordernummer;bevestigd_op;leverdatum\nAD2026-00001;2026-12-03;2026-12-10\n")
-    assert check_confirmations(same, {"AD2026-00001": held}, today=TODAY).decisions[0].verdict is Verdict.UNCHANGED
+    assert (
+        check_confirmations(same, {"AD2026-00001": held}, today=TODAY).decisions[0].verdict
+        is Verdict.UNCHANGED
+    )
     later = parse_confirmations("ordernummer;bevestigd_op\nAD2026-00001;2026-12-04\n")
     [decision] = check_confirmations(later, {"AD2026-00001": held}, today=TODAY).decisions
     assert decision.verdict is Verdict.RECORD

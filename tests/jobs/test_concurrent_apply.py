@@ -109,7 +109,9 @@ def run(crm: SlowCRM, outbox: Path, width: int) -> list[Report]:
         for n, r in enumerate(held, start=2)
     )
     found = crm.requests_by_number([row.order_number for row in rows])
-    confirm = confirmation_plan(check_confirmations(ParsedFile("utf-8", ";", rows), found, today=TODAY), TODAY, "c.csv")
+    confirm = confirmation_plan(
+        check_confirmations(ParsedFile("utf-8", ";", rows), found, today=TODAY), TODAY, "c.csv"
+    )
     reports = [
         apply.apply(confirm, actor="processor-import:c.csv", claim=f"job:{PROGRESS_JOB}"),
         apply.run_job(JOBS["progress-statuses"], TODAY),

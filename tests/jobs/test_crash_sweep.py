@@ -76,7 +76,9 @@ def confirmations(crm: InMemoryCRM, today: dt.date) -> Plan:
         for line, r in enumerate(held, start=2)
     )
     found = crm.requests_by_number([row.order_number for row in rows])
-    return confirmation_plan(check_confirmations(ParsedFile("utf-8", ";", rows), found, today=today), today, "sweep.csv")
+    return confirmation_plan(
+        check_confirmations(ParsedFile("utf-8", ";", rows), found, today=today), today, "sweep.csv"
+    )
 
 
 def execute(
