@@ -60,3 +60,45 @@ def test_a_staff_command_says_a_bad_value_in_one_dutch_line_without_clicks_engli
     assert said in err
     for english in ("Invalid value", "Usage:", "Error", "Try ", "Missing"):
         assert english not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ("requests", "list", "--sttus", "x"),
+            "fout: --sttus bestaat niet bij tribe-sync requests list (bedoelt u --status?); "
+            "`tribe-sync requests list --help` toont wat er kan",
+        ),
+        (
+            ("requests", "list", "--limit"),
+            "fout: --limit heeft een waarde nodig; `tribe-sync requests list --help` toont wat er kan",
+        ),
+        (
+            ("months", "list", "december", "2026"),
+            "fout: december 2026 hoort hier niet; `tribe-sync months list --help` toont wat er kan",
+        ),
+        (
+            ("requests", "lijst"),
+            "fout: 'lijst' is geen opdracht van tribe-sync requests; kies uit list, show",
+        ),
+    ],
+)
+def test_a_staff_command_says_a_typing_slip_in_one_dutch_line_with_where_to_look(
+    cli: Cli, args: tuple[str, ...], said: str
+) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert result.out == ""
+    err = " ".join(result.err.split())
+    assert said in err
+    for english in ("No such", "Usage:", "Error", "Try ", "requires", "unexpected"):
+        assert english not in err
+
+
+def test_a_staff_group_without_a_command_still_shows_its_help(cli: Cli) -> None:
+    result = cli("months")
+    shown = result.out + result.err
+    assert result.code == 2
+    assert all(command in shown for command in ("list", "close", "open"))
+    assert "fout:" not in shown

@@ -8,7 +8,9 @@ should be a valid integer, unable to parse string as an integer", "Value error, 
 
 Staff read Dutch: under the staff commands (`STAFF_GROUPS`) `staff_usage_in_dutch` says any bad value
 as one Dutch line on stderr, `--org: geen organisatie …`, without click's English "Usage: …" and
-"Invalid value for" around it; still exit 2. The commands' own messages there are written in Dutch.
+"Invalid value for" around it; still exit 2. So are the other slips of typing: an option that does not
+exist, an option without its value, a word too many, a command that does not exist. The commands' own
+messages there are written in Dutch.
 """
 
 from __future__ import annotations
@@ -132,9 +134,9 @@ def staff_usage_in_dutch(root: Any, err: Console) -> Any:
     """Make every command under `STAFF_GROUPS` say a bad value on the command line (click's
     BadParameter, raised while parsing or by the command) as one Dutch line on `err`, exit 2."""
     for path, command in walk(root):
-        if path.split()[:1] and path.split()[0] in STAFF_GROUPS and not hasattr(command, "commands"):
+        if path.split()[:1] and path.split()[0] in STAFF_GROUPS:
             command.parse_args = _in_dutch(command.parse_args, err)
-            command.invoke = _in_dutch(command.invoke, err)
+            command.invoke = _in_dutch(command.invoke, err)  # a group's: the command it can't find
     return root
 
 
@@ -146,8 +148,40 @@ def _in_dutch(step: Callable[..., Any], err: Console) -> Callable[..., Any]:
         except typer.BadParameter as exc:
             err.print(Text.assemble(("fout: ", "red"), _dutch_line(exc, ctx)))
             raise typer.Exit(2) from None
+        except Exception as exc:  # click's other usage errors, told by name (typer may vendor click)
+            line = _dutch_slip(exc, ctx)
+            if line is None:
+                raise
+            err.print(Text.assemble(("fout: ", "red"), line))
+            raise typer.Exit(2) from None
 
     return checked
+
+
+_EXTRA = re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((?P<words>.*)\)$")
+_NO_COMMAND = re.compile(r"^No such command '(?P<name>.*?)'")
+
+
+def _dutch_slip(exc: Exception, ctx: Any) -> str | None:
+    """A usage error other than a bad value, in one Dutch line; None for one we have no words for
+    (and for "no arguments: show the help", which is not an error)."""
+    kinds = {kind.__name__ for kind in type(exc).__mro__}
+    if "UsageError" not in kinds or "NoArgsIsHelpError" in kinds:
+        return None
+    where = f"`{ctx.command_path} --help` toont wat er kan"
+    message = str(getattr(exc, "message", ""))
+    if "NoSuchOption" in kinds:
+        guesses = sorted(getattr(exc, "possibilities", None) or ())
+        guess = f" (bedoelt u {' of '.join(guesses)}?)" if guesses else ""
+        return f"{exc.option_name} bestaat niet bij {ctx.command_path}{guess}; {where}"  # type: ignore[attr-defined]
+    if "BadOptionUsage" in kinds and "requires an argument" in message:
+        return f"{exc.option_name} heeft een waarde nodig; {where}"  # type: ignore[attr-defined]
+    if extra := _EXTRA.match(message):
+        return f"{extra['words']} hoort hier niet; {where}"
+    if missing := _NO_COMMAND.match(message):
+        commands = ", ".join(sorted(getattr(ctx.command, "commands", {}) or ()))
+        return f"'{missing['name']}' is geen opdracht van {ctx.command_path}; kies uit {commands}"
+    return None
 
 
 def _dutch_line(exc: typer.BadParameter, ctx: Any) -> str:
