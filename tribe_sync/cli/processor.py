@@ -73,7 +73,9 @@ def import_confirmations(
         plan = confirmation_plan(checked, today, file.name)
         report = None
         if checked.ok:
-            report = apply_staff_plan(services, plan, f"processor-import:{file.name}", PROGRESS_JOB, dry_run)
+            report = apply_staff_plan(
+                context, services, plan, f"processor-import:{file.name}", PROGRESS_JOB, dry_run
+            )
     if as_json:
         emit_json(_document(file, checked, plan, report))
     else:
@@ -150,7 +152,7 @@ def _print(context: AppContext, file: Path, checked: CheckedFile, report: Report
         highlight=False,
     )
     if report.error:
-        err.print(f"error: {report.error}", highlight=False, markup=False)
+        err.print(f"fout: {report.error}", highlight=False, markup=False)
 
 
 _OUTCOME_WORDS = {"planned": "wordt vastgelegd", "applied": "vastgelegd", "done-already": "stond er al zo"}

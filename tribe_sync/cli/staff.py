@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import getpass
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
+from rich.text import Text
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
@@ -19,7 +21,7 @@ from tribe_sync.cli.views import (
     problems_table,
     read_model_as_of,
 )
-from tribe_sync.cli.wording import entity_words
+from tribe_sync.cli.wording import entity_words, job_words
 from tribe_sync.errors import LockHeldError
 from tribe_sync.month_closers import closed_by_names, closed_by_words
 from tribe_sync.store.readmodel.refresh import MirrorSet
@@ -117,13 +119,16 @@ def _set_month(
             raise typer.BadParameter(f"er is geen leveringsmaand {target.label} in Tribe") from None
         if not plan.changes:
             context.err.print(f"{target.label} is al {'open' if open_ else 'gesloten'}; er is niets te doen.")
-        report = apply_staff_plan(services, plan, f"staff:{actor}", CLOSING_JOB, dry_run)
+        report = apply_staff_plan(context, services, plan, f"staff:{actor}", CLOSING_JOB, dry_run)
     _report(context, report, as_json)
 
 
-def apply_staff_plan(services: Services, plan: Plan, actor: str, job: str, dry_run: bool) -> Report:
+def apply_staff_plan(
+    context: AppContext, services: Services, plan: Plan, actor: str, job: str, dry_run: bool
+) -> Report:
     """Through the executor, under the claim of the job that writes the same records: while that job
-    runs the command is refused (exit 1), and what it decides the job will not undo."""
+    runs the command is refused (exit 1, in Dutch, nothing written), and what it decides the job will
+    not undo."""
     from tribe_sync.jobs.executor import Report  # noqa: PLC0415 - see the imports
 
     if dry_run:
@@ -133,9 +138,16 @@ def apply_staff_plan(services: Services, plan: Plan, actor: str, job: str, dry_r
     try:
         report = services.executor().apply(plan, actor=actor, claim=f"job:{job}", trigger="staff")
     except LockHeldError as exc:
-        raise LockHeldError(
-            f"{job} is running ({exc}); nothing was written, try again when it is done"
-        ) from None
+        zone = ZoneInfo(services.settings.programme.timezone)
+        latest = f" (uiterlijk {exc.until.astimezone(zone):%H:%M} uur)" if exc.until else ""
+        context.err.print(
+            Text.assemble(
+                ("fout: ", "red"),
+                f"{job_words(job)} is nu bezig; er is niets vastgelegd. Probeer het opnieuw als die "
+                f"klaar is{latest}.",
+            )
+        )
+        raise typer.Exit(1) from None
     # Staff expect the next list to show what they just did, however young the read model is.
     services.mirror.mark_stale((MirrorSet.MONTHS, MirrorSet.REQUESTS), services.clock())
     return report
@@ -185,5 +197,5 @@ def _report(context: AppContext, report: Report, as_json: bool) -> None:
     for found in report.problems:
         context.err.print(f"{found.label or entity_words(found.entity)}: {found.message_nl}", highlight=False)
     if report.error:
-        context.err.print(f"[red]error:[/red] {report.error}", highlight=False)
+        context.err.print(Text.assemble(("fout: ", "red"), report.error))
     raise typer.Exit(report.exit_code())
