@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tribe_sync.domain.accountability import OrganisationStock, stock_per_organisation, stock_per_request
+from tribe_sync.domain.accountability import (
+    OrganisationStock,
+    stock_at_end_of,
+    stock_per_organisation,
+    stock_per_request,
+)
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast, ForecastState, classify_forecasts
 from tribe_sync.domain.requests import Request
@@ -77,13 +82,9 @@ def forecast_rows(
 
 def accountability_rows(snapshot: Snapshot, as_of: Quarter | None = None) -> list[OrganisationStock]:
     """Per organisation: received, handed out, in stock; as it stood at the end of `as_of` if given."""
-    requests = snapshot.requests
-    reports = snapshot.reports
-    if as_of is not None:
-        end = as_of.last_day
-        requests = [r for r in requests if r.delivery_date is None or r.delivery_date <= end]
-        reports = [r for r in reports if r.reported_on <= end]
-    stocks, _ = stock_per_request(requests, reports)
-    return sorted(
-        stock_per_organisation(stocks.values()).values(), key=lambda s: (-s.in_stock, s.organisation_id)
-    )
+    if as_of is None:
+        stocks, _ = stock_per_request(snapshot.requests, snapshot.reports)
+        found = stock_per_organisation(stocks.values())
+    else:
+        found = stock_at_end_of(as_of, snapshot.requests, snapshot.reports)
+    return sorted(found.values(), key=lambda s: (-s.in_stock, s.organisation_id))

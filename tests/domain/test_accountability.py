@@ -6,7 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.factories import make_report, make_request
-from tribe_sync.domain.accountability import stock_per_organisation, stock_per_request
+from tribe_sync.domain.accountability import (
+    stock_at_end_of,
+    stock_at_quarter_ends,
+    stock_per_organisation,
+    stock_per_request,
+)
+from tribe_sync.domain.calendar import Quarter
 from tribe_sync.domain.statuses import RequestStatus
 
 CLOSED = RequestStatus.CLOSED
@@ -65,3 +71,33 @@ def test_stock_is_never_negative_for_valid_data(received: int, data: st.DataObje
     stocks, problems = stock_per_request([request], [make_report(request.id, n) for n in increments])
     assert problems == []
     assert stocks[request.id].in_stock == received - sum(increments) >= 0
+
+
+def test_stock_at_quarter_ends_is_kept_where_it_moved_and_a_report_counts_once_its_request_is_delivered() -> (
+    None
+):
+    july = make_request(status=CLOSED, quantity=10, delivery_date=dt.date(2026, 7, 1))
+    undated = make_request(status=CLOSED, quantity=4, delivery_date=None)
+    reports = [
+        make_report(july.id, 3, reported_on=dt.date(2026, 5, 20)),  # before its delivery: counts from K3
+        make_report(july.id, 2, reported_on=dt.date(2026, 11, 2)),
+    ]
+    found = {
+        quarter: (o.received, o.handed_out, o.in_stock, o.last_report_on)
+        for quarter, o in stock_at_quarter_ends([july, undated], reports)
+    }
+    assert found == {
+        None: (4, 0, 4, None),  # the undated delivery, from the start
+        Quarter(2026, 2): (4, 0, 4, None),  # a report on a request not yet delivered moves nothing
+        Quarter(2026, 3): (14, 3, 11, dt.date(2026, 5, 20)),
+        Quarter(2026, 4): (14, 5, 9, dt.date(2026, 11, 2)),
+    }
+    for quarter in (Quarter(2026, 1), Quarter(2026, 3), Quarter(2027, 2)):
+        [expected] = stock_at_end_of(quarter, [july, undated], reports).values()
+        kept = max((q for q in found if q is not None and q <= quarter), default=None)
+        assert found[kept] == (
+            expected.received,
+            expected.handed_out,
+            expected.in_stock,
+            expected.last_report_on,
+        )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from tribe_sync.domain.calendar import Quarter
 from tribe_sync.domain.problems import Problem, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
@@ -18,6 +19,8 @@ __all__ = [
     "AccountabilityReport",
     "OrganisationStock",
     "RequestStock",
+    "stock_at_end_of",
+    "stock_at_quarter_ends",
     "stock_per_organisation",
     "stock_per_request",
 ]
@@ -130,3 +133,43 @@ def stock_per_organisation(stocks: Iterable[RequestStock]) -> dict[str, Organisa
         org: OrganisationStock(org, tuple(sorted(items, key=lambda s: s.request.queue_key)))
         for org, items in grouped.items()
     }
+
+
+def stock_at_end_of(
+    quarter: Quarter | None, requests: Iterable[Request], reports: Iterable[AccountabilityReport]
+) -> dict[str, OrganisationStock]:
+    """Stock per organisation as it stood at the end of `quarter`: the requests delivered by then (a
+    delivered request without a delivery date counts from the start) and what was reported by then.
+    `quarter` None: before any quarter (only the requests without a delivery date, nothing reported)."""
+    end = quarter.last_day if quarter is not None else None
+    stocks, _ = stock_per_request(
+        (r for r in requests if r.delivery_date is None or (end is not None and r.delivery_date <= end)),
+        (a for a in reports if end is not None and a.reported_on <= end),
+    )
+    return stock_per_organisation(stocks.values())
+
+
+def stock_at_quarter_ends(
+    requests: Iterable[Request], reports: Iterable[AccountabilityReport]
+) -> Iterator[tuple[Quarter | None, OrganisationStock]]:
+    """Each organisation's stock (`stock_at_end_of`) at the end of every quarter in which it moved: a
+    delivery or a report in it. At the end of any other quarter it is as at the last of those before
+    (none before: the organisation had nothing delivered yet). None: before any quarter, for an
+    organisation with a delivered request that has no delivery date."""
+    delivered = [r for r in requests if r.status is RequestStatus.CLOSED]
+    organisation_of = {r.id: r.organisation_id for r in delivered}
+    own_requests: dict[str, list[Request]] = defaultdict(list)
+    own_reports: dict[str, list[AccountabilityReport]] = defaultdict(list)
+    for request in delivered:
+        own_requests[request.organisation_id].append(request)
+    for report in reports:
+        if report.request_id in organisation_of:
+            own_reports[organisation_of[report.request_id]].append(report)
+    for organisation_id, own in own_requests.items():
+        reported = own_reports.get(organisation_id, [])
+        moved: set[Quarter | None] = {Quarter.of(a.reported_on) for a in reported}
+        moved |= {Quarter.of(r.delivery_date) if r.delivery_date else None for r in own}
+        for quarter in moved:
+            found = stock_at_end_of(quarter, own, reported).get(organisation_id)
+            if found is not None:  # none yet: what it reported is for requests delivered later
+                yield quarter, found

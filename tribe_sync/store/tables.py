@@ -33,6 +33,7 @@ __all__ = [
     "mirror_months",
     "mirror_organisations",
     "mirror_problems",
+    "mirror_quarter_stock",
     "mirror_reports",
     "mirror_requests",
     "mirror_sets",
@@ -292,6 +293,22 @@ mirror_stock = Table(
     "tribe_sync_mirror_stock",
     metadata,
     Column("organisation_id", String(64), primary_key=True),
+    Column("received", Integer, nullable=False),
+    Column("handed_out", Integer, nullable=False),
+    Column("in_stock", Integer, nullable=False),
+    Column("oldest_undistributed_delivery", Date),
+    Column("last_report", Date),
+)
+
+# Per organisation, its stock at the end of each quarter in which it moved (a delivery, a report), by
+# the domain's rule (`stock_at_quarter_ends`), kept at refresh time with `mirror_stock` (revision 0014):
+# at the end of any other quarter it stood as at the last of these before it. `quarter` counts quarters
+# (year * 4 + number - 1, so K1 2027 is 8108); -1: before any quarter (a delivery without a date).
+mirror_quarter_stock = Table(
+    "tribe_sync_mirror_quarter_stock",
+    metadata,
+    Column("organisation_id", String(64), primary_key=True),
+    Column("quarter", Integer, primary_key=True),
     Column("received", Integer, nullable=False),
     Column("handed_out", Integer, nullable=False),
     Column("in_stock", Integer, nullable=False),

@@ -1,13 +1,14 @@
 """What the programme's rules derive from the mirrored rows, kept at refresh time so views only read.
 
 A forecast's state (effective, superseded, late) depends on every forecast of its organisation; an
-organisation's stock on its delivered requests and their reports; whether a request was made for a
-month already closed on that month's record. Working that out at every `forecasts list` or
-`accountability report` meant loading the whole programme into domain objects (seconds at 10x).
-Here it is worked out by the same pure functions in `domain/` when the rows change, in the
-transaction that moves the set's cursor: for the organisations (or months) a delta touched, or for
-everything after a full refresh. A view and a job therefore never disagree about a rule, and a crash
-between batches leaves the cursor where it was, so the next delta derives the same again.
+organisation's stock on its delivered requests and their reports, today and at the end of each
+quarter; whether a request was made for a month already closed on that month's record. Working
+that out at every `forecasts list` or `accountability report` meant loading the whole programme
+into domain objects (seconds at 10x). Here it is worked out by the same pure functions in `domain/`
+when the rows change, in the transaction that moves the set's cursor: for the organisations (or
+months) a delta touched, or for everything after a full refresh. A view and a job therefore never
+disagree about a rule, and a crash between batches leaves the cursor where it was, so the next
+delta derives the same again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from tribe_sync.domain.accountability import (
     AccountabilityReport,
+    OrganisationStock,
+    stock_at_quarter_ends,
     stock_per_organisation,
     stock_per_request,
 )
@@ -35,15 +38,25 @@ from tribe_sync.store.tables import (
     mirror_forecasts,
     mirror_months,
     mirror_problems,
+    mirror_quarter_stock,
     mirror_reports,
     mirror_requests,
     mirror_stock,
 )
 
-__all__ = ["ALL", "derive_forecast_states", "derive_month_problems", "derive_stock", "domain_request"]
+__all__ = [
+    "ALL",
+    "BEFORE_ANY_QUARTER",
+    "derive_forecast_states",
+    "derive_month_problems",
+    "derive_stock",
+    "domain_request",
+    "quarter_index",
+]
 
 ALL = None  # "every organisation / month": after a full refresh
 CHUNK = 500  # IDs per IN (...) list
+BEFORE_ANY_QUARTER = -1  # `mirror_quarter_stock.quarter` of a stock that holds from the start
 
 
 def derive_forecast_states(tx: Connection, organisation_ids: Collection[str] | None) -> None:
@@ -86,10 +99,12 @@ def derive_forecast_states(tx: Connection, organisation_ids: Collection[str] | N
 
 def derive_stock(tx: Connection, organisation_ids: Collection[str] | None) -> None:
     """Replace the stock rows of `organisation_ids` (ALL: every organisation) from their delivered
-    requests and those requests' reports."""
-    r, a, s = mirror_requests, mirror_reports, mirror_stock
+    requests and those requests' reports: today's (`mirror_stock`) and at the end of each quarter in
+    which it moved (`mirror_quarter_stock`), from the same rows read once."""
+    r, a, s, q = mirror_requests, mirror_reports, mirror_stock, mirror_quarter_stock
     if organisation_ids is ALL:  # a chunk of organisations at a time: memory stays small at 10x
         tx.execute(delete(s))
+        tx.execute(delete(q))
         delivered_by = select(r.c.organisation_id).where(r.c.status == RequestStatus.CLOSED.name).distinct()
         organisation_ids = set(tx.execute(delivered_by).scalars())
     for chosen in _chunks(organisation_ids):
@@ -97,8 +112,10 @@ def derive_stock(tx: Connection, organisation_ids: Collection[str] | None) -> No
         if chosen is not None:
             delivered = delivered.where(r.c.organisation_id.in_(chosen))
             tx.execute(delete(s).where(s.c.organisation_id.in_(chosen)))
+            tx.execute(delete(q).where(q.c.organisation_id.in_(chosen)))
         else:
             tx.execute(delete(s))
+            tx.execute(delete(q))
         requests = [domain_request(row) for row in tx.execute(delivered)]
         reports = select(a).join(r, r.c.id == a.c.request_id).where(r.c.status == RequestStatus.CLOSED.name)
         if chosen is not None:
@@ -110,19 +127,31 @@ def derive_stock(tx: Connection, organisation_ids: Collection[str] | None) -> No
             for row in tx.execute(reports)
         ]
         stocks, _ = stock_per_request(requests, found)
-        rows = [
-            {
-                "organisation_id": o.organisation_id,
-                "received": o.received,
-                "handed_out": o.handed_out,
-                "in_stock": o.in_stock,
-                "oldest_undistributed_delivery": o.oldest_undistributed_delivery,
-                "last_report": o.last_report_on,
-            }
-            for o in stock_per_organisation(stocks.values()).values()
-        ]
+        rows = [_stock_values(o) for o in stock_per_organisation(stocks.values()).values()]
         if rows:
             tx.execute(insert(s), rows)
+        by_quarter = [
+            {**_stock_values(o), "quarter": BEFORE_ANY_QUARTER if at is None else quarter_index(at)}
+            for at, o in stock_at_quarter_ends(requests, found)
+        ]
+        if by_quarter:
+            tx.execute(insert(q), by_quarter)
+
+
+def quarter_index(quarter: Quarter) -> int:
+    """`mirror_quarter_stock.quarter`: quarters counted from the year 0, so they sort and compare."""
+    return quarter.year * 4 + quarter.number - 1
+
+
+def _stock_values(o: OrganisationStock) -> dict[str, Any]:
+    return {
+        "organisation_id": o.organisation_id,
+        "received": o.received,
+        "handed_out": o.handed_out,
+        "in_stock": o.in_stock,
+        "oldest_undistributed_delivery": o.oldest_undistributed_delivery,
+        "last_report": o.last_report_on,
+    }
 
 
 def derive_month_problems(

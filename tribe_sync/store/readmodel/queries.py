@@ -3,8 +3,8 @@
 Rows come from the database a few hundred at a time (`yield_per`), so a list of the whole programme
 at large scale never holds it all in memory. What needs the programme's rules (stock, which forecast
 counts) was worked out by `domain/` when the rows were refreshed (`derived.py`) and is read here as it
-is, so a view and a job never disagree about a rule; only stock at the end of a past quarter is
-worked out on the spot. Nothing here calls the CRM; `Mirror.ensure_fresh` does that first.
+is, so a view and a job never disagree about a rule (stock at the end of a quarter included).
+Nothing here calls the CRM; `Mirror.ensure_fresh` does that first.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, String, Text, case, cast, func, literal, or_, select
+from sqlalchemy import Engine, Select, String, Text, and_, case, cast, func, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from tribe_sync.domain.accountability import RequestStock, stock_per_organisation
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast, ForecastState, classify_forecasts
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import StoreError
-from tribe_sync.store.readmodel.derived import domain_request
+from tribe_sync.store.readmodel.derived import quarter_index
 from tribe_sync.store.readmodel.refresh import CatalogueKind
 from tribe_sync.store.tables import (
     mirror_catalogue,
@@ -30,6 +29,7 @@ from tribe_sync.store.tables import (
     mirror_months,
     mirror_organisations,
     mirror_problems,
+    mirror_quarter_stock,
     mirror_reports,
     mirror_requests,
     mirror_stock,
@@ -495,14 +495,35 @@ class ReadModel:
 
     def stock(self, as_of: Quarter | None = None, *, organisation_id: str | None = None) -> list[StockRow]:
         """Per organisation with delivered requests: received, handed out, in stock; as it stood at
-        the end of `as_of` if given. Most stock first. `organisation_id`: only that organisation's
-        row (now; none if it has no delivered request)."""
-        if as_of is not None:
-            return self._stock_at_end_of(as_of)
-        s, o = mirror_stock, mirror_organisations
+        the end of `as_of` if given (the current quarter: so far). Most stock first.
+        `organisation_id`: only that organisation's row (none if it has no delivered request)."""
+        o = mirror_organisations
+        if as_of is None:
+            s: Any = mirror_stock
+            kept = s.outerjoin(o, o.c.id == s.c.organisation_id)
+        else:
+            # Each organisation's row of the last quarter up to `as_of` in which its stock moved.
+            s = mirror_quarter_stock
+            last = (
+                select(s.c.organisation_id, func.max(s.c.quarter).label("quarter"))
+                .where(s.c.quarter <= quarter_index(as_of))
+                .group_by(s.c.organisation_id)
+                .subquery()
+            )
+            kept = s.join(
+                last, and_(last.c.organisation_id == s.c.organisation_id, last.c.quarter == s.c.quarter)
+            ).outerjoin(o, o.c.id == s.c.organisation_id)
         query = (
-            select(s, o.c.name)
-            .select_from(s.outerjoin(o, o.c.id == s.c.organisation_id))
+            select(
+                s.c.organisation_id,
+                o.c.name,
+                s.c.received,
+                s.c.handed_out,
+                s.c.in_stock,
+                s.c.oldest_undistributed_delivery,
+                s.c.last_report,
+            )
+            .select_from(kept)
             .order_by(s.c.in_stock.desc(), s.c.organisation_id)
         )
         if organisation_id is not None:
@@ -519,53 +540,6 @@ class ReadModel:
             )
             for row in self._rows(query)
         ]
-
-    def _stock_at_end_of(self, as_of: Quarter) -> list[StockRow]:
-        """Stock as it stood at the end of a quarter: worked out now from every delivered request.
-
-        The database adds up each request's reports up to the quarter's end (what `stock_per_request`
-        would sum, one row per request instead of 48,000 reports at 10x); the domain's `RequestStock`
-        and `stock_per_organisation` do the rest, as for today's stock."""
-        r, a = mirror_requests, mirror_reports
-        end = as_of.last_day
-        sums = (
-            select(
-                a.c.request_id,
-                func.sum(a.c.handed_out).label("handed_out"),
-                func.max(a.c.reported_on).label("last_report_on"),
-            )
-            .where(a.c.reported_on <= end)
-            .group_by(a.c.request_id)
-            .subquery()
-        )
-        # Only the columns the sums read: every moment read costs a parse per row.
-        shown = [c for c in r.columns if c.name not in ("mutated_at", "synced_at")]
-        delivered = (
-            select(*shown, sums.c.handed_out, sums.c.last_report_on)
-            .select_from(r.outerjoin(sums, sums.c.request_id == r.c.id))
-            .where(
-                r.c.status == RequestStatus.CLOSED.name,
-                or_(r.c.delivery_date.is_(None), r.c.delivery_date <= end),
-            )
-        )
-        stocks = [
-            RequestStock(domain_request(row), int(row.handed_out or 0), row.last_report_on)
-            for row in self._rows(delivered)
-        ]
-        names = {o.id: o.name for o in self.organisations()}
-        rows = [
-            StockRow(
-                organisation_id=s.organisation_id,
-                organisation=names.get(s.organisation_id, s.organisation_id),
-                received=s.received,
-                handed_out=s.handed_out,
-                in_stock=s.in_stock,
-                oldest_undistributed_delivery=s.oldest_undistributed_delivery,
-                last_report=s.last_report_on,
-            )
-            for s in stock_per_organisation(stocks).values()
-        ]
-        return sorted(rows, key=lambda s: (-s.in_stock, s.organisation_id))
 
     # -- forecasts ---------------------------------------------------------------------------
 
