@@ -7,14 +7,18 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from sqlalchemy import delete
+
 from tests.console.conftest import T0, ConsoleWorld, login, make_world
 from tribe_sync.config import Settings
-from tribe_sync.console.labels import PROBLEM_TITLES, problem_title
+from tribe_sync.console.labels import PROBLEM_TITLES, PROCESSOR_NOT_YET_KNOWN, problem_title
 from tribe_sync.demo import sandbox_settings
 from tribe_sync.domain.problems import ProblemCode
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
-from tribe_sync.store.readmodel.refresh import REFRESH_CLAIM
+from tribe_sync.store.readmodel.refresh import REFRESH_CLAIM, CatalogueKind
+from tribe_sync.store.tables import mirror_catalogue
 
 Tenant = tuple[ConsoleWorld, RunningSandbox]
 
@@ -196,3 +200,28 @@ def test_while_another_process_refreshes_a_page_shows_what_is_there_without_wait
 
 def _month_rows(page: str) -> list[str]:
     return re.findall(r'data-month="[\d-]+" data-requested="\d+" data-capacity="\d*"', page)
+
+
+def test_a_request_page_names_its_processor_and_says_in_words_one_not_read_yet(tenant_world: Tenant) -> None:
+    world, sandbox = tenant_world
+    store = sandbox.state.store
+    noord = next(o for o in store.all("Relation_Organization") if o.get("Name") == "Verwerker Noord B.V.")
+    processor = next(
+        s for s in store.all("Relationship_Organization_Supplier") if s.get("Organization") == noord["ID"]
+    )
+    handled, other = [r for r in store.all("Activity_SalesOrder") if r.get("ProductLines")][:2]
+    store.update(
+        "Activity_SalesOrder", handled["ID"], {t.R_PROCESSOR: {"ID": processor["ID"]}}, sandbox.state.now()
+    )
+    client = world.client()
+    login(client, "lees")
+    page = client.get(f"/aanvragen/{handled['Number']}").text
+    assert "<dt>Verwerker</dt><dd>Verwerker Noord B.V.</dd>" in page
+    assert "<dt>Verwerker</dt><dd>—</dd>" in client.get(f"/aanvragen/{other['Number']}").text
+    with world.services.journal.engine.begin() as tx:  # as a store filled before processors were kept
+        tx.execute(delete(mirror_catalogue).where(mirror_catalogue.c.kind == CatalogueKind.PROCESSORS.value))
+    before = len(sandbox.state.calls(path_prefix="/"))
+    page = client.get(f"/aanvragen/{handled['Number']}").text
+    assert len(sandbox.state.calls(path_prefix="/")) == before, "the page asks Tribe nothing for it"
+    assert f"<dt>Verwerker</dt><dd>{PROCESSOR_NOT_YET_KNOWN}</dd>" in page
+    assert str(processor["ID"]) not in page

@@ -37,6 +37,7 @@ from tribe_sync.cli.wording import (
     dutch_date,
     forecast_state_words,
     local_moment,
+    processor_words,
     task_status_words,
     task_words,
 )
@@ -232,7 +233,7 @@ def show_request(
         handed_out, last_report = model.handed_out(found.id) if found else (0, None)
         whole = model.stock(organisation_id=found.organisation_id) if found else []
         tasks = model.tasks(found.id, found.organisation_id) if found else []
-        processor = _processor_name(services, found.processor_id) if found else None
+        processors = model.processor_names()
         tz = services.schema.timezone
         phases = services.schema.tenant.task_phases
     steps = [
@@ -256,6 +257,8 @@ def show_request(
             "in_stock": max(received - handed_out, 0) if delivered else 0,
             "last_report": last_report.isoformat() if last_report else None,
         }
+    # The processor by name from the read model, which keeps them: no call to Tribe for it.
+    processor = (processors.get(found.processor_id or "") or None) if found else None
     document = {
         "request": {**found.as_dict(), "processor": processor} if found else None,
         "history": steps,
@@ -269,7 +272,10 @@ def show_request(
         return
     if found is not None:
         table(
-            context, f"Aanvraag {found.order_number}", ["gegeven", "waarde"], _request_lines(found, processor)
+            context,
+            f"Aanvraag {found.order_number}",
+            ["gegeven", "waarde"],
+            _request_lines(found, processor_words(found.processor_id, processors)),
         )
         table(
             context,
@@ -315,7 +321,7 @@ def _organisation_stock_line(organisation: str, whole: list[StockRow]) -> str:
     )
 
 
-def _request_lines(found: RequestRow, processor: str | None) -> list[tuple[str, object]]:
+def _request_lines(found: RequestRow, processor: str) -> list[tuple[str, object]]:
     """One request as staff read it: names and Dutch labels, no record IDs (those are in --json)."""
     return [
         ("organisatie", found.organisation),
@@ -324,29 +330,11 @@ def _request_lines(found: RequestRow, processor: str | None) -> list[tuple[str, 
         ("leveringsmaand", Month.parse(found.month).label),
         ("aangevraagd op", dutch_date(found.requested_on)),
         ("referentie", found.reference or "—"),
-        ("verwerker", processor or "—"),
+        ("verwerker", processor),
         ("bevestigd door verwerker op", dutch_date(found.processor_confirmed_on)),
         ("leverdatum", dutch_date(found.delivery_date)),
         ("geleverd aantal", "—" if found.delivered_quantity is None else found.delivered_quantity),
     ]
-
-
-def _processor_name(services: Services, processor_id: str | None) -> str | None:
-    """The processor's name from the CRM (the read model keeps no processors); None if it cannot be
-    read, so that the line says "—" rather than a record ID."""
-    from tribe_sync.errors import TribeSyncError  # noqa: PLC0415 - the CRM's parts, for this line only
-    from tribe_sync.mappers import queries  # noqa: PLC0415
-    from tribe_sync.mappers.errors import Unmappable  # noqa: PLC0415
-    from tribe_sync.mappers.read import to_processor  # noqa: PLC0415
-
-    if processor_id is None:
-        return None
-    try:
-        schema = services.schema
-        record = services.client.get(schema.sets.processor, processor_id, queries.processors(schema))
-        return to_processor(record, schema).name or None
-    except (TribeSyncError, Unmappable):
-        return None
 
 
 @forecasts.command("list")

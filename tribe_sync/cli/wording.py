@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from tribe_sync.console.audit_words import TRIGGER_LABELS, actor_words
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
-from tribe_sync.console.labels import is_uncapped, job_label, outcome, problem_title
+from tribe_sync.console.labels import is_uncapped, job_label, outcome, problem_title, processor_words
 from tribe_sync.domain.calendar import Quarter, day_label, month_label, quarter_label
 from tribe_sync.domain.statuses import RequestStatus
 
@@ -32,6 +32,7 @@ __all__ = [
     "job_words",
     "outcome_words",
     "plan_status_words",
+    "processor_words",
     "quarter_words",
     "run_notes",
     "status_words",

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tribe_sync.domain.problems import ProblemCode
 
-__all__ = ["JOB_LABELS", "OUTCOMES", "PROBLEM_TITLES", "is_uncapped", "job_label", "outcome", "problem_title"]
+__all__ = [
+    "JOB_LABELS",
+    "OUTCOMES",
+    "PROBLEM_TITLES",
+    "is_uncapped",
+    "job_label",
+    "outcome",
+    "problem_title",
+    "processor_words",
+]
 
 JOB_LABELS = {
     "close-delivery-months": "Leveringsmaanden sluiten",
@@ -89,3 +100,17 @@ def is_uncapped(code: str, message: str) -> bool:
     allocated without a quarterly cap (no_forecast_policy = allow). The planner lists it with what it
     held back; staff read it as "Toegekend zonder plafond", not as held."""
     return code == "no_forecast" and "without a cap" in message
+
+
+PROCESSOR_NOT_YET_KNOWN = "nog onbekend in tribe-sync (staat er na de volgende verversing)"
+
+
+def processor_words(processor_id: str | None, names: Mapping[str, str]) -> str:
+    """A request's processor as staff read it: its name from the read model (`names`, by ID), "—"
+    for none, and in words, never its record ID, one the read model has not read yet."""
+    if processor_id is None:
+        return "—"
+    name = names.get(processor_id)
+    if name is None:
+        return PROCESSOR_NOT_YET_KNOWN
+    return name or "zonder naam in Tribe"

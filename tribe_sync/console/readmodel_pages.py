@@ -17,7 +17,7 @@ from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.audit_words import actor_words, change_words
 from tribe_sync.console.charts import MonthBar, month_chart
 from tribe_sync.console.format import dutch_datetime
-from tribe_sync.console.labels import PROBLEM_TITLES
+from tribe_sync.console.labels import PROBLEM_TITLES, processor_words
 from tribe_sync.console.paging import Pager
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
@@ -281,6 +281,7 @@ def _requests(console: Console) -> None:
             {
                 "r": request_values(row),
                 "product": read.product_names().get(row.product or "", row.product),
+                "processor": processor_words(row.processor_id, read.processor_names()),
                 "history": history,
                 "problems": problems,
                 "tribe_url": services.settings.crm.record_link(row.id),

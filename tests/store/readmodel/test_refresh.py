@@ -15,7 +15,7 @@ from threading import Lock
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from tests.databases import DATABASES, database_url
 from tests.store.readmodel.conftest import Tenant, make_mirror
@@ -29,8 +29,8 @@ from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import build_state, start
 from tribe_sync.store.journal import Journal
 from tribe_sync.store.readmodel.queries import ReadModel
-from tribe_sync.store.readmodel.refresh import MirrorSet, RefreshMode
-from tribe_sync.store.tables import mirror_forecasts
+from tribe_sync.store.readmodel.refresh import CatalogueKind, MirrorSet, RefreshMode
+from tribe_sync.store.tables import mirror_catalogue, mirror_forecasts
 
 pytestmark = pytest.mark.sandbox
 
@@ -156,12 +156,14 @@ def found_in_store(tenant: Tenant, private: set[str]) -> list[str]:
     tenant.mirror.engine.dispose()
     assert tenant.store_file is not None
     files = sorted(p for p in tenant.store_file.parent.iterdir() if p.name.startswith("journal.db"))
-    texts = [b"".join(p.read_bytes() for p in files).decode("utf-8", errors="replace")]
+    raw = b"".join(p.read_bytes() for p in files).decode("utf-8", errors="replace")
+    cells: list[str] = []
     with closing(sqlite3.connect(tenant.store_file)) as db:
         tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
-            texts += [v for row in db.execute(f'SELECT * FROM "{table}"') for v in row if isinstance(v, str)]
-    found = sorted(v for v in private if any(as_word(v).search(text) for text in texts))
+            cells += [v for row in db.execute(f'SELECT * FROM "{table}"') for v in row if isinstance(v, str)]
+    texts = [raw, "\n".join(cells)]  # a line per cell: no cell's value runs into the next one's
+    found = sorted(v for v in private if any(v in text and as_word(v).search(text) for text in texts))
     return found + (["e-mail address"] if any(EMAIL.search(text) for text in texts) else [])
 
 
@@ -419,3 +421,55 @@ def test_the_long_lists_lines_are_their_rows_in_the_same_order(tenant: Tenant) -
         (f.organisation, Quarter(f.year, f.quarter), f.quantity, f.state)
         for f in model.forecast_lines(state=ForecastState.SUPERSEDED, limit=5)
     ]
+
+
+SUPPLIERS = "Relationship_Organization_Supplier"
+
+
+def processors_in_tribe(tenant: Tenant) -> dict[str, str]:
+    store = tenant.sandbox.state.store
+    names = {str(o["ID"]): str(o["Name"]) for o in store.all("Relation_Organization")}
+    return {str(s["ID"]): names[str(s["Organization"])] for s in store.all(SUPPLIERS)}
+
+
+def test_the_catalogue_keeps_every_processor_by_name_a_delta_adds_a_new_one_a_full_refresh_drops_one(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    kept = processors_in_tribe(tenant)
+    assert set(kept.values()) == {"Verwerker Noord B.V.", "Verwerker Zuid B.V."}, "former ones too"
+    assert tenant.model.processor_names() == kept
+
+    gone = next(i for i, name in kept.items() if name == "Verwerker Zuid B.V.")
+    tenant.sandbox.state.store.delete(SUPPLIERS, gone)
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert gone in tenant.model.processor_names(), "a delta cannot see a deletion"
+    tenant.mirror.refresh([MirrorSet.REQUESTS], full=True)
+    assert gone not in tenant.model.processor_names()
+    assert tenant.model.processor_names() == processors_in_tribe(tenant)
+
+    store, now = tenant.sandbox.state.store, tenant.sandbox.state.now()
+    west = store.create("Relation_Organization", {"Name": "Verwerker West B.V."}, now)
+    new = store.create(SUPPLIERS, {"Organization": {"ID": west["ID"]}, "IsFormer": False}, now)
+    request = next(iter(tenant.model.requests()))
+    tenant.edit(REQUESTS, request.id, **{t.R_PROCESSOR: {"ID": new["ID"]}})
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert next(tenant.model.requests(number=request.order_number)).processor_id == new["ID"]
+    assert tenant.model.processor_names()[new["ID"]] == "Verwerker West B.V.", "a request points at it"
+
+
+def test_a_delta_reads_the_processors_only_when_a_request_points_at_one_it_does_not_know(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    request = next(iter(tenant.model.requests()))
+    known = next(iter(tenant.model.processor_names()))
+    tenant.edit(REQUESTS, request.id, **{t.R_PROCESSOR: {"ID": known}})
+    before = len(tenant.sandbox.state.calls("GET", f"/v1/odata/{SUPPLIERS}"))
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert len(tenant.sandbox.state.calls("GET", f"/v1/odata/{SUPPLIERS}")) == before
+    with tenant.mirror.engine.begin() as tx:  # a store filled before the catalogue kept processors
+        tx.execute(delete(mirror_catalogue).where(mirror_catalogue.c.kind == CatalogueKind.PROCESSORS.value))
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    assert len(tenant.sandbox.state.calls("GET", f"/v1/odata/{SUPPLIERS}")) == before + 1
+    assert tenant.model.processor_names() == processors_in_tribe(tenant)

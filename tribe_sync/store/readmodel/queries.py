@@ -709,6 +709,14 @@ class ReadModel:
         query = select(c.c.code, c.c.name).where(c.c.kind == CatalogueKind.PRODUCTS.value)
         return {str(row.code): str(row.name) for row in self._rows(query) if row.name}
 
+    def processor_names(self) -> dict[str, str]:
+        """Each processor's name by its ID (the supplier relationship a request points at); "" for
+        one Tribe holds without a name. A processor missing here is one the read model has not read
+        yet: it comes with the next refresh of the requests."""
+        c = mirror_catalogue
+        query = select(c.c.code, c.c.name).where(c.c.kind == CatalogueKind.PROCESSORS.value)
+        return {str(row.code): str(row.name or "") for row in self._rows(query)}
+
     # -- problems ----------------------------------------------------------------------------
 
     def problems(

@@ -52,6 +52,7 @@ from tribe_sync.mappers.read import (
     to_forecast,
     to_month,
     to_organisation,
+    to_processor,
     to_product,
     to_report,
     to_request,
@@ -136,8 +137,13 @@ Row = dict[str, Any]
 
 
 class CatalogueKind(StrEnum):
+    """What the catalogue keeps, by code: products and target groups (what requests are checked
+    against), and processors by their supplier relationship's ID, named by their organisation (a
+    company, never a person), so that a view names a request's processor without asking the CRM."""
+
     PRODUCTS = "products"
     TARGET_GROUPS = "target_groups"
+    PROCESSORS = "processors"
 
 
 @dataclass
@@ -147,6 +153,7 @@ class _Touched:
     organisations: set[str] = field(default_factory=set)
     requests: set[str] = field(default_factory=set)
     months: set[str] = field(default_factory=set)
+    processors: set[str] = field(default_factory=set)  # the processors the requests read point at
 
 
 @dataclass(frozen=True)
@@ -391,6 +398,8 @@ class Mirror:
                     catalogue.append(self._catalogue(full=mode is RefreshMode.FULL))
                 self._store(name, batch, started, touched, catalogue[0] if catalogue else None)
                 read += len(batch)
+            if name is MirrorSet.REQUESTS:
+                self._processors(full=mode is RefreshMode.FULL, seen=touched.processors)
             with self.engine.begin() as tx:
                 removed = 0
                 if mode is RefreshMode.FULL:
@@ -501,6 +510,7 @@ class Mirror:
             )
             if name is MirrorSet.REQUESTS:
                 touched.requests |= set(ids)
+                touched.processors |= {row["processor_id"] for row in rows if row["processor_id"]}
         elif name is MirrorSet.REPORTS:
             r, a = mirror_requests, mirror_reports
             request_ids = {row["request_id"] for row in rows}
@@ -534,8 +544,13 @@ class Mirror:
         full refresh (or when none are kept yet) and kept; a delta uses the kept ones. The month
         check is derived apart (`derive_month_problems`): a month can close after its requests."""
         c = mirror_catalogue
+        kinds = [CatalogueKind.PRODUCTS.value, CatalogueKind.TARGET_GROUPS.value]
         with self.engine.connect() as connection:
-            found = list(connection.execute(select(c.c.kind, c.c.code, c.c.active, c.c.name)))
+            found = list(
+                connection.execute(
+                    select(c.c.kind, c.c.code, c.c.active, c.c.name).where(c.c.kind.in_(kinds))
+                )
+            )
         kept: list[tuple[str, str, bool]] = [(row.kind, row.code, bool(row.active)) for row in found]
         unnamed = any(row.kind == CatalogueKind.PRODUCTS and row.name is None for row in found)  # pre-0010
         if full or not kept or unnamed:
@@ -563,7 +578,7 @@ class Mirror:
             ]
             unique = {(row["kind"], row["code"]): row for row in rows}
             with self.engine.begin() as tx:
-                tx.execute(delete(c))
+                tx.execute(delete(c).where(c.c.kind.in_(kinds)))
                 if unique:
                     tx.execute(insert(c), list(unique.values()))
             kept = [(str(row["kind"]), str(row["code"]), bool(row["active"])) for row in unique.values()]
@@ -577,6 +592,37 @@ class Mirror:
             ),
             months={},
         )
+
+    def _processors(self, *, full: bool, seen: Collection[str]) -> None:
+        """Keep every processor's name in the catalogue, read whole (one small set) with a full
+        refresh of the requests, and by a delta only when a request it read points at a processor the
+        catalogue does not know (a new one), or when none is kept yet while requests point at one (a
+        store filled before processors were kept). A name change or a removed processor waits for the
+        full refresh, as an organisation's name does."""
+        c, r = mirror_catalogue, mirror_requests
+        kind = CatalogueKind.PROCESSORS.value
+        if not full:
+            with self.engine.connect() as connection:
+                known = set(connection.execute(select(c.c.code).where(c.c.kind == kind)).scalars())
+                pointed = select(r.c.id).where(r.c.processor_id.is_not(None)).limit(1)
+                if known and set(seen) <= known:
+                    return
+                if not known and connection.execute(pointed).first() is None:
+                    return
+        schema = self.schema
+        processors, _ = map_all(
+            self.reader.iter_records(schema.sets.processor, queries.processors(schema)),
+            to_processor,
+            schema,
+            "processor",
+        )
+        rows = {
+            p.id: {"kind": kind, "code": p.id, "active": p.active, "name": p.name or None} for p in processors
+        }
+        with self.engine.begin() as tx:
+            tx.execute(delete(c).where(c.c.kind == kind))
+            if rows:
+                tx.execute(insert(c), list(rows.values()))
 
     def _named(self, found: list[Problem]) -> list[Problem]:
         """Name the records that point at the one staff know (a forecast's organisation, a report's
