@@ -324,3 +324,18 @@ def test_forecasts_list_takes_the_quarter_as_its_column_shows_it(cli: Cli, crm_e
     other = cli("forecasts", "list", "--quarter", f"K{number} {year}", "--year", str(year + 1))
     assert other.code == 2
     assert f"valt niet in {year + 1}" in " ".join(other.err.split())
+
+
+def test_forecasts_list_cut_by_limit_says_how_many_there_are_as_requests_list_does(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    everything = json.loads(cli("forecasts", "list", "--json").out)["forecasts"]
+    assert len(everything) > 2
+    cut = " ".join(cli("forecasts", "list", "--limit", "2").out.split())
+    assert f"Prognoses (2 van {len(everything)})" in cut
+    whole = " ".join(cli("forecasts", "list", "--limit", str(len(everything))).out.split())
+    assert f"Prognoses ({len(everything)})" in whole
+    late = json.loads(cli("forecasts", "list", "--state", "late", "--json").out)["forecasts"]
+    assert len(late) > 1, "the sandbox seeds late forecasts"
+    cut = " ".join(cli("forecasts", "list", "--state", "late", "--limit", "1").out.split())
+    assert f"Prognoses (1 van {len(late)})" in cut, "a state the rules decide is counted as it is listed"

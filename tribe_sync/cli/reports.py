@@ -375,9 +375,10 @@ def list_forecasts(
             emit_list("forecasts", model.forecasts_json(**chosen), problems, as_of)
             return
         rows = list(model.forecast_lines(**chosen))
+        how_many = _how_many_forecasts(model, chosen, len(rows))
     table(
         context,
-        f"Prognoses ({len(rows)})",
+        f"Prognoses ({how_many})",
         ["organisatie", "kwartaal", "product", "aantal", "ingediend", "deadline", "stand"],
         [
             (
@@ -465,6 +466,14 @@ def _how_many(model: ReadModel, chosen: dict[str, Any], shown: int) -> str:
     total = model.count_requests(
         status=chosen["status"], organisation_ids=chosen["organisation_ids"], month=chosen["month"]
     )
+    return f"{shown} van {total}" if total > shown else str(shown)
+
+
+def _how_many_forecasts(model: ReadModel, chosen: dict[str, Any], shown: int) -> str:
+    """`12`, or `5 van 240` when --limit cut the list (as `requests list` says it)."""
+    if chosen["limit"] is None or shown < chosen["limit"]:
+        return str(shown)
+    total = model.count_forecasts(**{k: v for k, v in chosen.items() if k != "limit"})
     return f"{shown} van {total}" if total > shown else str(shown)
 
 

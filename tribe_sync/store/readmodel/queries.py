@@ -597,6 +597,18 @@ class ReadModel:
         for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
             yield make((row[0], *row[3:8], found.value))
 
+    def count_forecasts(
+        self,
+        *,
+        year: int | None = None,
+        quarter: int | None = None,
+        organisation_ids: Collection[str] | None = None,
+        state: ForecastState | None = None,
+    ) -> int:
+        """How many forecasts `iter_forecasts` would list with these filters (for "5 van 240"):
+        counted as they are listed, since a forecast stored mid-refresh has its state decided then."""
+        return sum(1 for _ in self._forecast_rows((), year, quarter, organisation_ids, state, None))
+
     def forecasts_json(
         self,
         *,
