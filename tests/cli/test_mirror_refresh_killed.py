@@ -5,6 +5,7 @@ over instead of waiting for it to expire (30 minutes)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from threading import Lock
 import pytest
 from sqlalchemy import select
 
+from tests.cli.conftest import Cli
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
@@ -137,3 +139,41 @@ def test_ctrl_c_says_it_was_interrupted_which_sets_are_kept_and_which_keep_their
     assert "run it again to finish" in line
     assert "Traceback" not in said
     assert holder_of_claim(url) is None
+
+
+def test_mirror_status_after_a_killed_refresh_says_it_was_stopped_and_which_sets_were_never_read(
+    slow_sandbox: RunningSandbox, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    process = refresh_under_way(slow_sandbox, url)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", slow_sandbox.url)
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", f"{slow_sandbox.url}/oauth2/token")
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", url)
+    document = json.loads(cli("mirror", "status", "--json").out)
+    assert document["refresh_under_way"]["holder_gone"] is True
+    assert document["refresh_under_way"]["holder"].split(":")[1] == str(process.pid)
+    never = [s["set"] for s in document["sets"] if s["last_delta_at"] is None]
+    assert never, "killed at once: the sets after the first were not read"
+    shown = cli("mirror", "status")
+    assert shown.code == 0, shown.err
+    text = " ".join(shown.out.split())
+    assert "A refresh was stopped before it finished" in text
+    assert f"Never read: {', '.join(never)}." in text
+    assert "never read" in text, "a set never read has no last refresh and no count of 0 records"
+
+
+def test_mirror_status_during_another_process_s_refresh_says_one_is_under_way(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    journal = open_journal(url)
+    journal.claim(REFRESH_CLAIM, "elsewhere:1:daemon", dt.datetime.now(dt.UTC), dt.timedelta(minutes=30))
+    journal.close()
+    monkeypatch.setenv("TRIBE_SYNC_STORE__URL", url)
+    document = json.loads(cli("mirror", "status", "--json").out)
+    assert document["refresh_under_way"]["holder"] == "elsewhere:1:daemon"
+    assert document["refresh_under_way"]["holder_gone"] is False
+    text = " ".join(cli("mirror", "status").out.split())
+    assert "A refresh is under way (elsewhere:1:daemon)" in text

@@ -17,7 +17,7 @@ from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.errors import ConfigError, LockHeldError, TribeSyncError
 from tribe_sync.failures import describe_failure
-from tribe_sync.store.readmodel.refresh import MirrorSet, SetRefresh
+from tribe_sync.store.readmodel.refresh import REFRESH_CLAIM, MirrorSet, SetRefresh
 
 app = typer.Typer(
     help="The read model: the programme's non-personal fields, kept fresh from the CRM.", no_args_is_help=True
@@ -83,8 +83,16 @@ def status(ctx: typer.Context, as_json: Json = False) -> None:
     with Services(context.settings) as services:
         now = services.clock()
         rows = [_status_row(row, now) for row in services.mirror.status()]
+        held = services.journal.holder_of(REFRESH_CLAIM, now)
+        under_way = (
+            None
+            if held is None
+            else {"holder": held[0], "until": _iso(held[1]), "holder_gone": services.is_dead(held[0])}
+        )
     if as_json:
-        emit_json({"sets": rows, "max_age_s": context.settings.mirror.max_age_s})
+        emit_json(
+            {"sets": rows, "max_age_s": context.settings.mirror.max_age_s, "refresh_under_way": under_way}
+        )
         return
     zone = ZoneInfo(context.settings.programme.timezone)
     table(
@@ -94,10 +102,10 @@ def status(ctx: typer.Context, as_json: Json = False) -> None:
         [
             (
                 r["set"],
-                r["records"],
-                r["problems"],
+                r["records"] if r["last_delta_at"] else "—",  # not 0: nothing is known of it yet
+                r["problems"] if r["last_delta_at"] else "—",
                 r["age_s"],
-                _shown(r["last_delta_at"], zone),
+                _shown(r["last_delta_at"], zone) or "never read",
                 _shown(r["last_full_at"], zone),
                 _shown(r["cursor"], zone),
                 _shown(r["stale_since"], zone),
@@ -105,6 +113,28 @@ def status(ctx: typer.Context, as_json: Json = False) -> None:
             for r in rows
         ],
     )
+    for line in _status_notes(rows, under_way):
+        context.out.print(line, highlight=False, soft_wrap=True)
+
+
+def _status_notes(rows: list[dict[str, Any]], under_way: Mapping[str, Any] | None) -> list[str]:
+    """What the table alone would not say: a refresh under way, or one stopped halfway (its process
+    is gone), whose unfinished sets still show their previous refresh; and the sets never read."""
+    notes = []
+    if under_way is not None and under_way["holder_gone"]:
+        notes.append(
+            f"A refresh was stopped before it finished ({under_way['holder']} is gone): the sets it did "
+            "not finish show their previous refresh. The next refresh takes its claim over."
+        )
+    elif under_way is not None:
+        notes.append(
+            f"A refresh is under way ({under_way['holder']}): the sets it has not finished yet show "
+            "their previous refresh."
+        )
+    never = [r["set"] for r in rows if not r["last_delta_at"]]
+    if never:
+        notes.append(f"Never read: {', '.join(never)}. Run `tribe-sync mirror refresh` to read them.")
+    return notes
 
 
 def _rows(done: Iterable[SetRefresh]) -> list[dict[str, Any]]:

@@ -397,6 +397,19 @@ class Journal:
                 )
         return bool(taken)
 
+    def holder_of(self, name: str, at: dt.datetime) -> tuple[str, dt.datetime] | None:
+        """Who holds the claim `name` at `at`, and until when; None when it is free (or expired)."""
+        with self._tx() as tx:
+            row = tx.execute(
+                select(claims.c.holder, claims.c.expires_at).where(
+                    claims.c.name == name, claims.c.expires_at > at
+                )
+            ).first()
+        if row is None:
+            return None
+        expires: dt.datetime = row.expires_at
+        return str(row.holder), expires if expires.tzinfo is not None else expires.replace(tzinfo=dt.UTC)
+
     def release(self, name: str, holder: str) -> None:
         with self._tx() as tx:
             tx.execute(delete(claims).where(claims.c.name == name, claims.c.holder == holder))
