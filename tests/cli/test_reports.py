@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter
 from zoneinfo import ZoneInfo
@@ -8,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.cli.conftest import Cli
-from tribe_sync.domain.calendar import Month
+from tribe_sync.cli import output
+from tribe_sync.cli.wording import day_words, forecast_state_words
+from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.sandbox.server import RunningSandbox
 
 pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
@@ -339,3 +342,73 @@ def test_forecasts_list_cut_by_limit_says_how_many_there_are_as_requests_list_do
     assert len(late) > 1, "the sandbox seeds late forecasts"
     cut = " ".join(cli("forecasts", "list", "--state", "late", "--limit", "1").out.split())
     assert f"Prognoses (1 van {len(late)})" in cut, "a state the rules decide is counted as it is listed"
+
+
+def table_rows(out: str) -> list[list[str]]:
+    """The cells of each row of the first table in `out`, drawn (rich) or plain (tab-separated)."""
+    lines = out.split("\n")
+    if "\t" in lines[1]:  # plain: the title, the header, then one line a row (cells between tabs)
+        rows = itertools.takewhile(lambda line: "\t" in line, lines[2:])
+        return [line.split("\t") for line in rows]
+    drawn = lines[: next(i for i, line in enumerate(lines) if line.startswith("└"))]
+    return [[cell.strip() for cell in line.strip("│").split("│")] for line in drawn if line.startswith("│")]
+
+
+@pytest.fixture(params=["drawn", "plain"])
+def long_tables(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A table drawn as it is for a short list, and as plain as for the whole programme at scale (the
+    module's tenant has a few hundred rows: every table counts as long here)."""
+    if request.param == "plain":
+        monkeypatch.setattr(output, "PLAIN_FROM", 1)
+    return str(request.param)
+
+
+@pytest.mark.parametrize("extra", [(), ("--limit", "7"), ("--state", "te laat")])
+@pytest.mark.usefixtures("long_tables")
+def test_forecasts_list_shows_each_forecast_its_json_lists_in_staffs_words_in_the_same_order(
+    cli: Cli, crm_env: RunningSandbox, extra: tuple[str, ...]
+) -> None:
+    listed = json.loads(cli("forecasts", "list", "--json", *extra).out)["forecasts"]
+    assert listed
+    shown = cli("forecasts", "list", *extra).out
+    every = json.loads(cli("forecasts", "list", "--json").out)["forecasts"]
+    title = f"Prognoses ({len(listed)} van {len(every)})"
+    assert shown.split("\n")[0].strip() == (title if "--limit" in extra else f"Prognoses ({len(listed)})")
+    assert table_rows(shown) == [
+        [
+            f["organisation"],
+            Quarter.parse(f["quarter"]).label,
+            f["product"].lower(),
+            str(f["quantity"]),
+            day_words(f["submitted_on"]),
+            day_words(f["deadline"]),
+            forecast_state_words(f["state"]),
+        ]
+        for f in listed
+    ]
+
+
+@pytest.mark.parametrize("extra", [(), ("--limit", "7"), ("--status", "WAITING", "--newest-first")])
+@pytest.mark.usefixtures("long_tables")
+def test_requests_list_shows_each_request_its_json_lists_in_staffs_words_in_the_same_order(
+    cli: Cli, crm_env: RunningSandbox, extra: tuple[str, ...]
+) -> None:
+    listed = json.loads(cli("requests", "list", "--json", *extra).out)["requests"]
+    assert listed
+    shown = cli("requests", "list", *extra).out
+    title = (
+        f"Aanvragen ({len(listed)} van {len(json.loads(cli('requests', 'list', '--json').out)['requests'])})"
+    )
+    assert shown.split("\n")[0].strip() == (title if "--limit" in extra else f"Aanvragen ({len(listed)})")
+    assert table_rows(shown) == [
+        [
+            r["order_number"],
+            r["organisation"],
+            r["status_label"],
+            str(r["quantity"]),
+            Month.parse(r["month"]).label,
+            day_words(r["requested_on"]),
+            day_words(r["delivery_date"]),
+        ]
+        for r in listed
+    ]

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from tribe_sync.cli.context import AppContext
 
-__all__ = ["PLAIN_FROM", "emit_json", "plain_table", "table"]
+__all__ = ["PLAIN_FROM", "counted_table", "emit_json", "plain_table", "table"]
 
 
 def emit_json(document: Any) -> None:
@@ -37,17 +37,31 @@ def table(context: AppContext, title: str, columns: Sequence[str], rows: Sequenc
     context.out.print(grid)
 
 
+def counted_table(
+    context: AppContext, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], count: int
+) -> None:
+    """`table` of rows that come as a stream, `count` of them (counted first, for the title): a long
+    one is written as its rows come and never held, a short one as `table` draws it."""
+    if count >= PLAIN_FROM:
+        plain_table(title, columns, rows)
+    else:
+        table(context, title, columns, list(rows))
+
+
 def plain_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A long table as text, a row at a time: the title, a header line, then tab-separated cells (a
     spreadsheet or `column -t -s$'\\t'` lines them up), with markup left as it is."""
     write = sys.stdout.write
     write(f"{title}\n" + "\t".join(columns) + "\n")
     lines: list[str] = []
+    join = "\t".join
     for row in rows:
-        cells = ["" if cell is None else str(cell) for cell in row]
-        line = "\t".join(cells)
-        if line.count("\t") != len(cells) - 1 or "\n" in line:  # a cell holds a tab or a line break
-            line = "\t".join(_plain(cell) for cell in cells)
+        try:
+            line = join(row)  # cells that are text already (a long list's words): joined as they are
+        except TypeError:
+            line = join(["" if cell is None else str(cell) for cell in row])
+        if line.count("\t") != len(row) - 1 or "\n" in line:  # a cell holds a tab or a line break
+            line = join(_plain("" if cell is None else cell) for cell in row)
         lines.append(line)
         if len(lines) == LINES_PER_WRITE:
             write("\n".join(lines) + "\n")

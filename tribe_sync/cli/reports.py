@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,7 +17,7 @@ import typer
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.options import parse_month, parse_quarter, parse_quarter_filter, parse_state
-from tribe_sync.cli.output import emit_json, table
+from tribe_sync.cli.output import counted_table, emit_json, table
 from tribe_sync.cli.views import (
     Fresh,
     Limit,
@@ -43,7 +43,14 @@ from tribe_sync.cli.wording import (
 )
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.statuses import RequestStatus
-from tribe_sync.store.readmodel.queries import ProblemRow, ReadModel, RequestRow, StockRow
+from tribe_sync.store.readmodel.queries import (
+    ForecastLine,
+    ProblemRow,
+    ReadModel,
+    RequestLine,
+    RequestRow,
+    StockRow,
+)
 from tribe_sync.store.readmodel.refresh import MirrorSet
 
 if TYPE_CHECKING:
@@ -67,9 +74,9 @@ STOCK_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS)
 # spreadsheet sorts and reads as dates); IDs only in --json.
 
 
-# A long list repeats a few hundred days, months and quarters: each is put into words once.
+# A long list repeats a few hundred days, months and quarters: each is put into words once (the
+# lists keep what they said in a dictionary; these keep it across the commands of a warm process).
 STATUS_WORDS = {s.name: s.label for s in RequestStatus}
-same_day_words = functools.cache(day_words)
 
 
 @functools.cache
@@ -167,37 +174,24 @@ def list_requests(
         if as_json:  # each row as the database writes it: the same object as RequestRow.as_dict
             emit_list("requests", model.requests_json(**chosen), problems, as_of)
             return
-        # What each row shows, the words of a day or month made once for all rows that share it.
-        listed = list(model.request_lines(**chosen))
+        # Streamed: counted first for the title, then each row written as the database gives it.
+        filtered = any(given is not None for given in (wanted, org, target))
+        listed: dict[str, set[str]] = {MirrorSet.REQUESTS.value: set(), MirrorSet.ORGANISATIONS.value: set()}
+        total = model.count_requests(status=wanted, organisation_ids=chosen["organisation_ids"], month=target)
+        count = total if limit is None else min(total, limit)
+        counted_table(
+            context,
+            f"Aanvragen ({count} van {total})" if count < total else f"Aanvragen ({count})",
+            ["ordernummer", "organisatie", "status", "aantal", "leveringsmaand", "aangevraagd", "leverdatum"],
+            _request_cells(model.request_lines(**chosen), listed if filtered else None),
+            count,
+        )
         shown: Iterable[ProblemRow] = problems
         others = 0
         # Under a list of the whole programme (--limit only cuts its rows) every problem belongs.
-        if any(given is not None for given in (wanted, org, target)):
-            shown, others = problems_of(
-                problems,
-                {
-                    MirrorSet.REQUESTS.value: {r.id for r in listed},
-                    MirrorSet.ORGANISATIONS.value: {r.organisation_id for r in listed},
-                },
-            )
-        table(
-            context,
-            f"Aanvragen ({_how_many(model, chosen, len(listed))})",
-            ["ordernummer", "organisatie", "status", "aantal", "leveringsmaand", "aangevraagd", "leverdatum"],
-            [
-                (
-                    r.order_number,
-                    r.organisation,
-                    STATUS_WORDS[r.status],
-                    r.quantity,
-                    month_words(r.month),
-                    same_day_words(r.requested_on),
-                    same_day_words(r.delivery_date),
-                )
-                for r in listed
-            ],
-        )
-        if target is not None and not listed and not any(m.month == target.code for m in model.months()):
+        if filtered:
+            shown, others = problems_of(problems, listed)
+        if target is not None and not count and not any(m.month == target.code for m in model.months()):
             # A hint, not a refusal: a script may ask for a month before Tribe has it (exit 0 stays).
             context.err.print(
                 f"er is geen leveringsmaand {target.label} in Tribe; "
@@ -206,6 +200,32 @@ def list_requests(
             )
         problems_table(context, shown)
         other_problems_line(context, others, "tribe-sync requests list")
+
+
+def _request_cells(
+    lines: Iterable[RequestLine], listed: dict[str, set[str]] | None
+) -> Iterator[tuple[str, ...]]:
+    """Each request's cells as staff read them, as text, a status, month or day put into words once
+    for all the rows that share it; `listed` (if given) collects which requests and organisations
+    were shown, for the problems of a filtered list."""
+    requests = listed[MirrorSet.REQUESTS.value] if listed is not None else None
+    organisations = listed[MirrorSet.ORGANISATIONS.value] if listed is not None else None
+    months: dict[str, str] = {}
+    days: dict[dt.date | None, str] = {}
+    for request_id, organisation_id, number, organisation, status, quantity, month, on, delivered in lines:
+        if requests is not None and organisations is not None:
+            requests.add(request_id)
+            organisations.add(organisation_id)
+        month_said = months.get(month)
+        if month_said is None:
+            month_said = months[month] = month_words(month)
+        on_said = days.get(on)
+        if on_said is None:
+            on_said = days[on] = day_words(on)
+        delivered_said = days.get(delivered)
+        if delivered_said is None:
+            delivered_said = days[delivered] = day_words(delivered)
+        yield number, organisation, STATUS_WORDS[status], str(quantity), month_said, on_said, delivered_said
 
 
 @requests.command("show")
@@ -374,26 +394,40 @@ def list_forecasts(
         if as_json:  # each row as the database writes it (with the rules' deadline and state)
             emit_list("forecasts", model.forecasts_json(**chosen), problems, as_of)
             return
-        rows = list(model.forecast_lines(**chosen))
-        how_many = _how_many_forecasts(model, chosen, len(rows))
-    table(
-        context,
-        f"Prognoses ({how_many})",
-        ["organisatie", "kwartaal", "product", "aantal", "ingediend", "deadline", "stand"],
-        [
-            (
-                r.organisation,
-                quarter_words(r.year, r.quarter),
-                r.product.lower(),
-                r.quantity,
-                same_day_words(r.submitted_on),
-                deadline_words(r.year, r.quarter),
-                forecast_state_words(r.state),
-            )
-            for r in rows
-        ],
-    )
-    problems_table(context, problems)
+        total = model.count_forecasts(**{k: v for k, v in chosen.items() if k != "limit"})
+        count = total if limit is None else min(total, limit)
+        # Streamed: the rows go out as the database gives them, in words said once per value.
+        counted_table(
+            context,
+            f"Prognoses ({count} van {total})" if count < total else f"Prognoses ({count})",
+            ["organisatie", "kwartaal", "product", "aantal", "ingediend", "deadline", "stand"],
+            _forecast_cells(model.forecast_lines(**chosen)),
+            count,
+        )
+        problems_table(context, problems)
+
+
+def _forecast_cells(lines: Iterable[ForecastLine]) -> Iterator[tuple[str, ...]]:
+    """Each forecast's cells as staff read them, as text. A quarter, a day, a product or a state
+    recurs thousands of times in the whole programme: each is put into words once, in a dictionary."""
+    quarters: dict[tuple[int, int], tuple[str, str]] = {}  # a quarter's words and its deadline's
+    days: dict[dt.date, str] = {}
+    products: dict[str, str] = {}
+    states: dict[str, str] = {}
+    for organisation, year, number, product, quantity, submitted_on, state in lines:
+        quarter = quarters.get((year, number))
+        if quarter is None:
+            quarter = quarters[year, number] = (quarter_words(year, number), deadline_words(year, number))
+        day = days.get(submitted_on)
+        if day is None:
+            day = days[submitted_on] = day_words(submitted_on)
+        shown = products.get(product)
+        if shown is None:
+            shown = products[product] = product.lower()
+        said = states.get(state)
+        if said is None:
+            said = states[state] = forecast_state_words(state)
+        yield organisation, quarter[0], shown, str(quantity), day, quarter[1], said
 
 
 @accountability.command("report")
@@ -457,24 +491,6 @@ def report(
         shown, others = problems_in(problems, (MirrorSet.ORGANISATIONS, MirrorSet.REPORTS))
         problems_table(context, shown)
         other_sets_problems_line(context, others, "aanvragen", "tribe-sync requests list")
-
-
-def _how_many(model: ReadModel, chosen: dict[str, Any], shown: int) -> str:
-    """`12`, or `5 van 240` when --limit cut the list."""
-    if chosen["limit"] is None or shown < chosen["limit"]:
-        return str(shown)
-    total = model.count_requests(
-        status=chosen["status"], organisation_ids=chosen["organisation_ids"], month=chosen["month"]
-    )
-    return f"{shown} van {total}" if total > shown else str(shown)
-
-
-def _how_many_forecasts(model: ReadModel, chosen: dict[str, Any], shown: int) -> str:
-    """`12`, or `5 van 240` when --limit cut the list (as `requests list` says it)."""
-    if chosen["limit"] is None or shown < chosen["limit"]:
-        return str(shown)
-    total = model.count_forecasts(**{k: v for k, v in chosen.items() if k != "limit"})
-    return f"{shown} van {total}" if total > shown else str(shown)
 
 
 def _report_title(quarter: Quarter | None, today: dt.date) -> str:
