@@ -265,8 +265,10 @@ def test_a_request_that_exists_but_cannot_be_read_is_named_so_with_its_problem_n
     bad = problem("no_product_line", "request", "r-1", order_number="AD2026-00001")
     checked = check_confirmations(parsed, {}, {"AD2026-00001": bad}, today=TODAY)
     (error,) = [str(e) for e in checked.errors]
-    assert error.startswith("regel 2: AD2026-00001 staat in Tribe maar is niet te lezen (no_product_line: ")
-    assert error.endswith("); herstel de aanvraag in Tribe en lees het bestand daarna opnieuw in")
+    assert error == (
+        "regel 2: AD2026-00001 staat in Tribe maar is niet te lezen: de aanvraag heeft geen productregel "
+        "(no_product_line); herstel de aanvraag in Tribe en lees het bestand daarna opnieuw in"
+    ), "the problem's Dutch message in the Dutch line, never its English one"
 
 
 def test_an_empty_file_says_what_the_file_should_hold() -> None:

@@ -381,9 +381,10 @@ def check_confirmations(
         request = requests.get(line.order_number)
         if request is None:
             bad = (unreadable or {}).get(line.order_number)
+            # The problem's Dutch message, with its code as every problem line staff read has it.
             message = (
-                f"{line.order_number} staat in Tribe maar is niet te lezen ({bad.code}: {bad.message}); "
-                "herstel de aanvraag in Tribe en lees het bestand daarna opnieuw in"
+                f"{line.order_number} staat in Tribe maar is niet te lezen: {bad.message_nl} "
+                f"({bad.code}); herstel de aanvraag in Tribe en lees het bestand daarna opnieuw in"
                 if bad is not None
                 else f"{line.order_number} is geen bekende aanvraag in Tribe"
             )
