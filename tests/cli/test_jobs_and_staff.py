@@ -454,8 +454,35 @@ def test_the_summary_under_the_dutch_confirmations_table_is_dutch_too(
     path.write_text(f"sep=;\nordernummer;bevestigd_op\n{numbers[0]};2026-12-03\n")
     result = cli("processor", "import", str(path), "--dry-run")
     assert result.code == 0, result.err
-    assert "1 regel: 1 worden vastgelegd (proefdraai, niets weggeschreven), 0 stonden er al zo" in result.err
+    assert "1 regel: 1 worden vastgelegd (proefrun, niets geschreven), 0 stonden er al zo" in result.err
     assert "line(s)" not in result.err
+    assert "proefdraai" not in result.err, "a dry run is a proefrun, as jobs run says"
+
+
+def test_the_confirmations_table_has_dutch_dates_and_a_heading_over_every_column(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    path.write_text(f"ordernummer;bevestigd_op;leverdatum\n{numbers[0]};03-12-2026;2026-12-10\n")
+    assert cli("processor", "import", str(path)).code == 0
+    older = tmp_path / "oud.csv"
+    older.write_text(f"ordernummer;bevestigd_op\n{numbers[0]};2026-12-02\n{numbers[1]};2026-12-04\n")
+    result = cli("processor", "import", str(older), "--dry-run")
+    assert result.code == 0, result.err
+    header = next(line for line in result.out.splitlines() if "regel" in line and "aanvraag" in line)
+    assert [cell.strip() for cell in header.strip("┃ ").split("┃")] == [
+        "regel",
+        "aanvraag",
+        "bevestigd op",
+        "leverdatum",
+        "uitkomst",
+    ]
+    rows = {line.split("│")[2].strip(): line for line in result.out.splitlines() if "│ AD20" in line}
+    assert "│ 2 december 2026 " in rows[numbers[0]]
+    assert "nieuwere bevestiging (3 december 2026) blijft staan" in rows[numbers[0]]
+    assert "│ 4 december 2026 " in rows[numbers[1]]
+    assert "wordt vastgelegd" in rows[numbers[1]]
+    assert "2026-12-0" not in result.out, "dates in words, as the other staff tables"
 
 
 def test_the_dry_run_table_staff_read_is_dutch_while_json_keeps_its_machine_values(

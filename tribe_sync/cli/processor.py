@@ -11,6 +11,7 @@ from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
 from tribe_sync.cli.output import emit_json, table
 from tribe_sync.cli.staff import apply_staff_plan
+from tribe_sync.cli.wording import day_words
 from tribe_sync.domain.confirmations import (
     CheckedFile,
     Verdict,
@@ -124,27 +125,30 @@ def _print(context: AppContext, file: Path, checked: CheckedFile, report: Report
         if decision.verdict is Verdict.RECORD and outcome is not None:
             result = outcome.detail_nl or _OUTCOME_WORDS.get(str(outcome.status), "mislukt")
         elif decision.verdict is Verdict.OLDER:
-            result = f"nieuwere bevestiging ({decision.request.processor_confirmed_on}) blijft staan"
+            newer = day_words(decision.request.processor_confirmed_on)
+            result = f"nieuwere bevestiging ({newer}) blijft staan"
         else:
             result = "stond er al zo"
         rows.append(
             (
                 decision.line.line,
                 decision.line.order_number,
-                decision.confirmed_on.isoformat(),
-                decision.delivery_date.isoformat() if decision.delivery_date else "",
+                day_words(decision.confirmed_on),
+                day_words(decision.delivery_date),
                 result,
             )
         )
+    # Dates in words as every other staff table has them (`--json` keeps them ISO); what becomes of
+    # each line under "uitkomst", as in the other commands' change tables.
     table(
         context,
         f"Bevestigingen uit {file.name}",
-        ["regel", "aanvraag", "bevestigd op", "leverdatum", ""],
+        ["regel", "aanvraag", "bevestigd op", "leverdatum", "uitkomst"],
         rows,
     )
     summary = checked.summary()
     # Dutch, as the table above it: the words of its last column, counted.
-    recorded = "worden vastgelegd (proefdraai, niets weggeschreven)" if report.dry_run else "vastgelegd"
+    recorded = "worden vastgelegd (proefrun, niets geschreven)" if report.dry_run else "vastgelegd"
     err.print(
         f"{counted(summary['lines'], 'regel', 'regels')}: {summary['record']} {recorded}, "
         f"{summary['unchanged']} stonden er "
