@@ -50,24 +50,42 @@ def counted_table(
 
 def plain_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A long table as text, a row at a time: the title, a header line, then tab-separated cells (a
-    spreadsheet or `column -t -s$'\\t'` lines them up), with markup left as it is."""
+    spreadsheet or `column -t -s$'\\t'` lines them up), with markup left as it is. Each row has a cell
+    a column; a cell that holds a tab or a line break has it as a space."""
     write = sys.stdout.write
     write(f"{title}\n" + "\t".join(columns) + "\n")
+    tabs = len(columns) - 1
     lines: list[str] = []
+    held: list[Sequence[Any]] = []
     join = "\t".join
+
+    def flush() -> None:
+        text = "\n".join(lines)
+        # Checked a thousand lines at a time: a cell with a tab or a line break shows in the counts.
+        if text.count("\t") != tabs * len(lines) or text.count("\n") != len(lines) - 1:
+            text = "\n".join(_plain_line(row) for row in held)
+        write(text + "\n")
+        lines.clear()
+        held.clear()
+
     for row in rows:
         try:
-            line = join(row)  # cells that are text already (a long list's words): joined as they are
+            lines.append(join(row))  # cells that are text already (a long list's words): as they are
         except TypeError:
-            line = join(["" if cell is None else str(cell) for cell in row])
-        if line.count("\t") != len(row) - 1 or "\n" in line:  # a cell holds a tab or a line break
-            line = join(_plain("" if cell is None else cell) for cell in row)
-        lines.append(line)
+            lines.append(join(["" if cell is None else str(cell) for cell in row]))
+        held.append(row)
         if len(lines) == LINES_PER_WRITE:
-            write("\n".join(lines) + "\n")
-            lines.clear()
+            flush()
     if lines:
-        write("\n".join(lines) + "\n")
+        flush()
+
+
+def _plain_line(row: Sequence[Any]) -> str:
+    cells = ["" if cell is None else str(cell) for cell in row]
+    line = "\t".join(cells)
+    if line.count("\t") != len(cells) - 1 or "\n" in line:  # a cell holds a tab or a line break
+        line = "\t".join(_plain(cell) for cell in cells)
+    return line
 
 
 def _plain(cell: Any) -> str:

@@ -211,7 +211,7 @@ def _request_cells(
     requests = listed[MirrorSet.REQUESTS.value] if listed is not None else None
     organisations = listed[MirrorSet.ORGANISATIONS.value] if listed is not None else None
     months: dict[str, str] = {}
-    days: dict[dt.date | None, str] = {}
+    days: dict[str | None, str] = {}
     for request_id, organisation_id, number, organisation, status, quantity, month, on, delivered in lines:
         if requests is not None and organisations is not None:
             requests.add(request_id)
@@ -411,7 +411,7 @@ def _forecast_cells(lines: Iterable[ForecastLine]) -> Iterator[tuple[str, ...]]:
     """Each forecast's cells as staff read them, as text. A quarter, a day, a product or a state
     recurs thousands of times in the whole programme: each is put into words once, in a dictionary."""
     quarters: dict[tuple[int, int], tuple[str, str]] = {}  # a quarter's words and its deadline's
-    days: dict[dt.date, str] = {}
+    days: dict[str, str] = {}
     products: dict[str, str] = {}
     states: dict[str, str] = {}
     for organisation, year, number, product, quantity, submitted_on, state in lines:

@@ -413,8 +413,19 @@ def test_the_long_lists_lines_are_their_rows_in_the_same_order(tenant: Tenant) -
     for newest_first in (False, True):
         rows = list(model.requests(newest_first=newest_first))
         lines = list(model.request_lines(newest_first=newest_first))
-        assert [(r.id, r.order_number, r.organisation, r.status.name, r.requested_on) for r in rows] == [
-            (r.id, r.order_number, r.organisation, r.status, r.requested_on) for r in lines
+        assert [
+            (r.id, r.order_number, r.organisation, r.status.name, r.requested_on.isoformat(), r.delivery_date)
+            for r in rows
+        ] == [
+            (
+                r.id,
+                r.order_number,
+                r.organisation,
+                r.status,
+                r.requested_on,
+                dt.date.fromisoformat(r.delivery_date) if r.delivery_date else None,
+            )
+            for r in lines
         ]
     forecasts = list(model.forecasts(state=ForecastState.SUPERSEDED))
     assert [(f.organisation, f.quarter, f.quantity, f.state.value) for f in forecasts][:5] == [

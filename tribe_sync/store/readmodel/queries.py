@@ -103,8 +103,8 @@ class RequestLine(NamedTuple):
     status: str  # RequestStatus's name
     quantity: int
     month: str  # YYYY-MM
-    requested_on: dt.date
-    delivery_date: dt.date | None
+    requested_on: str  # days as ISO text (YYYY-MM-DD): a long list puts each into words once
+    delivery_date: str | None
 
 
 class ForecastLine(NamedTuple):
@@ -115,7 +115,7 @@ class ForecastLine(NamedTuple):
     quarter: int
     product: str
     quantity: int
-    submitted_on: dt.date
+    submitted_on: str  # the day as ISO text (YYYY-MM-DD), as in RequestLine
     state: str
 
 
@@ -359,24 +359,29 @@ class ReadModel:
         newest_first: bool = False,
         limit: int | None = None,
     ) -> Iterator[RequestLine]:
-        """`requests(...)` with only what a list shows, streamed in the same order."""
-        r, o = mirror_requests, mirror_organisations
+        """`requests(...)` with only what a list shows, streamed in the same order: days come as their
+        ISO text and organisations' names from one look-up of the names, no date parsed and no name
+        joined a row."""
+        r = mirror_requests
         query = select(
             r.c.id,
             r.c.organisation_id,
             r.c.number,
-            _name_or_id(o.c.name, r.c.organisation_id),
             r.c.status,
             r.c.quantity,
             r.c.month,
-            r.c.requested_on,
-            r.c.delivery_date,
-        ).select_from(r.outerjoin(o, o.c.id == r.c.organisation_id))
+            _iso_day(self.engine.dialect.name, r.c.requested_on),
+            _iso_day(self.engine.dialect.name, r.c.delivery_date),
+        )
         query = _request_filters(query, status, organisation_ids, month, None)
         query = _in_queue_order(query, newest_first=newest_first, limit=limit)
+        names = self._names(organisation_ids)
         make = RequestLine._make
         for row in self._rows(query):
-            yield make(row)
+            organisation_id = row[1]
+            yield make(
+                (row[0], organisation_id, row[2], names.get(organisation_id) or organisation_id, *row[3:])
+            )
 
     def count_requests(
         self,
@@ -567,10 +572,11 @@ class ReadModel:
     ) -> Iterator[ForecastRow]:
         """`forecasts`, streamed."""
         f = mirror_forecasts
-        columns = (f.c.year, f.c.quarter, f.c.product, f.c.quantity, f.c.submitted_on)
+        name = _name_or_id(mirror_organisations.c.name, f.c.organisation_id)
+        columns = (name, f.c.year, f.c.quarter, f.c.product, f.c.quantity, f.c.submitted_on)
         states = {s.value: s for s in ForecastState}
         for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, None):
-            name, organisation_id, forecast_id, year_, quarter_, product, quantity, submitted_on, _ = row
+            organisation_id, forecast_id, name, year_, quarter_, product, quantity, submitted_on, _ = row
             yield ForecastRow(
                 forecast_id,
                 organisation_id,
@@ -592,12 +598,24 @@ class ReadModel:
         limit: int | None = None,
     ) -> Iterator[ForecastLine]:
         """`iter_forecasts(...)` with only what a list shows, streamed in the same order: the lean path
-        for the whole programme (60,000 at 10x), a tuple a row and no object for its state."""
+        for the whole programme (60,000 at 10x). The day comes as its ISO text and the organisation's
+        name from one look-up of the names: no date parsed, no name joined a row."""
         f = mirror_forecasts
-        columns = (f.c.year, f.c.quarter, f.c.product, f.c.quantity, f.c.submitted_on)
+        submitted_on = _iso_day(self.engine.dialect.name, f.c.submitted_on)
+        columns = (f.c.year, f.c.quarter, f.c.product, f.c.quantity, submitted_on)
+        names = self._names(organisation_ids)
         make = ForecastLine._make
         for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
-            yield make((row[0], *row[3:8], found))
+            organisation_id = row[0]
+            yield make((names.get(organisation_id) or organisation_id, *row[2:7], found))
+
+    def _names(self, organisation_ids: Collection[str] | None) -> dict[str, str]:
+        """Organisations' names by ID (all of them, or these)."""
+        o = mirror_organisations
+        query = select(o.c.id, o.c.name)
+        if organisation_ids is not None:
+            query = query.where(o.c.id.in_(list(organisation_ids)))
+        return {row.id: row.name for row in self._rows(query)}
 
     def count_forecasts(
         self,
@@ -652,7 +670,7 @@ class ReadModel:
         columns = (document, f.c.year, f.c.quarter)
         deadlines: dict[tuple[int, int], str] = {}
         for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
-            text, key = str(row[3]), (row[4], row[5])
+            text, key = str(row[2]), (row[3], row[4])
             deadline = deadlines.get(key)
             if deadline is None:
                 deadline = deadlines[key] = Quarter(*key).forecast_deadline.isoformat()
@@ -668,13 +686,14 @@ class ReadModel:
         state: ForecastState | None,
         limit: int | None,
     ) -> Iterator[tuple[Any, str]]:
-        """Forecasts as `iter_forecasts` lists them: each row is (name, organisation ID, ID, then
-        `columns`) with its state's value (a ForecastState's), as few steps a row as can be: the
-        lists of the whole programme go through here."""
+        """Forecasts as `iter_forecasts` lists them: each row is (organisation ID, ID, then `columns`)
+        with its state's value (a ForecastState's), as few steps a row as can be: the lists of the
+        whole programme go through here. A column may name the organisation (its table is joined;
+        the database leaves the join out when no column reads it)."""
         f, o = mirror_forecasts, mirror_organisations
-        query = select(
-            _name_or_id(o.c.name, f.c.organisation_id), f.c.organisation_id, f.c.id, *columns, f.c.state
-        ).select_from(f.outerjoin(o, o.c.id == f.c.organisation_id))
+        query = select(f.c.organisation_id, f.c.id, *columns, f.c.state).select_from(
+            f.outerjoin(o, o.c.id == f.c.organisation_id)
+        )
         query = _in_forecast_order(_forecast_filters(query, year, quarter, organisation_ids, state))
         wanted = state.value if state is not None else None
         undecided: dict[str, dict[str, ForecastState]] = {}
@@ -684,9 +703,9 @@ class ReadModel:
                 return
             found = row[-1]
             if found is None:  # stored in the middle of a refresh: decided as it is read
-                if row[1] not in undecided:
-                    undecided[row[1]] = self._states_of(row[1])
-                found = undecided[row[1]][row[2]].value
+                if row[0] not in undecided:
+                    undecided[row[0]] = self._states_of(row[0])
+                found = undecided[row[0]][row[1]].value
                 if wanted is not None and found != wanted:
                     continue
             shown += 1
@@ -805,6 +824,14 @@ def _forecast_filters(
         # A forecast stored in the middle of a refresh has no state yet: decided as it is read.
         query = query.where(or_(f.c.state == state.value, f.c.state.is_(None)))
     return query
+
+
+def _iso_day(dialect: str, column: Any) -> Any:
+    """A day as its ISO text (YYYY-MM-DD), written by the database: SQLite keeps it so; PostgreSQL
+    is told the format, whatever its DateStyle."""
+    if dialect == "postgresql":
+        return func.to_char(column, literal("YYYY-MM-DD"))
+    return cast(column, String)
 
 
 def _in_forecast_order(query: Select[Any]) -> Select[Any]:
