@@ -39,6 +39,10 @@ without their query's secrets (we never put any there) and bodies are cut to a s
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tribe_sync.plans.document import Difference
 
 __all__ = [
     "APIStatusError",
@@ -246,12 +250,21 @@ class PlanError(TribeSyncError):
 class PlanRefused(PlanError):
     """A plan was not applied because the world moved past it (stale), the file was changed after it
     was made (edited), it is older than `approval.max_age_hours` (expired) or it was rejected.
-    `why` is one of those words; `lines` say, per record, what differs."""
+    `why` is one of those words; `lines` say, per record, what differs (in English, for the operator's
+    logs); `difference` is the `plans.document.Difference` they were made from, for staff's words."""
 
-    def __init__(self, message: str, *, why: str, lines: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        why: str,
+        lines: tuple[str, ...] = (),
+        difference: Difference | None = None,
+    ) -> None:
         super().__init__(message)
         self.why = why
         self.lines = lines
+        self.difference = difference
 
 
 class InterruptedRun(TribeSyncError):

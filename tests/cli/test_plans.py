@@ -91,15 +91,21 @@ def test_a_stale_plan_file_exits_3_naming_the_request_that_moved(
 
     refused = cli("jobs", "apply", str(file), "--allow-future")
     assert refused.code == 3
-    assert (
-        f"{change['label']} (allocation): no longer planned; because request {change['label']} changed"
-        in (" ".join(refused.err.split()))
-    )
+    said = " ".join(refused.err.split())
+    assert said.startswith("geweigerd (verouderd): Toekennen en status bijwerken (progress-statuses) voor ")
+    assert "Tribe is veranderd sinds het plan is gemaakt; er is niets geschreven." in said
+    assert f"{change['label']} (Toekenning): niet meer gepland" in said
+    assert f"Aanvraag {change['label']} is gewijzigd (laatst gewijzigd " in said
+    assert "moved on" not in said, "the console's Dutch, not English"
+    assert "refused" not in said
     as_json = cli("jobs", "apply", str(file), "--allow-future", "--json")
     assert as_json.code == 3
     document = json.loads(as_json.out)
     assert document["refused"] == "stale"
-    assert any(change["label"] in line for line in document["difference"])
+    assert any(change["label"] in line for line in document["difference"]), "the contract's fields stay"
+    assert "the CRM has moved on" in document["message"]
+    assert document["message_nl"].startswith("Toekennen en status bijwerken (progress-statuses) voor ")
+    assert f"{change['label']} (Toekenning): niet meer gepland" in document["difference_nl"]
     assert crm.state.calls("PUT") == []
 
 
@@ -152,7 +158,32 @@ def test_a_rejected_plan_is_refused_with_exit_3(cli: Cli, crm: RunningSandbox) -
     assert cli("plans", "reject", str(plan_id), "--reason", "nog niet", "--by", "bram").code == 0
     refused = cli("plans", "apply", str(plan_id))
     assert refused.code == 3
-    assert "rejected by bram: nog niet" in refused.err
+    assert f"geweigerd (afgewezen): plan {plan_id} is afgewezen door bram: nog niet" in refused.err
+    again = cli("plans", "approve", str(plan_id), "--by", "carla")
+    assert again.code == 2
+    assert (
+        f"fout: plan {plan_id} heeft de status “afgewezen”; alleen een plan dat wacht op goedkeuring kan "
+        "worden goedgekeurd" in " ".join(again.err.split())
+    ), "the plan's status in staff's words, not 'is rejected; only a pending plan can be approved'"
+
+
+def test_a_plan_too_old_to_approve_is_refused_in_dutch_saying_when_it_was_made(
+    cli: Cli, crm: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_id = json.loads(
+        cli("jobs", "plan", "close-delivery-months", "--submit", "--by", "anna", "--json").out
+    )["plan_id"]
+    monkeypatch.setenv("TRIBE_SYNC_APPROVAL__MAX_AGE_HOURS", "1e-9")  # any plan made before is too old
+    refused = cli("plans", "approve", str(plan_id), "--by", "bram", "--apply")
+    assert refused.code == 3
+    said = " ".join(refused.err.split())
+    assert said.startswith("geweigerd (verlopen): Leveringsmaanden sluiten (close-delivery-months) voor ")
+    assert "uur en daarom verlopen; er is niets geschreven." in said
+    assert "Het is gemaakt op " in said
+    assert "Maak een nieuw plan met `tribe-sync jobs plan close-delivery-months`." in said
+    assert "refused" not in said
+    assert "expired" not in said
+    assert json.loads(cli("plans", "show", str(plan_id), "--json").out)["status"] == "expired"
 
 
 def test_approving_a_plan_for_a_later_day_with_apply_says_in_dutch_how_to_apply_it_and_allow_future_does(
@@ -181,9 +212,13 @@ def test_approving_a_plan_for_a_later_day_with_apply_says_in_dutch_how_to_apply_
 
 
 def test_an_unknown_plan_or_status_is_a_usage_error(cli: Cli, crm: RunningSandbox) -> None:
-    assert cli("plans", "show", "99").code == 2
+    unknown = cli("plans", "show", "99")
+    assert unknown.code == 2
+    assert "fout: er is geen plan 99; `tribe-sync plans list` toont ze" in unknown.err
     assert cli("plans", "list", "--status", "maybe").code == 2
-    assert cli("runs", "show", "99").code == 2
+    no_run = cli("runs", "show", "99")
+    assert no_run.code == 2
+    assert "fout: er is geen run 99; `tribe-sync runs list` toont ze" in no_run.err
 
 
 def test_with_console_accounts_a_login_or_a_viewer_cannot_approve_and_nothing_is_written(

@@ -333,10 +333,16 @@ def test_an_approved_plan_is_applied_and_the_run_says_who_submitted_and_who_appr
 def test_a_rejected_plan_is_never_applied(env: Env) -> None:
     row, _ = service.submit(env.services, service.make_plan(PROGRESS, env.services, TODAY), by="anna")
     service.reject(env.services, row.id, by="bram", reason="eerst de prognoses nakijken")
-    with pytest.raises(PlanError, match="only a pending plan can be approved"):
+    with pytest.raises(PlanError) as not_pending:
         service.approve(env.services, row.id, by="carla")
-    with pytest.raises(PlanRefused, match="rejected by bram: eerst de prognoses nakijken"):
+    assert str(not_pending.value) == (
+        f"plan {row.id} heeft de status “afgewezen”; alleen een plan dat wacht op goedkeuring kan worden "
+        "goedgekeurd"
+    ), "staff read the plan's status in their words (console.labels.PLAN_STATUSES), in Dutch"
+    with pytest.raises(PlanRefused, match="afgewezen door bram: eerst de prognoses nakijken"):
         service.apply_approved(env.services, row.id)
+    with pytest.raises(PlanError, match="heeft de status “afgewezen”; alleen een plan dat wacht op"):
+        service.reject(env.services, row.id, by="bram", reason="nog eens")
     assert env.writes() == []
 
 

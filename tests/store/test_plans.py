@@ -101,7 +101,7 @@ def test_pending_plans_are_counted_with_the_age_of_the_oldest(store: PlanStore) 
 
 
 def test_an_unknown_plan_is_a_plain_error_naming_the_list_command(store: PlanStore) -> None:
-    with pytest.raises(PlanError, match="there is no plan 42; `tribe-sync plans list`"):
+    with pytest.raises(PlanError, match="er is geen plan 42; `tribe-sync plans list` toont ze"):
         store.get(42)
 
 

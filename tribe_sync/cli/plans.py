@@ -7,14 +7,16 @@ was refused (stale, edited, expired or rejected): nothing was written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.text import Text
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.cli.context import AppContext, app_context
@@ -37,12 +39,13 @@ from tribe_sync.cli.wording import (
     trigger_words,
 )
 from tribe_sync.console.labels import job_label
+from tribe_sync.console.plan_words import difference_lines, refused_words
 from tribe_sync.errors import PlanError, PlanRefused
 from tribe_sync.jobs.executor import Report
 from tribe_sync.jobs.plan import problem_from_json
 from tribe_sync.peoplefiles import write_private_file
 from tribe_sync.plans import service
-from tribe_sync.plans.document import PlanFormatError, read_document
+from tribe_sync.plans.document import PlanFormatError, created_at, read_document
 from tribe_sync.store.plans import PlanRow, PlanStatus, Trigger
 
 plans = typer.Typer(
@@ -245,7 +248,10 @@ def approve(
     """Approve a pending plan (four eyes: not the one who submitted it); --apply applies it now."""
     context = app_context(ctx)
     with Services(context.settings) as services:
-        row = service.approve(services, plan_id, by=actor(by), note=note)
+        try:
+            row = service.approve(services, plan_id, by=actor(by), note=note)
+        except PlanRefused as refused:  # too old to approve: expired
+            _refused(context, refused, service.plan_store(services).get(plan_id).document, as_json)
         if not apply:
             if as_json:
                 emit_json(row.as_dict())
@@ -357,7 +363,7 @@ def show_run(
     with Services(context.settings) as services:
         run = services.journal.run(run_id)
         if run is None:
-            raise PlanError(f"there is no run {run_id}; `tribe-sync runs list` shows them")
+            raise PlanError(f"er is geen run {run_id}; `tribe-sync runs list` toont ze")
         trail = services.journal.audit_trail(run_id=run_id)
         row = service.plan_store(services).get(run["plan_id"]) if run["plan_id"] else None
     document = {
@@ -442,7 +448,16 @@ def _save(path: Path, document: dict[str, Any]) -> None:
         raise typer.BadParameter(f"cannot write {path}: {exc.strerror}", param_hint="--out") from None
 
 
-def _refused(context: AppContext, refused: PlanRefused, document: dict[str, Any], as_json: bool) -> None:
+# Why a plan was refused, in a word: the plan's status it now has (verouderd, verlopen, afgewezen);
+# an edited file is no status of a stored plan.
+_REFUSED_WHY = {"edited": "gewijzigd"}
+
+
+def _refused(context: AppContext, refused: PlanRefused, document: dict[str, Any], as_json: bool) -> NoReturn:
+    """A plan refused (stale, edited, expired, rejected): in Dutch, as the console says it, with what
+    moved in Tribe per record (exit 3). `--json` keeps `message` and `difference` (the operator's
+    English) and has the same in Dutch beside them."""
+    message, lines = _refused_words(context, refused, document)
     if as_json:
         emit_json(
             {
@@ -451,14 +466,37 @@ def _refused(context: AppContext, refused: PlanRefused, document: dict[str, Any]
                 "refused": refused.why,
                 "message": str(refused),
                 "difference": list(refused.lines),
+                "message_nl": message,
+                "difference_nl": lines,
                 "changes": [],
             }
         )
     else:
-        context.err.print(f"[red]refused ({refused.why}):[/red] {refused}", highlight=False)
-        for line in refused.lines:
+        word = _REFUSED_WHY.get(refused.why) or plan_status_words(refused.why)
+        context.err.print(Text.assemble((f"geweigerd ({word}): ", "red"), message))
+        for line in lines:
             context.err.print(f"  {line}", highlight=False, markup=False)
     raise typer.Exit(REFUSED)
+
+
+def _refused_words(
+    context: AppContext, refused: PlanRefused, document: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """The refusal's sentence and what moved, in Dutch (the console's words, `console.plan_words`).
+    A rejected plan is said as the plans' service says it: who rejected it, and why."""
+    if refused.why == "rejected":
+        return str(refused), []
+    job = str(document.get("job") or "")
+    said = refused_words(refused.why, max_age_hours=context.settings.approval.max_age_hours)
+    if refused.why == "expired":
+        with contextlib.suppress(KeyError, ValueError):
+            said += f" Het is gemaakt op {local_moment(created_at(document), _zone(context))}."
+    lines = difference_lines(refused.difference, _zone(context)) if refused.difference is not None else []
+    return (
+        f"{job_words(job)} voor {day_words(document.get('today'))}: {said} "
+        f"Maak een nieuw plan met `tribe-sync jobs plan {job}`.",
+        lines,
+    )
 
 
 def _apply_later(plan_id: int) -> str:

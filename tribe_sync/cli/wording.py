@@ -14,11 +14,20 @@ from zoneinfo import ZoneInfo
 from tribe_sync.console.audit_words import TRIGGER_LABELS, actor_words
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
-from tribe_sync.console.labels import is_uncapped, job_label, outcome, problem_title, processor_words
+from tribe_sync.console.labels import (
+    PLAN_STATUSES,
+    is_uncapped,
+    job_label,
+    outcome,
+    plan_status_words,
+    problem_title,
+    processor_words,
+)
 from tribe_sync.domain.calendar import Quarter, day_label, month_label, quarter_label
 from tribe_sync.domain.statuses import RequestStatus
 
 __all__ = [
+    "PLAN_STATUSES",
     "STOCK_COLUMNS",
     "actor_words",
     "change_words",
@@ -159,21 +168,6 @@ def trigger_words(trigger: str | None) -> str:
     if not trigger:
         return "niet vastgelegd"
     return TRIGGER_LABELS.get(trigger, trigger)
-
-
-# A saved plan's status (store.plans.PlanStatus), in Dutch.
-PLAN_STATUSES = {
-    "pending": "wacht op goedkeuring",
-    "approved": "goedgekeurd",
-    "applied": "uitgevoerd",
-    "rejected": "afgewezen",
-    "stale": "verouderd",
-    "expired": "verlopen",
-}
-
-
-def plan_status_words(status: str) -> str:
-    return PLAN_STATUSES.get(status, status)
 
 
 FORECAST_STATE_WORDS = {"effective": "telt", "superseded": "vervangen", "late": "te laat"}

@@ -9,10 +9,12 @@ from tribe_sync.domain.problems import ProblemCode
 __all__ = [
     "JOB_LABELS",
     "OUTCOMES",
+    "PLAN_STATUSES",
     "PROBLEM_TITLES",
     "is_uncapped",
     "job_label",
     "outcome",
+    "plan_status_words",
     "problem_title",
     "processor_words",
 ]
@@ -38,6 +40,22 @@ OUTCOMES = {
     "running": ("bezig", "neutral"),
     "refused": ("geweigerd", "bad"),
 }
+
+
+# A saved plan's status (store.plans.PlanStatus), in Dutch: `plans list` and `plans show`, what the
+# plans' service says to staff about a plan's status, and the console's Plannen pages.
+PLAN_STATUSES = {
+    "pending": "wacht op goedkeuring",
+    "approved": "goedgekeurd",
+    "applied": "uitgevoerd",
+    "rejected": "afgewezen",
+    "stale": "verouderd",
+    "expired": "verlopen",
+}
+
+
+def plan_status_words(status: str) -> str:
+    return PLAN_STATUSES.get(str(status), str(status))
 
 
 def job_label(job: str) -> str:

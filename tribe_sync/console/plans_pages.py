@@ -21,16 +21,15 @@ import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tribe_sync.console.app import Console, Ctx, Page
-from tribe_sync.console.format import dutch_date, dutch_datetime, dutch_number
-from tribe_sync.console.labels import job_label, outcome, problem_title
+from tribe_sync.console.format import dutch_date, dutch_number
+from tribe_sync.console.labels import job_label, outcome, plan_status_words, problem_title
+from tribe_sync.console.plan_words import STEP_LABELS, difference_lines, refused_words
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
 from tribe_sync.jobs.plan import change_from_json, problem_from_json
-from tribe_sync.plans.document import Difference, DiffKind, RecordChange
 from tribe_sync.plans.service import apply_approved, approve, check, plan_store, reject
 from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus, PlanSummary
 from tribe_sync.store.readmodel.queries import ForecastRow, RequestRow
@@ -48,41 +47,23 @@ NOTHING_TO_APPROVE = (
     "de volgende ronde maakt zo nodig een nieuw plan."
 )
 
-# status -> (Dutch label, tone); the tone only adds colour and a mark, the word is always there.
+_TONES = {
+    PlanStatus.PENDING: "warn",
+    PlanStatus.APPROVED: "warn",
+    PlanStatus.APPLIED: "ok",
+    PlanStatus.REJECTED: "neutral",
+    PlanStatus.STALE: "bad",
+    PlanStatus.EXPIRED: "bad",
+}
+# status -> (Dutch label, tone): the plans' status words (console.labels.PLAN_STATUSES, as the command
+# line says them); an approved plan here also says it has not been carried out yet. The tone only adds
+# colour and a mark, the word is always there.
 PLAN_STATUS = {
-    PlanStatus.PENDING: ("wacht op goedkeuring", "warn"),
-    PlanStatus.APPROVED: ("goedgekeurd, nog niet uitgevoerd", "warn"),
-    PlanStatus.APPLIED: ("uitgevoerd", "ok"),
-    PlanStatus.REJECTED: ("afgewezen", "neutral"),
-    PlanStatus.STALE: ("verouderd", "bad"),
-    PlanStatus.EXPIRED: ("verlopen", "bad"),
-}
-STEP_LABELS = {
-    "create": "Leveringsmaanden aanmaken",
-    "close": "Leveringsmaanden sluiten",
-    "open": "Leveringsmaanden heropenen",
-    "allocation": "Toekenning",
-    "hand-off": "Naar de verwerker",
-    "confirmation": "Bevestiging van de verwerker",
-    "delivery": "Levering",
-    "first": "Eerste herinnering verantwoording",
-    "followup": "Tweede herinnering verantwoording",
-    "staff": "Taak voor medewerkers",
-    "reminder": "Herinnering prognose",
-    "late": "Prognose te laat",
-    "report": "Datacontrole",
-    "approval": "Wacht op goedkeuring",
-}
-RECORD_NOUNS = {
-    "requests": "aanvraag",
-    "months": "leveringsmaand",
-    "forecasts": "prognose",
-    "organisations": "organisatie",
-    "contacts": "contactpersoon",
-    "reports": "verantwoording",
-    "products": "product",
-    "processors": "verwerker",
-    "tasks": "taak",
+    status: (
+        "goedgekeurd, nog niet uitgevoerd" if status is PlanStatus.APPROVED else plan_status_words(status),
+        tone,
+    )
+    for status, tone in _TONES.items()
 }
 DECISIONS = {
     "allocated": ("toegekend", "ok"),
@@ -376,51 +357,6 @@ def _now(request: RequestRow | None, expected: str) -> tuple[str, bool]:
     return request.status.label, bool(expected) and request.status.name != expected
 
 
-def _moment(text: str, tz: ZoneInfo | None) -> str:
-    """Tribe's `LastMutationDate` as staff read times: `4 januari 2027 09:00`."""
-    try:
-        return dutch_datetime(dt.datetime.fromisoformat(text.replace("Z", "+00:00")), tz)
-    except ValueError:
-        return text
-
-
-def difference_lines(difference: Difference, tz: ZoneInfo | None = None) -> list[str]:
-    """What moved since the plan was made, in Dutch: per planned change, then per record, then the
-    settings."""
-    lines: list[str] = []
-    if difference.edited:
-        lines.append("Het plan is na het maken gewijzigd (de controlesom klopt niet).")
-    lines += list(difference.other)
-    what = {
-        DiffKind.ADDED: "nu wel gepland",
-        DiffKind.GONE: "niet meer gepland",
-        DiffKind.ALTERED: "nu anders gepland",
-    }
-    for change in difference.changes:
-        step = STEP_LABELS.get(change.step, change.step)
-        lines.append(f"{change.label} ({step}): {what[change.kind]}")
-    verbs = {
-        RecordChange.NEW: "is nieuw",
-        RecordChange.GONE: "is verdwenen",
-        RecordChange.CHANGED: "is gewijzigd",
-    }
-    for record in difference.records:
-        noun = RECORD_NOUNS.get(record.entity, record.entity)
-        label = record.label
-        if record.entity == "forecasts" and label.startswith("of "):  # "of <org> for <quarter>"
-            label = "van " + label[3:].replace(" for ", " voor ", 1)
-        if record.entity == "months":
-            with contextlib.suppress(ValueError):
-                label = Month.parse(label).label
-        when = ""
-        if record.after and record.after != record.before:
-            when = f" (laatst gewijzigd {_moment(record.after, tz)})"
-        lines.append(f"{noun.capitalize()} {label} {verbs[record.kind]}{when}")
-    for setting in difference.settings:
-        lines.append(f"Instelling {setting.key} is veranderd")
-    return lines
-
-
 class _PlansPages:
     """The Plannen pages and actions; `register_plans` puts each behind the console's guards."""
 
@@ -628,10 +564,7 @@ class _PlansPages:
     def expired_message(self) -> str:
         """Staff read the age limit in hours, not the setting's name (that is in the operator docs)."""
         hours = self.services.settings.approval.max_age_hours
-        return (
-            f"Het plan is ouder dan {hours:g} uur en daarom verlopen; er is niets geschreven. "
-            "Maak een nieuw plan."
-        )
+        return f"{refused_words('expired', max_age_hours=hours)} Maak een nieuw plan."
 
     def carry_out(self, ctx: Ctx, plan_id: int, row: PlanRow) -> Page:
         """Apply the approved plan through the one executor; say what became of it."""
@@ -644,12 +577,13 @@ class _PlansPages:
                     moved = difference_lines(check(self.services, row.document)[1], self.console.tz)
                 except (PlanError, CRMError):
                     moved = list(refused.lines)
-            error = {
-                "stale": "Tribe is veranderd sinds het plan is gemaakt; er is niets geschreven. "
-                "Het plan is als verouderd gemarkeerd; bij de volgende ronde maakt de planner een nieuw.",
-                "expired": self.expired_message(),
-                "edited": "Het opgeslagen plan is gewijzigd na het maken; er is niets geschreven.",
-            }.get(refused.why, "Het plan is geweigerd; er is niets geschreven.")
+            error = refused_words(refused.why, max_age_hours=self.services.settings.approval.max_age_hours)
+            if refused.why == "stale":
+                error += (
+                    " Het plan is als verouderd gemarkeerd; bij de volgende ronde maakt de planner een nieuw."
+                )
+            elif refused.why == "expired":
+                error = self.expired_message()
             return self.plan_page(ctx, plan_id, status=409, error=error, moved=moved)
         except LockHeldError:
             return self.plan_page(

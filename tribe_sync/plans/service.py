@@ -20,6 +20,7 @@ from typing import Any
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
+from tribe_sync.console.labels import plan_status_words
 from tribe_sync.domain.calendar import Month
 from tribe_sync.errors import ConfigError, LockHeldError, PlanError, PlanRefused
 from tribe_sync.jobs.executor import Job, Report
@@ -254,6 +255,7 @@ def apply_document(
             ),
             why=why,
             lines=tuple(difference.lines()),
+            difference=difference,
         )
     if today > services.today() and not allow_future:
         return Applied(None, row.id if row else None, only_checked=True)
@@ -331,7 +333,10 @@ def approve(services: Services, plan_id: int, *, by: str, note: str | None = Non
     store = plan_store(services)
     row = store.get(plan_id)
     if row.status is not PlanStatus.PENDING:
-        raise PlanError(f"plan {plan_id} is {row.status.value}; only a pending plan can be approved")
+        raise PlanError(
+            f"plan {plan_id} heeft de status “{plan_status_words(row.status)}”; alleen een plan dat wacht "
+            "op goedkeuring kan worden goedgekeurd"
+        )
     if (
         services.settings.approval.four_eyes
         and row.source is PlanSource.STAFF
@@ -342,11 +347,16 @@ def approve(services: Services, plan_id: int, *, by: str, note: str | None = Non
         )
     if _expired(services, row.document):
         store.move(plan_id, (PlanStatus.PENDING,), PlanStatus.EXPIRED, at=services.clock())
-        raise PlanRefused(f"plan {plan_id} is older than approval.max_age_hours: expired", why="expired")
+        hours = services.settings.approval.max_age_hours
+        raise PlanRefused(
+            f"plan {plan_id} is ouder dan {hours:g} uur (approval.max_age_hours) en daarom verlopen; "
+            "er is niets goedgekeurd",
+            why="expired",
+        )
     if not store.move(
         plan_id, (PlanStatus.PENDING,), PlanStatus.APPROVED, at=services.clock(), by=by, note=note
     ):
-        raise PlanError(f"plan {plan_id} was decided by someone else meanwhile")
+        raise PlanError(f"over plan {plan_id} heeft intussen iemand anders beslist; er is niets veranderd")
     return store.get(plan_id)
 
 
@@ -357,7 +367,8 @@ def reject(services: Services, plan_id: int, *, by: str, reason: str) -> PlanRow
     row = store.get(plan_id)
     if row.status not in (PlanStatus.PENDING, PlanStatus.APPROVED):
         raise PlanError(
-            f"plan {plan_id} is {row.status.value}; only a pending or approved plan can be rejected"
+            f"plan {plan_id} heeft de status “{plan_status_words(row.status)}”; alleen een plan dat wacht "
+            "op goedkeuring of dat is goedgekeurd, kan worden afgewezen"
         )
     if not store.move(
         plan_id,
@@ -367,7 +378,9 @@ def reject(services: Services, plan_id: int, *, by: str, reason: str) -> PlanRow
         by=by,
         note=reason,
     ):
-        raise PlanError(f"plan {plan_id} was decided or applied meanwhile")
+        raise PlanError(
+            f"over plan {plan_id} is intussen beslist, of het is uitgevoerd; er is niets veranderd"
+        )
     rejected = store.get(plan_id)
     close_waiting_task(services, rejected, actor=f"staff:{by}", why=f"afgewezen door {by}")
     return rejected
@@ -381,9 +394,12 @@ def apply_approved(
     if row.status is PlanStatus.APPLIED:
         return Applied(None, row.id, already=True)
     if row.status is PlanStatus.REJECTED:
-        raise PlanRefused(f"plan {plan_id} was rejected by {row.decided_by}: {row.note}", why="rejected")
+        raise PlanRefused(f"plan {plan_id} is afgewezen door {row.decided_by}: {row.note}", why="rejected")
     if row.status is not PlanStatus.APPROVED:
-        raise PlanError(f"plan {plan_id} is {row.status.value}; only an approved plan is applied")
+        raise PlanError(
+            f"plan {plan_id} heeft de status “{plan_status_words(row.status)}”; alleen een goedgekeurd "
+            f"plan wordt uitgevoerd (`tribe-sync plans approve {plan_id}`, door een ander)"
+        )
     return apply_document(
         services, row.document, by=row.decided_by or "?", trigger=trigger, row=row, allow_future=allow_future
     )

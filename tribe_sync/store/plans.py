@@ -185,7 +185,7 @@ class PlanStore:
         with self._tx() as tx:
             found = tx.execute(select(plans).where(plans.c.id == plan_id)).first()
         if found is None:
-            raise PlanError(f"there is no plan {plan_id}; `tribe-sync plans list` shows them")
+            raise PlanError(f"er is geen plan {plan_id}; `tribe-sync plans list` toont ze")
         return _row(found._mapping)
 
     def shown(self, plan_id: int, *, document: bool = True) -> PlanRow:
@@ -199,7 +199,7 @@ class PlanStore:
         with self._tx() as tx:
             found = tx.execute(query.where(plans.c.id == plan_id)).first()
         if found is None:
-            raise PlanError(f"there is no plan {plan_id}; `tribe-sync plans list` shows them")
+            raise PlanError(f"er is geen plan {plan_id}; `tribe-sync plans list` toont ze")
         values = dict(found._mapping)
         shown = values.pop("shown_document", None)
         parsed = json.loads(shown) if isinstance(shown, str) else (shown or {})
