@@ -409,25 +409,29 @@ def list_forecasts(
 
 def _forecast_cells(lines: Iterable[ForecastLine]) -> Iterator[tuple[str, ...]]:
     """Each forecast's cells as staff read them, as text. A quarter, a day, a product or a state
-    recurs thousands of times in the whole programme: each is put into words once, in a dictionary."""
+    recurs thousands of times in the whole programme: each is put into words once, in a dictionary;
+    a row's quarter and product are mostly the row before's (the list is in that order)."""
     quarters: dict[tuple[int, int], tuple[str, str]] = {}  # a quarter's words and its deadline's
     days: dict[str, str] = {}
     products: dict[str, str] = {}
     states: dict[str, str] = {}
+    last: tuple[int, int, str] | None = None
+    quarter_said = deadline_said = product_said = ""
     for organisation, year, number, product, quantity, submitted_on, state in lines:
-        quarter = quarters.get((year, number))
-        if quarter is None:
-            quarter = quarters[year, number] = (quarter_words(year, number), deadline_words(year, number))
+        if last is None or last[0] != year or last[1] != number or last[2] != product:
+            last = (year, number, product)
+            said = quarters.get((year, number))
+            if said is None:
+                said = quarters[year, number] = (quarter_words(year, number), deadline_words(year, number))
+            quarter_said, deadline_said = said
+            product_said = products.get(product) or products.setdefault(product, product.lower())
         day = days.get(submitted_on)
         if day is None:
             day = days[submitted_on] = day_words(submitted_on)
-        shown = products.get(product)
-        if shown is None:
-            shown = products[product] = product.lower()
-        said = states.get(state)
-        if said is None:
-            said = states[state] = forecast_state_words(state)
-        yield organisation, quarter[0], shown, str(quantity), day, quarter[1], said
+        state_said = states.get(state)
+        if state_said is None:
+            state_said = states[state] = forecast_state_words(state)
+        yield organisation, quarter_said, product_said, str(quantity), day, deadline_said, state_said
 
 
 @accountability.command("report")

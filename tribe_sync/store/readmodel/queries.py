@@ -604,10 +604,13 @@ class ReadModel:
         submitted_on = _iso_day(self.engine.dialect.name, f.c.submitted_on)
         columns = (f.c.year, f.c.quarter, f.c.product, f.c.quantity, submitted_on)
         names = self._names(organisation_ids)
-        make = ForecastLine._make
+        new = tuple.__new__
+        last, name = None, ""
         for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
-            organisation_id = row[0]
-            yield make((names.get(organisation_id) or organisation_id, *row[2:7], found))
+            if row[0] != last:  # in the list's order an organisation's forecasts come together
+                last = row[0]
+                name = names.get(last) or last
+            yield new(ForecastLine, (name, *row[2:7], found))
 
     def _names(self, organisation_ids: Collection[str] | None) -> dict[str, str]:
         """Organisations' names by ID (all of them, or these)."""
