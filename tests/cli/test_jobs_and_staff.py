@@ -225,6 +225,29 @@ def test_a_processor_confirmation_file_is_imported_and_the_job_moves_the_request
     assert (numbers[1], "AWAITING_DELIVERY_DATE") in moved
 
 
+def test_the_reasons_staff_read_for_a_confirmation_and_a_delivery_are_dutch_and_json_keeps_its_own(
+    cli: Cli, tenant: RunningSandbox, tmp_path: Path
+) -> None:
+    path, numbers = confirmations(tmp_path, tenant, cli)
+    path.write_text(f"ordernummer;bevestigd_op;leverdatum\n{numbers[0]};2026-12-03;2026-12-10\n")
+    assert cli("processor", "import", str(path)).code == 0
+    run = cli("jobs", "run", "progress-statuses", "--today", "2026-12-10", "--allow-future")
+    assert run.code == 0, run.err
+    table = " ".join(run.out.split())
+    assert "bevestigd door de verwerker op 3 december 2026" in table
+    assert "geleverd op 10 december 2026" in table
+    assert "confirmed on" not in table
+    assert "delivered on" not in table
+    run_id = json.loads(cli("runs", "list", "--job", "progress-statuses", "--json").out)["runs"][0]["id"]
+    shown = cli("runs", "show", str(run_id))
+    assert "geleverd op 10 december 2026" in " ".join(shown.out.split())
+    assert "delivered on" not in shown.out
+    document = json.loads(cli("runs", "show", str(run_id), "--json").out)
+    delivered = next(c for c in document["changes"] if c["after"].get("status") == "CLOSED")
+    assert delivered["reason"] == "delivered on 2026-12-10", "--json keeps the journal's words"
+    assert delivered["reason_nl"] == "geleverd op 10 december 2026"
+
+
 def test_a_confirmation_file_with_one_bad_row_writes_nothing_and_exits_2(
     cli: Cli, tenant: RunningSandbox, tmp_path: Path
 ) -> None:

@@ -167,6 +167,42 @@ def test_a_large_runs_changes_are_shown_a_page_at_a_time(world: ConsoleWorld) ->
     assert ">AD2026-00100</a>" not in second
 
 
+def test_a_runs_reasons_read_dutch_whatever_words_the_journal_kept(world: ConsoleWorld) -> None:
+    """The planner keeps two English reasons (a saved plan's changes hold them) and an older journal
+    more: the page says each in Dutch (jobs.reasons.reason_words)."""
+    journal = world.services.journal
+    run_id = journal.start_run("progress-statuses", T0.date(), T0, trigger="schedule")
+    kept = {
+        "AD2026-00001": ("AT_PROCESSOR", "AWAITING_DELIVERY_DATE", "the processor confirmed on 2026-12-03"),
+        "AD2026-00002": ("AWAITING_DELIVERY_DATE", "CLOSED", "delivered on 2026-12-10"),
+    }
+    journal.record_many(
+        run_id,
+        [
+            {
+                "keys": [f"status/{label}"],
+                "entity_set": "move_status",
+                "target_id": label,
+                "before": {"status": before},
+                "after": {"status": after},
+                "reason": reason,
+                "actor": "job:progress-statuses",
+                "at": T0,
+                "label": label,
+            }
+            for label, (before, after, reason) in kept.items()
+        ],
+    )
+    journal.finish_run(run_id, T0, "ok", {"changes": 2, "applied": 2})
+    client = world.client()
+    login(client, "lees")
+    text = text_of(client.get(f"/runs/{run_id}").text)
+    assert "bevestigd door de verwerker op 3 december 2026" in text
+    assert "geleverd op 10 december 2026" in text
+    assert "confirmed" not in text
+    assert "delivered" not in text
+
+
 def test_the_runs_page_counts_one_run_as_run_and_more_as_runs(world: ConsoleWorld) -> None:
     journal = world.services.journal
     client = world.client()

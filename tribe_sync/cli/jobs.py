@@ -27,6 +27,7 @@ from tribe_sync.cli.wording import (
     held_reason_words,
     held_words,
     job_words,
+    reason_words,
     step_words,
     summary_words,
 )
@@ -160,7 +161,7 @@ def show(context: AppContext, report: Report) -> None:
             (
                 o.change.label,
                 o.change.describe(),
-                o.change.reason,
+                reason_words(o.change.reason),
                 OUTCOME_WORDS[o.status],
                 o.detail_nl or o.detail,
             )

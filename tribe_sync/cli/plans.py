@@ -34,6 +34,7 @@ from tribe_sync.cli.wording import (
     local_moment,
     outcome_words,
     plan_status_words,
+    reason_words,
     run_notes,
     step_words,
     trigger_words,
@@ -204,7 +205,10 @@ def show_plan(ctx: typer.Context, plan_id: PlanId, as_json: Json = False) -> Non
         f"Plan {row.id}: {job_words(row.job)} voor {day_words(row.today)} "
         f"({plan_status_words(row.status.value)}, {len(changes)} wijzigingen)",
         ["stap", "betreft", "wijziging", "waarom"],
-        [(step_words(c.get("step")), c.get("label"), c.get("describe"), c.get("reason")) for c in changes],
+        [
+            (step_words(c.get("step")), c.get("label"), c.get("describe"), reason_words(c.get("reason")))
+            for c in changes
+        ],
     )
     held = [n for n in document.get("held", []) if isinstance(n, dict)]
     if held:
@@ -377,6 +381,7 @@ def show_run(
                 "before": a["before"],
                 "after": a["after"],
                 "reason": a["reason"],
+                "reason_nl": reason_words(a["reason"]),
                 "actor": a["actor"],
                 "at": a["at"].isoformat() if a["at"] else None,
             }
@@ -398,7 +403,7 @@ def show_run(
             (
                 c["label"] or "",
                 change_words(c["before"], c["after"], c["entity_set"]),
-                c["reason"],
+                c["reason_nl"],
                 actor_words(c["actor"]),
             )
             for c in document["changes"]

@@ -38,6 +38,7 @@ from tribe_sync.cli.wording import (
     forecast_state_words,
     local_moment,
     processor_words,
+    reason_words,
     task_status_words,
     task_words,
 )
@@ -263,6 +264,7 @@ def show_request(
             "before": entry["before"],
             "after": entry["after"],
             "reason": entry["reason"],
+            "reason_nl": reason_words(entry["reason"]),
             "by": entry["actor"],
         }
         for entry in history
@@ -306,7 +308,7 @@ def show_request(
                     local_moment(e["at"], tz),
                     change_words(e["before"], e["after"], e["entity_set"]),
                     actor_words(e["actor"]),
-                    e["reason"],
+                    reason_words(e["reason"]),
                 )
                 for e in history
             ],

@@ -21,7 +21,7 @@ from tribe_sync.cli.views import (
     problems_table,
     read_model_as_of,
 )
-from tribe_sync.cli.wording import entity_words, job_words
+from tribe_sync.cli.wording import entity_words, job_words, reason_words
 from tribe_sync.errors import LockHeldError
 from tribe_sync.month_closers import closed_by_names, closed_by_words
 from tribe_sync.store.readmodel.refresh import MirrorSet
@@ -190,7 +190,7 @@ def _report(context: AppContext, report: Report, as_json: bool) -> None:
             "Wijzigingen",
             ["betreft", "wijziging", "waarom", "uitkomst"],
             [
-                (o.change.label, o.change.describe(), o.change.reason, OUTCOME_WORDS[o.status])
+                (o.change.label, o.change.describe(), reason_words(o.change.reason), OUTCOME_WORDS[o.status])
                 for o in report.outcomes
             ],
         )

@@ -25,6 +25,7 @@ from tribe_sync.console.labels import (
 )
 from tribe_sync.domain.calendar import Quarter, day_label, month_label, quarter_label
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.jobs.reasons import reason_words
 
 __all__ = [
     "PLAN_STATUSES",
@@ -43,6 +44,7 @@ __all__ = [
     "plan_status_words",
     "processor_words",
     "quarter_words",
+    "reason_words",
     "run_notes",
     "status_words",
     "step_words",

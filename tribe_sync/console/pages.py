@@ -17,6 +17,7 @@ from tribe_sync.console.plans_pages import PLAN_STATUS, register_plans
 from tribe_sync.console.processor_pages import register_processor
 from tribe_sync.console.readmodel_pages import overview_facts, register_read_model
 from tribe_sync.errors import PlanError
+from tribe_sync.jobs.reasons import reason_words
 from tribe_sync.jobs.registry import JOBS
 from tribe_sync.plans.service import plan_store
 from tribe_sync.store.crmcalls import CallLog, minute_of
@@ -142,7 +143,7 @@ def register(console: Console) -> None:
                 "what": change_words(
                     str(entry.get("entity_set") or ""), entry.get("before"), entry.get("after")
                 ),
-                "reason": entry.get("reason") or "",
+                "reason": reason_words(entry.get("reason")),
                 "actor": actor_words(str(entry.get("actor") or "")),
                 "at": entry.get("at"),
             }

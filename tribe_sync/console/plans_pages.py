@@ -30,6 +30,7 @@ from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.errors import CRMError, LockHeldError, PlanError, PlanRefused, StoreError
 from tribe_sync.jobs.plan import change_from_json, problem_from_json
+from tribe_sync.jobs.reasons import reason_words
 from tribe_sync.plans.service import apply_approved, approve, check, plan_store, reject
 from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus, PlanSummary
 from tribe_sync.store.readmodel.queries import ForecastRow, RequestRow
@@ -263,7 +264,7 @@ def explain(console: Console, document: dict[str, Any], *, is_open: bool = True)
             {
                 "label": str(change.get("label", "")),
                 "what": _describe(change),
-                "why": str(change.get("reason", "")),
+                "why": reason_words(str(change.get("reason", ""))),
             }
         )
     uncapped: list[str] = []

@@ -23,6 +23,7 @@ from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import CRMError, LockHeldError
+from tribe_sync.jobs.reasons import reason_words
 from tribe_sync.jobs.staff import CLOSING_JOB, month_plan
 from tribe_sync.month_closers import closed_by_words
 from tribe_sync.store.plans import Trigger
@@ -269,7 +270,7 @@ def _requests(console: Console) -> None:
             {
                 "at": entry["at"],
                 "what": change_words(str(entry.get("entity_set") or ""), entry["before"], entry["after"]),
-                "reason": entry["reason"],
+                "reason": reason_words(entry["reason"]),
                 "actor": actor_words(str(entry["actor"])),
                 "run_id": entry["run_id"],
             }

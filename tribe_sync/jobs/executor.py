@@ -65,6 +65,7 @@ from tribe_sync.jobs.plan import (
     change_to_json,
 )
 from tribe_sync.jobs.ports import CRM, JournalPort, Outbox
+from tribe_sync.jobs.reasons import reason_words
 from tribe_sync.jobs.snapshot import Snapshot
 from tribe_sync.lanes import run_in_lanes
 from tribe_sync.mappers.schema import TenantSchema
@@ -136,6 +137,7 @@ class ChangeOutcome:
         before, after = _before_after(self.change)
         return {
             **change_to_json(self.change),
+            "reason_nl": reason_words(self.change.reason),
             "before": before,
             "after": after,
             "outcome": str(self.status),

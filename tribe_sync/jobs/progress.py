@@ -18,7 +18,7 @@ from tribe_sync.domain.months import DeliveryMonth
 from tribe_sync.domain.problems import ProblemCode, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus as S
-from tribe_sync.jobs import keys
+from tribe_sync.jobs import keys, reasons
 from tribe_sync.jobs.handoff import handoff_row
 from tribe_sync.jobs.plan import (
     CreateTask,
@@ -233,7 +233,7 @@ class _Draft:
                     request,
                     S.AWAITING_DELIVERY_DATE,
                     Step.CONFIRMATION,
-                    f"the processor confirmed on {request.processor_confirmed_on}",
+                    reasons.confirmed(request.processor_confirmed_on),
                 )
 
     def delivery(self) -> None:
@@ -264,7 +264,7 @@ class _Draft:
                     request,
                     S.CLOSED,
                     Step.DELIVERY,
-                    f"delivered on {request.delivery_date}",
+                    reasons.delivered(request.delivery_date),
                     depends_on=told,
                 )
 
