@@ -527,12 +527,13 @@ def test_the_dry_run_table_staff_read_is_dutch_while_json_keeps_its_machine_valu
     assert {c["kind"] for c in document["changes"]} >= {"move_status", "hand_off"}
 
 
-def test_a_dry_runs_tables_are_dutch_held_requests_under_tegengehouden_with_dutch_reasons(
+def test_a_dry_runs_tables_are_dutch_held_requests_under_aangehouden_with_dutch_reasons(
     cli: Cli, tenant: RunningSandbox
 ) -> None:
     result = cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run")
     assert result.code == 0, result.err
-    assert "Tegengehouden (" in result.out
+    assert "Aangehouden (" in result.out, "the list's name on every staff surface (console.labels.HELD)"
+    assert "Tegengehouden" not in result.out
     assert "blijft wachten" in result.out
     assert "Problemen (" in result.out
     for english in ("Held back", "stays waiting", "Problems (", "what is wrong"):
@@ -541,7 +542,7 @@ def test_a_dry_runs_tables_are_dutch_held_requests_under_tegengehouden_with_dutc
     assert "proefrun, niets geschreven" in result.err
 
 
-def test_an_organisation_allocated_without_a_cap_is_its_own_note_not_tegengehouden(
+def test_an_organisation_allocated_without_a_cap_is_its_own_note_not_aangehouden(
     cli: Cli, tenant: RunningSandbox
 ) -> None:
     document = json.loads(
@@ -551,10 +552,34 @@ def test_an_organisation_allocated_without_a_cap_is_its_own_note_not_tegengehoud
     assert uncapped, "the seeded tenant allocates an organisation without a forecast (policy allow)"
     result = cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run")
     assert f"Toegekend zonder plafond ({len(uncapped)})" in result.out
-    held_table = result.out.split("Tegengehouden (", 1)[1].split("Toegekend zonder plafond", 1)[0]
+    held_table = result.out.split("Aangehouden (", 1)[1].split("Toegekend zonder plafond", 1)[0]
     assert "toegekend zonder kwartaalplafond" not in held_table
     for note in uncapped:
         assert note["label"] not in held_table
+
+
+def test_plans_show_lists_held_and_uncapped_as_jobs_run_and_runs_show_do(
+    cli: Cli, tenant: RunningSandbox
+) -> None:
+    submitted = cli(
+        "jobs", "plan", "progress-statuses", "--today", "2026-12-01", "--submit", "--by", "anna", "--json"
+    )
+    document = json.loads(submitted.out)
+    uncapped = [n for n in document["held"] if n["code"] == "no_forecast" and "without a cap" in n["message"]]
+    held = [n for n in document["held"] if n not in uncapped]
+    assert uncapped, "the seeded tenant allocates an organisation without a forecast (policy allow)"
+    assert held, "and holds requests back"
+    shown = cli("plans", "show", str(document["plan_id"]))
+    assert shown.code == 0, shown.err
+    assert f"Aangehouden ({len(held)})" in shown.out
+    assert f"Toegekend zonder plafond ({len(uncapped)})" in shown.out
+    assert "Blijft wachten (" not in shown.out
+    held_table = shown.out.split("Aangehouden (", 1)[1].split("Toegekend zonder plafond", 1)[0]
+    for note in uncapped:
+        assert note["label"] not in held_table
+    plain = shown.out.split("Toegekend zonder plafond (", 1)[1]
+    for note in uncapped:
+        assert note["label"] in plain
 
 
 def test_the_run_summary_counts_held_and_uncapped_as_their_tables_do(
@@ -568,7 +593,7 @@ def test_the_run_summary_counts_held_and_uncapped_as_their_tables_do(
     assert uncapped, "the seeded tenant allocates an organisation without a forecast (policy allow)"
     assert document["summary"]["held"] == len(document["held"]), "--json keeps its counts"
     result = cli("jobs", "run", "progress-statuses", "--today", "2026-12-01", "--dry-run")
-    assert f"Tegengehouden ({held})" in result.out
+    assert f"Aangehouden ({held})" in result.out
     assert f"Toegekend zonder plafond ({len(uncapped)})" in result.out
     summary = " ".join(result.err.split())
-    assert f"tegengehouden {held}, toegekend zonder plafond {len(uncapped)}" in summary
+    assert f"aangehouden {held}, toegekend zonder plafond {len(uncapped)}" in summary

@@ -14,11 +14,13 @@ from tribe_sync.cli.wording import (
     local_moment,
     plan_status_words,
     quarter_words,
+    run_counts,
     summary_words,
     task_status_words,
     task_words,
     trigger_words,
 )
+from tribe_sync.console.audit_words import count_rows
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -70,3 +72,28 @@ def test_who_did_it_a_plans_status_our_tasks_and_a_runs_counts_in_staffs_words()
     assert summary_words({"changes": 3, "applied": 2, "failed": 1, "problems": 0}) == (
         "wijzigingen 3, doorgevoerd 2, mislukt 1"
     )
+
+
+def test_a_runs_counts_say_held_and_uncapped_apart_as_its_lists_do() -> None:
+    """The journal counts an organisation allocated without a cap with the held decisions; the run's
+    page (and every other staff surface) lists it under "Toegekend zonder plafond", not "Aangehouden"."""
+    notes = {
+        "problems": [],
+        "held": [
+            {"code": "capacity", "label": "AD2026-00001", "step": "allocation", "message": "round 1: …"},
+            {
+                "code": "no_forecast",
+                "label": "Taalhuis Delft",
+                "step": "allocation",
+                "message": "no valid forecast for the quarter: allocated without a cap",
+            },
+        ],
+    }
+    counts = {"changes": 3, "applied": 3, "held": 2}
+    assert dict(count_rows(run_counts(counts, notes))) == {
+        "Wijzigingen in het plan": 3,
+        "Uitgevoerd": 3,
+        "Aangehouden": 1,
+        "Toegekend zonder plafond": 1,
+    }
+    assert run_counts(counts, None) == counts, "a run from before the notes were kept: as counted"

@@ -32,7 +32,7 @@ from tribe_sync.cli.wording import (
     summary_words,
 )
 from tribe_sync.config import Settings
-from tribe_sync.console.labels import is_uncapped
+from tribe_sync.console.labels import HELD, UNCAPPED, UNCAPPED_WHY, is_uncapped
 from tribe_sync.domain.problems import Problem
 from tribe_sync.errors import ConfigError, TribeSyncError
 from tribe_sync.jobs.executor import Report
@@ -181,7 +181,7 @@ def show(context: AppContext, report: Report) -> None:
     if held:
         table(
             context,
-            f"Tegengehouden ({len(held)})",
+            f"{HELD} ({len(held)})",
             ["stap", "betreft", "reden", "toelichting"],
             [
                 (step_words(n.step), n.label, held_reason_words(n.code), held_words(n.code, n.message))
@@ -191,12 +191,9 @@ def show(context: AppContext, report: Report) -> None:
     if uncapped:
         table(
             context,
-            f"Toegekend zonder plafond ({len(uncapped)})",
+            f"{UNCAPPED} ({len(uncapped)})",
             ["organisatie", "toelichting"],
-            [
-                (n.label, "geen geldige prognose voor het kwartaal: toegekend zonder kwartaalplafond")
-                for n in uncapped
-            ],
+            [(n.label, UNCAPPED_WHY) for n in uncapped],
         )
     if report.problems:
         table(

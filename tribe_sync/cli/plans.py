@@ -39,7 +39,7 @@ from tribe_sync.cli.wording import (
     step_words,
     trigger_words,
 )
-from tribe_sync.console.labels import job_label
+from tribe_sync.console.labels import HELD, UNCAPPED, UNCAPPED_WHY, is_uncapped, job_label
 from tribe_sync.console.plan_words import difference_lines, refused_words
 from tribe_sync.errors import PlanError, PlanRefused
 from tribe_sync.jobs.executor import Report
@@ -210,11 +210,14 @@ def show_plan(ctx: typer.Context, plan_id: PlanId, as_json: Json = False) -> Non
             for c in changes
         ],
     )
-    held = [n for n in document.get("held", []) if isinstance(n, dict)]
+    notices = [n for n in document.get("held", []) if isinstance(n, dict)]
+    # As `jobs run` and `runs show` list them: an organisation allocated without a cap was not held.
+    uncapped = [n for n in notices if is_uncapped(str(n.get("code")), str(n.get("message", "")))]
+    held = [n for n in notices if n not in uncapped]
     if held:
         table(
             context,
-            f"Blijft wachten ({len(held)})",
+            f"{HELD} ({len(held)})",
             ["stap", "betreft", "reden", "toelichting"],
             [
                 (
@@ -225,6 +228,13 @@ def show_plan(ctx: typer.Context, plan_id: PlanId, as_json: Json = False) -> Non
                 )
                 for n in held
             ],
+        )
+    if uncapped:
+        table(
+            context,
+            f"{UNCAPPED} ({len(uncapped)})",
+            ["organisatie", "toelichting"],
+            [(n.get("label"), UNCAPPED_WHY) for n in uncapped],
         )
     found = [problem_from_json(p) for p in document.get("problems", []) if isinstance(p, dict)]
     if found:
@@ -430,11 +440,9 @@ def _notes(context: AppContext, notes: Any) -> None:
         )
     if shown["held"]:
         held = [(h["label"], h["why"]) for h in shown["held"]]
-        table(context, "Aangehouden", ["betreft", "waarom"], held)
+        table(context, HELD, ["betreft", "waarom"], held)
     if shown["uncapped"]:
-        table(
-            context, "Toegekend zonder plafond", ["organisatie"], [(u["label"],) for u in shown["uncapped"]]
-        )
+        table(context, UNCAPPED, ["organisatie"], [(u["label"],) for u in shown["uncapped"]])
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ from tribe_sync.console.audit_words import TRIGGER_LABELS, actor_words
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
 from tribe_sync.console.labels import (
+    HELD,
     PLAN_STATUSES,
+    UNCAPPED,
+    UNCAPPED_WHY,
     is_uncapped,
     job_label,
     outcome,
@@ -45,6 +48,7 @@ __all__ = [
     "processor_words",
     "quarter_words",
     "reason_words",
+    "run_counts",
     "run_notes",
     "status_words",
     "step_words",
@@ -143,8 +147,8 @@ SUMMARY = {
     "failed": "mislukt",
     "not_reached": "niet toegekomen",
     "problems": "problemen",
-    "held": "tegengehouden",
-    "uncapped": "toegekend zonder plafond",
+    "held": HELD.lower(),
+    "uncapped": UNCAPPED.lower(),
 }
 
 # Our tasks by their ImportId prefix (jobs.keys), as staff know them in Tribe.
@@ -247,7 +251,7 @@ def held_words(code: str, message: str) -> str:
         return f"{prefix}blijft wachten: {left} van {of} over, {room.group(3)} gevraagd"
     if code == "no_forecast":
         if "without a cap" in message:
-            return "geen geldige prognose: toegekend zonder kwartaalplafond"
+            return UNCAPPED_WHY
         return f"{prefix}blijft wachten: geen geldige prognose voor het kwartaal (no_forecast_policy = hold)"
     if code == "allocated_but_not_chosen":
         why = _NOT_CHOSEN.search(message)
@@ -309,6 +313,17 @@ def local_moment(moment: dt.datetime | str | None, tz: ZoneInfo) -> str:
         except ValueError:
             return moment
     return dutch_datetime(moment, tz)
+
+
+def run_counts(counts: Mapping[str, Any], notes: Any) -> dict[str, Any]:
+    """A run's counts as its lists show them: the organisations allocated without a quarterly cap
+    counted apart (`uncapped`), not as held. The journal counts them with the held decisions; its
+    notes name them (a run from before the notes were kept: its counts as they are)."""
+    shown = run_notes(notes)
+    if not shown["notes_kept"] or not shown["uncapped"]:
+        return dict(counts)
+    uncapped = len(shown["uncapped"])
+    return {**counts, "held": max(int(counts.get("held") or 0) - uncapped, 0), "uncapped": uncapped}
 
 
 def run_notes(notes: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tribe_sync.console.format import dutch_number
-from tribe_sync.console.labels import job_label
+from tribe_sync.console.labels import HELD, UNCAPPED, job_label
 from tribe_sync.domain.calendar import day_label, month_label
 from tribe_sync.domain.counts import counted
 from tribe_sync.domain.statuses import RequestStatus
@@ -35,7 +35,8 @@ COUNT_LABELS = {
     "failed": "Mislukt",
     "not_reached": "Niet aan toegekomen",
     "problems": "Problemen in de gegevens",
-    "held": "Aangehouden",
+    "held": HELD,
+    "uncapped": UNCAPPED,
 }
 
 # The audit line's `entity_set` is the change's kind.

@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from tribe_sync.domain.problems import ProblemCode
 
 __all__ = [
+    "HELD",
     "JOB_LABELS",
     "OUTCOMES",
     "PLAN_STATUSES",
     "PROBLEM_TITLES",
+    "UNCAPPED",
+    "UNCAPPED_WHY",
     "is_uncapped",
     "job_label",
     "outcome",
@@ -111,6 +114,13 @@ def problem_title(code: str) -> str:
         return PROBLEM_TITLES[ProblemCode(code)]
     except ValueError:
         return "Ander probleem"
+
+
+# The two lists a plan's or run's held decisions (jobs.plan.Notice) make, as every staff surface names
+# them: `jobs run`, `plans show`, `runs show` and the console's run and plan pages, their counts too.
+HELD = "Aangehouden"  # held back: a request that stays waiting, a month staff reopened, ...
+UNCAPPED = "Toegekend zonder plafond"  # not held: allocated without a quarterly cap (is_uncapped)
+UNCAPPED_WHY = "geen geldige prognose voor het kwartaal: toegekend zonder kwartaalplafond"
 
 
 def is_uncapped(code: str, message: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
-from tribe_sync.cli.wording import run_notes
+from tribe_sync.cli.wording import run_counts, run_notes
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.audit_words import KIND_LABELS, TRIGGER_LABELS, actor_words, change_words, count_rows
 from tribe_sync.console.labels import JOB_LABELS, job_label, outcome
@@ -175,7 +175,7 @@ def register(console: Console) -> None:
             f"Run {run_id}",
             {
                 "run": run_row(row),
-                "counts": count_rows(row.get("counts") or {}),
+                "counts": count_rows(run_counts(row.get("counts") or {}, row.get("notes"))),
                 "trigger": TRIGGER_LABELS.get(trigger, trigger),
                 "plan": plan,
                 "people": people,

@@ -24,7 +24,7 @@ from typing import Any
 
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.format import dutch_date, dutch_number
-from tribe_sync.console.labels import job_label, outcome, plan_status_words, problem_title
+from tribe_sync.console.labels import is_uncapped, job_label, outcome, plan_status_words, problem_title
 from tribe_sync.console.plan_words import STEP_LABELS, difference_lines, refused_words
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
@@ -371,7 +371,13 @@ class _PlansPages:
 
     def row_values(self, row: PlanRow) -> dict[str, Any]:
         label, tone = PLAN_STATUS.get(row.status, (row.status.value, "neutral"))
-        held = row.document.get("held", [])
+        notices = row.document.get("held", [])
+        # Held as the plan's page lists them: an organisation allocated without a cap was not held.
+        held = [
+            n
+            for n in (notices if isinstance(notices, list) else [])
+            if isinstance(n, dict) and not is_uncapped(str(n.get("code")), str(n.get("message", "")))
+        ]
         return {
             "id": row.id,
             "job": row.job,
@@ -388,7 +394,7 @@ class _PlansPages:
             "run_id": row.run_id,
             "replaced_by": row.replaced_by,
             "changes": row.changes,
-            "held": len(held) if isinstance(held, list) else 0,
+            "held": len(held),
         }
 
     def run_values(self, run_id: int | None) -> dict[str, Any] | None:
