@@ -15,6 +15,7 @@ from tribe_sync.console.audit_words import TRIGGER_LABELS, actor_words
 from tribe_sync.console.audit_words import change_words as audit_change_words
 from tribe_sync.console.format import dutch_date, dutch_datetime
 from tribe_sync.console.labels import (
+    FORECAST_STATES,
     HELD,
     PLAN_STATUSES,
     UNCAPPED,
@@ -176,7 +177,7 @@ def trigger_words(trigger: str | None) -> str:
     return TRIGGER_LABELS.get(trigger, trigger)
 
 
-FORECAST_STATE_WORDS = {"effective": "telt", "superseded": "vervangen", "late": "te laat"}
+FORECAST_STATE_WORDS = FORECAST_STATES
 
 
 def forecast_state_words(state: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from tribe_sync.domain.problems import ProblemCode
 
 __all__ = [
+    "FORECAST_STATES",
     "HELD",
     "JOB_LABELS",
     "OUTCOMES",
@@ -90,7 +91,7 @@ PROBLEM_TITLES: dict[ProblemCode, str] = {
     ProblemCode.MONTH_CLOSED_AT_SUBMISSION: "Maand al gesloten bij aanvraag",
     ProblemCode.TERMS_NOT_ACCEPTED: "Voorwaarden niet geaccepteerd",
     ProblemCode.NO_EXPLANATION: "Geen toelichting",
-    ProblemCode.HANDED_OUT_ABOVE_RECEIVED: "Meer uitgedeeld dan ontvangen",
+    ProblemCode.HANDED_OUT_ABOVE_RECEIVED: "Meer uitgegeven dan ontvangen",
     ProblemCode.NEGATIVE_REPORT: "Negatieve verantwoording",
     ProblemCode.REPORT_FOR_UNDELIVERED_REQUEST: "Verantwoording voor niet-geleverde aanvraag",
     ProblemCode.NO_PROCESSOR: "Geen verwerker",
@@ -115,6 +116,11 @@ def problem_title(code: str) -> str:
     except ValueError:
         return "Ander probleem"
 
+
+# A forecast's state (domain.forecasts.ForecastState), as staff say it: `forecasts list`, its `--state`
+# filter and the console's Prognoses page. "telt": the one forecast that counts for its quarter (on
+# time and the newest); a superseded one was on time too.
+FORECAST_STATES = {"effective": "telt", "superseded": "vervangen", "late": "te laat"}
 
 # The two lists a plan's or run's held decisions (jobs.plan.Notice) make, as every staff surface names
 # them: `jobs run`, `plans show`, `runs show` and the console's run and plan pages, their counts too.

@@ -17,7 +17,7 @@ from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.audit_words import actor_words, change_words
 from tribe_sync.console.charts import MonthBar, month_chart
 from tribe_sync.console.format import dutch_datetime
-from tribe_sync.console.labels import PROBLEM_TITLES, processor_words
+from tribe_sync.console.labels import FORECAST_STATES, PROBLEM_TITLES, processor_words
 from tribe_sync.console.paging import Pager
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import ForecastState
@@ -32,11 +32,8 @@ from tribe_sync.store.users import Role
 
 __all__ = ["register_read_model"]
 
-FORECAST_STATES = {
-    "effective": ("op tijd, geldt", "ok"),
-    "late": ("te laat", "bad"),
-    "superseded": ("op tijd, vervangen", "neutral"),
-}
+# A forecast's state in the command line's words (console.labels.FORECAST_STATES), with its tone.
+FORECAST_TONES = {"effective": "ok", "late": "bad", "superseded": "neutral"}
 PROBLEM_TODO = {
     "unknown_phase": "Zet de aanvraag in Tribe in een bekende fase.",
     "missing_field": "Vul het ontbrekende veld in Tribe in.",
@@ -382,8 +379,8 @@ def _forecasts(console: Console) -> None:
                     "product": names.get(f.product, f.product),
                     "quantity": f.quantity,
                     "submitted_on": f.submitted_on,
-                    "state_label": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[0],
-                    "tone": FORECAST_STATES.get(f.state.value, (f.state.value, "neutral"))[1],
+                    "state_label": FORECAST_STATES.get(f.state.value, f.state.value),
+                    "tone": FORECAST_TONES.get(f.state.value, "neutral"),
                 }
                 for f in rows
             ],
@@ -415,6 +412,7 @@ def _forecasts(console: Console) -> None:
                 "quarters": [(str(q), f"K{q.number} {q.year}") for q in quarters],
                 "chosen": str(quarter),
                 "counts": found["counts"],
+                "titles": {state: words.capitalize() for state, words in FORECAST_STATES.items()},
                 "missing": found["missing"],
                 "deadline": quarter.forecast_deadline,
                 "reminders": reminders,
