@@ -107,3 +107,44 @@ def test_a_large_plan_shows_100_rows_per_table_and_everything_on_request(world: 
     everything = client.get(f"/plannen/{row.id}?alles=1").text
     assert everything.count("<td>naar de verwerker</td>") == 150
     assert "Toon alle" not in everything
+
+
+def test_a_plans_held_decisions_outside_the_rounds_and_its_reasons_read_as_on_the_command_line(
+    world: ConsoleWorld,
+) -> None:
+    document = {
+        "job": "progress-statuses",
+        "today": "2026-12-10",
+        "changes": [
+            {
+                "step": "delivery",
+                "kind": "move_status",
+                "label": "AD2026-00009",
+                "describe": "In afwachting van leverdatum → Gesloten",
+                "reason": "delivered on 2026-12-10",
+            }
+        ],
+        "held": [
+            {
+                "code": "reopened_by_staff",
+                "step": "close",
+                "record_id": "m-1",
+                "label": "januari 2027",
+                "message": "would close (vol), but staff reopened it: left open",
+            },
+            {
+                "code": "confirmation_older",
+                "step": "confirmation",
+                "record_id": "r-2",
+                "label": "AD2026-00010",
+                "message": "line 3: Tribe holds a newer confirmation; it stays",
+            },
+        ],
+    }
+    explained = explain(world.console, document)
+    assert [h["why"] for h in explained.held] == [
+        "zou sluiten, maar een medewerker heropende de maand: blijft open",
+        "regel 3: Tribe heeft een nieuwere bevestiging; die blijft staan",
+    ]
+    ((_, rows),) = explained.steps
+    assert [r["why"] for r in rows] == ["geleverd op 10 december 2026"]

@@ -22,6 +22,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from tribe_sync.cli.wording import held_words
 from tribe_sync.console.app import Console, Ctx, Page
 from tribe_sync.console.format import dutch_date, dutch_number
 from tribe_sync.console.labels import is_uncapped, job_label, outcome, plan_status_words, problem_title
@@ -73,8 +74,6 @@ DECISIONS = {
     # is, so it is not a loss; the rounds of now are only shown as a note.
     "not_chosen": ("eerder toegekend, blijft zo", "neutral"),
 }
-
-HELD_NL = {"reopened_by_staff": "zou sluiten, maar een medewerker heropende de maand: blijft open"}
 
 _ROUND = re.compile(r"\b(?:round|ronde) (\d+)\b")  # allocation reasons are Dutch; held notices English
 _ROOM = re.compile(
@@ -296,7 +295,7 @@ def explain(console: Console, document: dict[str, Any], *, is_open: bool = True)
             uncapped.append(str(notice.get("label")))
         else:
             step = str(notice.get("step", ""))
-            why = HELD_NL.get(code, message)
+            why = held_words(code, message)  # as `plans show` and `jobs run` say it
             held.append({"step": STEP_LABELS.get(step, step), "label": str(notice.get("label")), "why": why})
     for decision in decisions:
         if decision.decision == "allocated" and decision.organisation in uncapped:
