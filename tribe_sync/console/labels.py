@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tribe_sync.domain.problems import ProblemCode
+from tribe_sync.plans.status_words import PLAN_STATUSES, plan_status_words
 
 __all__ = [
     "FORECAST_STATES",
@@ -48,20 +49,6 @@ OUTCOMES = {
 
 # A saved plan's status (store.plans.PlanStatus), in Dutch: `plans list` and `plans show`, what the
 # plans' service says to staff about a plan's status, and the console's Plannen pages.
-PLAN_STATUSES = {
-    "pending": "wacht op goedkeuring",
-    "approved": "goedgekeurd",
-    "applied": "uitgevoerd",
-    "rejected": "afgewezen",
-    "stale": "verouderd",
-    "expired": "verlopen",
-}
-
-
-def plan_status_words(status: str) -> str:
-    return PLAN_STATUSES.get(str(status), str(status))
-
-
 def job_label(job: str) -> str:
     return JOB_LABELS.get(job, job)
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from tribe_sync.bootstrap import Services
 from tribe_sync.config import Settings
-from tribe_sync.console.labels import plan_status_words
 from tribe_sync.domain.calendar import Month
 from tribe_sync.errors import ConfigError, LockHeldError, PlanError, PlanRefused
 from tribe_sync.jobs.executor import Job, Report
@@ -36,6 +35,7 @@ from tribe_sync.plans.document import (
     created_at,
 )
 from tribe_sync.plans.records import record_digest
+from tribe_sync.plans.status_words import plan_status_words
 from tribe_sync.store.plans import PlanRow, PlanSource, PlanStatus, PlanStore, Trigger
 from tribe_sync.store.users import Role, UserStore
 
