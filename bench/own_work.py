@@ -5,10 +5,12 @@ a process of its own (started from a bare interpreter, so that its peak RSS is i
 CLI, runs the view once (its output kept and hashed, so a change can be shown to leave every byte as
 it was), then `--runs` times more with stdout and stderr going to /dev/null, and says the median and
 fastest of those. The read model must be fresh enough that no view calls the CRM (`mirror.max_age_s`
-large, as `/work/large/env.sh` sets it).
+large). A 10x store, for instance:
 
-    . /work/large/env.sh; .venv/bin/python -m bench.own_work --runs 3 [--views 'forecasts list'] \
-        [--out bench/results/own-work-<what>.json]
+    tribe-sync sandbox serve --scale large --port 8799 &   # then, with TRIBE_SYNC_CRM__API_URL,
+    tribe-sync mirror refresh --full                       # _TOKEN_URL and _STORE__URL pointing there
+    TRIBE_SYNC_MIRROR__MAX_AGE_S=864000 .venv/bin/python -m bench.own_work --runs 3 \
+        [--views 'forecasts list'] [--out bench/results/own-work-<what>.json]
 
 The store and the CRM are the environment's (`TRIBE_SYNC_STORE__URL`, `TRIBE_SYNC_CRM__API_URL`), or
 `--store`. Results print as a table and, with `--out`, as JSON with the load average.
