@@ -8,6 +8,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
+# Every `tribe-sync` a test starts runs in its own process, never in a warm one: the suite leaves no
+# warm process behind, and an edited checkout is tested as it is. tests/cli/warm opts back in.
+os.environ["TRIBE_SYNC_WARM"] = "off"
+
 
 class FakeClock:
     """Monotonic time that only moves when someone sleeps: retries and rate limits in microseconds."""
@@ -43,5 +47,7 @@ def _no_settings_from_the_developers_shell(monkeypatch: pytest.MonkeyPatch, tmp_
     their own (the default journal and outbox live in `$XDG_STATE_HOME/tribe-sync`)."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     for key in list(os.environ):
-        if key.startswith("TRIBE_SYNC_") and not key.startswith(("TRIBE_SYNC_TEST_", "TRIBE_SYNC_REQUIRE_")):
+        if key.startswith("TRIBE_SYNC_") and not key.startswith(
+            ("TRIBE_SYNC_TEST_", "TRIBE_SYNC_REQUIRE_", "TRIBE_SYNC_WARM")
+        ):
             monkeypatch.delenv(key)
