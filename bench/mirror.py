@@ -9,19 +9,27 @@ whole `tribe-sync requests list --json` process (interpreter start included), an
 staff view as a whole `tribe-sync` process, table and `--json` (interpreter start included, output to
 a pipe that is read and dropped), the median wall of `RUNS` runs and the largest peak RSS, against
 the issue's budget (`VIEW_BUDGET_S`, `VIEW_BUDGET_MB`), next to a bare interpreter's start-up and
-`tribe-sync --version` on the same machine at the same moment.
+`tribe-sync --version` on the same machine at the same moment: each `cold` (TRIBE_SYNC_WARM=off, a
+process of its own) and `warm` (served by the warm process, whose child's peak RSS is the one the
+budget is for; the client's is a bare interpreter's). `python -m bench.mirror --api URL --store URL`
+measures only these, against a store already filled.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -165,9 +173,71 @@ def some_order_number(store: str) -> str:
         engine.dispose()
 
 
+# One view through the warm process as the entry point runs it, saying the child's peak RSS (the
+# process that does the view's work; the client's own is a bare interpreter's) in the file
+# BENCH_WARM_CHILD names.
+WARM_CHILD = """
+import os, sys
+from tribe_sync.cli.warm import client
+ending = client.serve_warm()
+with open(os.environ["BENCH_WARM_CHILD"], "w") as said:
+    said.write(str(ending.peak_rss_kb if ending else -1))
+if ending is None:
+    sys.exit(99)
+ending.end()
+"""
+
+
+def warm_child_peak_mb(arguments: list[str], env: dict[str, str]) -> float:
+    """The peak RSS (MB) of the warm process's child that served `arguments` (run once)."""
+    with tempfile.NamedTemporaryFile() as said:
+        subprocess.run(
+            [sys.executable, "-c", WARM_CHILD, *arguments],
+            env={**env, "BENCH_WARM_CHILD": said.name},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        peak_kb = int(Path(said.name).read_text() or -1)
+    if peak_kb < 0:
+        raise RuntimeError(f"the warm process did not serve {' '.join(arguments)}")
+    return round(peak_kb / 1024, 1)
+
+
+@contextmanager
+def warm_process(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """`env` with a runtime folder of its own, so that its warm process is this bench's; started by a
+    priming view, waited for, and stopped at the end."""
+    from tribe_sync.cli.warm import client, protocol  # noqa: PLC0415 - only this part needs it
+
+    folder = tempfile.mkdtemp(prefix="bench-warm-", dir="/tmp")  # short: AF_UNIX paths fit 108 bytes
+    warm = {key: value for key, value in env.items() if key != client.WARM_ENV}
+    warm["XDG_RUNTIME_DIR"] = folder
+    path = protocol.socket_path(protocol.runtime_dir(warm), protocol.code_key(warm))
+    assert path is not None
+    subprocess.run([str(EXE), "months", "list"], env=warm, capture_output=True, check=True)
+    deadline = time.monotonic() + 120
+    while True:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the warm process did not start") from None
+        time.sleep(0.1)
+    try:
+        yield warm
+    finally:
+        client.stop_servers(warm)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def cli_views(api: str, store: str, runs: int = RUNS) -> dict[str, Any]:
-    """Every staff view as a whole `tribe-sync` process from a fresh read model, table and `--json`."""
-    env = view_env(api, store)
+    """Every staff view as a whole `tribe-sync` process from a fresh read model, table and `--json`:
+    `cold` in a process of its own (TRIBE_SYNC_WARM=off), `warm` served by the warm process (started
+    by one priming view, then `runs` measured runs; the budget's memory is the child's)."""
+    env = {**view_env(api, store), "TRIBE_SYNC_WARM": "off"}
     number = some_order_number(store)
     views = {
         "requests list": ["requests", "list"],
@@ -182,6 +252,7 @@ def cli_views(api: str, store: str, runs: int = RUNS) -> dict[str, Any]:
         "runs": runs,
         "budget_s": VIEW_BUDGET_S,
         "budget_mb": VIEW_BUDGET_MB,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "python_start_s": measured([sys.executable, "-c", "pass"], env, runs)["wall_s"],
         "python_no_site_s": measured([sys.executable, "-I", "-S", "-c", "pass"], env, runs)["wall_s"],
         "version_s": measured([str(EXE), "--version"], env, runs)["wall_s"],
@@ -191,12 +262,25 @@ def cli_views(api: str, store: str, runs: int = RUNS) -> dict[str, Any]:
         for suffix, extra in (("", []), (" --json", ["--json"])):
             row = measured([str(EXE), *arguments, *extra], env, runs)
             row["within_budget"] = row["wall_s"] <= VIEW_BUDGET_S and row["peak_rss_mb"] <= VIEW_BUDGET_MB
-            found["views"][name + suffix] = row
-            print(
-                f"  {name + suffix:<30} {row['wall_s']:6.3f} s (fastest {row['fastest_s']:.3f}) "
-                f"{row['peak_rss_mb']:6.1f} MB {row['stdout_bytes']:>10} bytes",
-                flush=True,
-            )
+            found["views"][name + suffix] = {"cold": row}
+    with warm_process(env) as warm:
+        for name, arguments in views.items():
+            for suffix, extra in (("", []), (" --json", ["--json"])):
+                row = measured([str(EXE), *arguments, *extra], warm, runs)
+                row["client_peak_rss_mb"] = row.pop("peak_rss_mb")
+                row["peak_rss_mb"] = warm_child_peak_mb([*arguments, *extra], warm)
+                row["within_budget"] = row["wall_s"] <= VIEW_BUDGET_S and row["peak_rss_mb"] <= VIEW_BUDGET_MB
+                found["views"][name + suffix]["warm"] = row
+    found["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    for name, row in found["views"].items():
+        cold, warm_row = row["cold"], row["warm"]
+        print(
+            f"  {name:<48} cold {cold['wall_s']:6.3f} s {cold['peak_rss_mb']:6.1f} MB   "
+            f"warm {warm_row['wall_s']:6.3f} s (fastest {warm_row['fastest_s']:.3f}) child "
+            f"{warm_row['peak_rss_mb']:6.1f} MB  client {warm_row['client_peak_rss_mb']:5.1f} MB  "
+            f"{'within' if warm_row['within_budget'] else 'OVER'} budget",
+            flush=True,
+        )
     return found
 
 
@@ -228,3 +312,22 @@ def run(scales: list[str], latency_ms: int, sandbox_factory: Any) -> list[dict[s
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
+
+
+def main() -> None:
+    """`python -m bench.mirror --api URL --store URL [--out FILE]`: only `cli_views`, against a store
+    already filled (and a sandbox already serving), as `make bench --parts mirror` measures them."""
+    parser = argparse.ArgumentParser(prog="python -m bench.mirror")
+    parser.add_argument("--api", required=True, help="the sandbox the store was filled from")
+    parser.add_argument("--store", required=True, help="a store URL whose read model is fresh")
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--out", type=Path, help="write the result here as JSON")
+    args = parser.parse_args()
+    found = cli_views(args.api, args.store, args.runs)
+    found["measured_with"] = " ".join(["python -m bench.mirror", *sys.argv[1:]])
+    if args.out:
+        args.out.write_text(json.dumps(found, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

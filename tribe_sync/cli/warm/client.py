@@ -106,10 +106,11 @@ class Ending:
     """How the command served warm ended, to be ended the same way here: its exit code, or the
     signal it died of (this process then dies of it too); neither if it vanished."""
 
-    __slots__ = ("code", "signal")
+    __slots__ = ("code", "peak_rss_kb", "signal")
 
-    def __init__(self, code: int | None = None, signal: int | None = None) -> None:
+    def __init__(self, code: int | None = None, signal: int | None = None, peak_rss_kb: int = 0) -> None:
         self.code, self.signal = code, signal
+        self.peak_rss_kb = peak_rss_kb  # the child's, as it said (`make bench` shows it)
 
     def end(self) -> NoReturn:
         if self.signal is not None:
@@ -181,11 +182,12 @@ def _converse(conn: socket.socket) -> Ending | None:
         said = protocol.receive(conn)
     except (OSError, ValueError):
         said = {}
-    code, died_of = said.get("exit"), said.get("signal")
+    code, died_of, peak = said.get("exit"), said.get("signal"), said.get("peak_rss_kb")
+    peak = peak if isinstance(peak, int) else 0
     if isinstance(died_of, int):
-        return Ending(signal=died_of)
+        return Ending(signal=died_of, peak_rss_kb=peak)
     if isinstance(code, int):
-        return Ending(code=code)
+        return Ending(code=code, peak_rss_kb=peak)
     return Ending(signal=forwarded[-1]) if forwarded else Ending()
 
 
