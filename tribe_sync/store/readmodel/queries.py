@@ -655,9 +655,10 @@ class ReadModel:
         state: ForecastState | None = None,
         limit: int | None = None,
     ) -> Iterator[str]:
-        """`iter_forecasts(...)`, each as the JSON object `ForecastRow.as_dict` gives, the database
-        writing all but the two fields the programme's rules decide (the quarter's deadline, the
-        state when a refresh has not decided it yet), as `requests_json` does."""
+        """`iter_forecasts(...)`, each as the JSON object `ForecastRow.as_dict` gives, written whole by
+        the database, as `requests_json` does: the quarter's deadline comes from the programme's rule
+        (`Quarter.forecast_deadline`) for each quarter the set holds, handed to the query as a table of
+        a few dozen values; only a state a refresh has not decided yet is filled in here."""
         f = mirror_forecasts
         quarter_text = cast(f.c.year, String) + literal("-Q") + cast(f.c.quarter, String)
         fields: list[tuple[str, Any]] = [
@@ -668,17 +669,27 @@ class ReadModel:
             ("product", f.c.product),
             ("quantity", f.c.quantity),
             ("submitted_on", f.c.submitted_on),
+            ("deadline", self._deadlines()),
+            ("state", f.c.state),  # last: an undecided one ends its object in `null}`
         ]
         document = _json_object(self.engine.dialect.name, fields)
-        columns = (document, f.c.year, f.c.quarter)
-        deadlines: dict[tuple[int, int], str] = {}
-        for row, found in self._forecast_rows(columns, year, quarter, organisation_ids, state, limit):
-            text, key = str(row[2]), (row[3], row[4])
-            deadline = deadlines.get(key)
-            if deadline is None:
-                deadline = deadlines[key] = Quarter(*key).forecast_deadline.isoformat()
-            # The database's object without its closing brace, then the rules' two fields.
-            yield f'{text[: text.rindex("}")]},"deadline":"{deadline}","state":"{found}"}}'
+        for row, found in self._forecast_rows((document,), year, quarter, organisation_ids, state, limit):
+            text = str(row[2])
+            yield text if row[-1] is not None else f'{text[: -len("null}")]}"{found}"}}'
+
+    def _deadlines(self) -> Any:
+        """Each quarter's forecast deadline (ISO text) by the quarter's year and number, for every
+        quarter from the first year the forecasts hold to the last."""
+        f = mirror_forecasts
+        first, last = next(iter(self._rows(select(func.min(f.c.year), func.max(f.c.year)))))
+        if first is None:
+            return literal(None, String)
+        whens = {
+            year * 10 + number: Quarter(year, number).forecast_deadline.isoformat()
+            for year in range(int(first), int(last) + 1)
+            for number in (1, 2, 3, 4)
+        }
+        return case(whens, value=f.c.year * 10 + f.c.quarter)
 
     def _forecast_rows(
         self,
