@@ -88,21 +88,26 @@ def become(request: dict[str, Any], fds: list[int]) -> None:
         signal.signal(signum, signal.SIG_IGN if int(signum) in ignored else startup)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    streams = [_stream(fd, *request["streams"][fd]) for fd in (0, 1, 2)]
+    unbuffered = bool(request.get("unbuffered"))
+    streams = [_stream(fd, *request["streams"][fd], unbuffered=unbuffered) for fd in (0, 1, 2)]
     sys.stdin, sys.stdout, sys.stderr = streams
     for name, stream in zip(("__stdin__", "__stdout__", "__stderr__"), streams, strict=True):
         setattr(sys, name, stream)  # what start-up made them; some libraries look there
     sys.argv = [str(word) for word in request["argv"]]
 
 
-def _stream(fd: int, encoding: str, errors: str) -> io.TextIOWrapper:
+def _stream(fd: int, encoding: str, errors: str, *, unbuffered: bool) -> io.TextIOWrapper:
     """A standard stream as Python's start-up makes it: stdout line-buffered on a terminal and
-    block-buffered otherwise, stderr always line-buffered, newlines untranslated."""
+    block-buffered otherwise, stderr always line-buffered, newlines untranslated; with `-u` (or
+    PYTHONUNBUFFERED) stdout and stderr written through."""
     raw = io.FileIO(fd, "r" if fd == 0 else "w", closefd=False)
     raw.name = _STREAM_NAMES[fd]  # as CPython names them (and says them in "Exception ignored in")
-    buffered: Any = io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw)
+    through = unbuffered and fd > 0
+    buffered: Any = io.BufferedReader(raw) if fd == 0 else raw if through else io.BufferedWriter(raw)
     line_buffering = fd == 2 or (fd == 1 and raw.isatty())
-    stream = io.TextIOWrapper(buffered, encoding, errors, newline="\n", line_buffering=line_buffering)
+    stream = io.TextIOWrapper(
+        buffered, encoding, errors, newline="\n", line_buffering=line_buffering, write_through=through
+    )
     setattr(stream, "mode", "r" if fd == 0 else "w")  # noqa: B010 - typeshed calls it read-only; it is not
     return stream
 

@@ -206,6 +206,7 @@ def _request() -> dict[str, Any] | None:
         "cwd": os.getcwd(),
         "umask": umask,
         "streams": [[stream.encoding, stream.errors] for stream in streams],
+        "unbuffered": bool(getattr(sys.stdout, "write_through", False)),  # -u or PYTHONUNBUFFERED
         "ignored": [int(s) for s in FORWARDED if signal.getsignal(s) == signal.SIG_IGN],
     }
 

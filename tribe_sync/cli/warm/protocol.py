@@ -14,7 +14,7 @@ a key that is not its own.
 
 Frames: a 4-byte big-endian length and a JSON object. The conversation, one per command:
 
-    client -> child   request (argv, environ, cwd, umask, stream encodings, ignored signals) + fds 0, 1, 2
+    client -> child   request (argv, environ, cwd, umask, streams' encodings, -u, ignored signals) + fds 0-2
     child  -> client  {"pid": N}            set up and ready; or {"refused": why}: the client runs it itself
     client -> child   {"go": true}          only now does the command run (a client gone quiet: never)
     child  -> client  {"exit": CODE, "peak_rss_kb": K}  or {"signal": N, ...}: end the same way
@@ -75,6 +75,7 @@ IMPORT_TIME_ENV = (
     "PYTHONOPTIMIZE",
     "TYPER_USE_RICH",  # typer.core
     "DISABLE_SQLALCHEMY_CEXT_RUNTIME",  # sqlalchemy.util
+    "PSYCOPG_IMPL",  # psycopg's C, binary or Python implementation
 )
 
 _LENGTH = struct.Struct(">I")

@@ -48,7 +48,7 @@ PRELOADED = (
     "tribe_sync.mappers.queries",
     "tribe_sync.reports",
 )
-OPTIONAL = ("sqlalchemy.dialects.postgresql.psycopg",)  # with the postgres extra installed
+OPTIONAL = ("psycopg", "sqlalchemy.dialects.postgresql.psycopg")  # with the postgres extra installed
 CHECK_S = 5.0  # how often an idle server looks whether its socket is still its own
 
 
@@ -60,8 +60,8 @@ def preload() -> None:
     cli.compose(VIEWS)
     for name in PRELOADED:
         importlib.import_module(name)
-    for name in OPTIONAL:
-        if importlib.util.find_spec(name.split(".")[-1]) is not None:
+    if importlib.util.find_spec("psycopg") is not None:
+        for name in OPTIONAL:
             importlib.import_module(name)
     importlib.import_module("tribe_sync.cli.warm.child")
     # What was imported stays: the children's collector never walks (and so never copies) it.
