@@ -84,7 +84,7 @@ def view_env(api: str, store: str) -> dict[str, str]:
 
 
 def cli_list_wall(api: str, store: str) -> float:
-    env = view_env(api, store)
+    env = {**view_env(api, store), "TRIBE_SYNC_WARM": "off"}  # a process of its own; cli_views does warm
     started = time.perf_counter()
     subprocess.run(
         [str(EXE), "requests", "list", "--json"],
