@@ -470,8 +470,12 @@ def main() -> None:
     if "mirror" in parts:
         from bench import mirror  # noqa: PLC0415 - only this part needs it
 
-        document["mirror"] = mirror.run(scales, args.latency_ms, Sandbox)
-        document["measured_with"]["mirror"] = command
+        fresh_rows = mirror.run(scales, args.latency_ms, Sandbox)
+        for row in fresh_rows:
+            row["measured_with"] = command
+        kept_rows = [r for r in document.get("mirror", []) if r.get("scale") not in scales]
+        document["mirror"] = kept_rows + fresh_rows  # a scale measured again replaces only its own row
+        document["measured_with"]["mirror"] = "each row's measured_with"
     if "console" in parts:
         from bench import console  # noqa: PLC0415 - only this part needs it
 
