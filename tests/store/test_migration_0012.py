@@ -108,8 +108,9 @@ def test_on_sqlite_both_long_lists_stream_from_their_index_without_a_sort(tmp_pa
         ):
             assert len(list(lines)) == 3
         event.remove(engine, "before_cursor_execute", keep)
-        # One read a list, and one of the organisations' names for each list of lines.
-        assert len(executed) == 5 + 3
+        # One read a list, one of the organisations' names for each list of lines, and one of the
+        # years the forecasts span for the forecasts' JSON (its deadlines).
+        assert len(executed) == 5 + 3 + 1
         with engine.connect() as connection:
             for statement, parameters in executed:
                 plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
