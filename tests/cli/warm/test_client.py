@@ -57,6 +57,10 @@ def test_shell_completion_is_never_served_warm() -> None:
     assert not is_view(["months", "list"], {"_TRIBE_SYNC_COMPLETE": "complete_bash"})
 
 
-@pytest.mark.parametrize(("value", "allowed"), [(None, True), ("on", True), ("off", False), (" OFF ", False)])
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [(None, True), ("on", True), ("1", True), ("off", False), (" OFF ", False), ("0", False)]
+    + [(said, False) for said in ("false", "False", "no", "n")],
+)
 def test_tribe_sync_warm_off_switches_it_off(value: str | None, allowed: bool) -> None:
     assert warm_allowed({} if value is None else {"TRIBE_SYNC_WARM": value}) is allowed

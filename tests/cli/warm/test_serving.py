@@ -331,6 +331,56 @@ def test_ctrl_c_ends_a_served_view_with_130_as_in_its_own_process(
     assert warm.said() == interrupted(cold(env)).said()
 
 
+def state_of(pid: int) -> str:
+    """The process's state letter (R, S, T for stopped, Z)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_ctrl_z_stops_the_served_view_with_its_client_and_fg_lets_both_go_on(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    path = warm_process(env)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.connect(str(path))
+        server, _, _ = protocol.peer_credentials(probe)
+    fifo = tmp_path / "settings.toml"
+    os.mkfifo(fifo)  # the view waits reading its settings until the test writes them
+    running = subprocess.Popen(
+        [str(EXE), "--config", str(fifo), "months", "list"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    writer = -1
+    deadline = time.monotonic() + WAIT_S
+    while writer < 0:
+        writer = open_for_writing(fifo)
+        assert time.monotonic() < deadline
+        assert running.poll() is None
+        time.sleep(0.02)
+    try:
+        [child] = children_of(server)  # the fork serving this view
+        running.send_signal(signal.SIGTSTP)
+        wait_until(lambda: state_of(running.pid) == "T" and state_of(child) == "T", "both to stop")
+        running.send_signal(signal.SIGCONT)
+        wait_until(lambda: state_of(child) != "T", "the view to go on")
+        os.write(writer, b"")
+    finally:
+        os.close(writer)
+    _, err = running.communicate(timeout=WAIT_S)
+    assert running.returncode == 0, err
+
+
 def test_a_client_that_gives_up_before_go_never_has_its_command_run(env: dict[str, str]) -> None:
     path = warm_process(env)
     for go in (False, True):

@@ -88,8 +88,11 @@ def _is_verbose(word: str) -> bool:
     return len(word) > 1 and word[0] == "-" and set(word[1:]) == {"v"}
 
 
+_OFF = frozenset({"off", "0", "false", "no", "n"})  # the ways people say "off" in an environment
+
+
 def warm_allowed(environ: Mapping[str, str]) -> bool:
-    return environ.get(WARM_ENV, "").strip().lower() != "off"
+    return environ.get(WARM_ENV, "").strip().lower() not in _OFF
 
 
 def run() -> None:
@@ -212,16 +215,34 @@ def _request() -> dict[str, Any] | None:
 
 
 def _forward_signals(child: int, ignored: list[int], forwarded: list[int]) -> None:
-    """Ctrl+C (and a TERM or HUP) reach the child as they would have reached this process."""
+    """Ctrl+C (and a TERM or HUP) reach the child as they would have reached this process; Ctrl+Z
+    stops the child with this process, and the shell's `fg` or `bg` (SIGCONT) lets both go on, so
+    output never keeps coming after the prompt is back."""
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         forwarded.append(signum)
         with contextlib.suppress(ProcessLookupError):
             os.kill(child, signum)
 
+    def suspend(_signum: int, _frame: FrameType | None) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGSTOP)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until SIGCONT
+        signal.signal(signal.SIGTSTP, suspend)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGCONT)
+
+    def resume(_signum: int, _frame: FrameType | None) -> None:  # a SIGCONT from someone else
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGCONT)
+
     for signum in FORWARDED:
         if int(signum) not in ignored:
             signal.signal(signum, forward)
+    if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:  # a shell without job control ignores it
+        signal.signal(signal.SIGTSTP, suspend)
+        signal.signal(signal.SIGCONT, resume)
 
 
 def start_server(path: str, key: str, *, idle_s: float | None = None) -> None:
