@@ -4,15 +4,19 @@ import datetime as dt
 import itertools
 import json
 from collections import Counter
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.cli.conftest import Cli
 from tribe_sync.cli import output
+from tribe_sync.cli.context import AppContext
+from tribe_sync.cli.reports import organisation_ids
 from tribe_sync.cli.wording import day_words, forecast_state_words
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.sandbox.server import RunningSandbox
+from tribe_sync.store.readmodel.queries import OrganisationRow, ReadModel
 
 pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
@@ -285,7 +289,7 @@ def test_requests_list_by_a_loose_org_says_on_stderr_how_many_and_which_organisa
     said = " ".join(loose.err.split())
     assert (
         f"let op: --org 'sociaal domein' past bij {len(matched)} organisaties: {', '.join(matched[:3])} "
-        f"en {len(matched) - 3} andere; geef het ID of meer van de naam voor één organisatie"
+        f"en {len(matched) - 3} andere; geef de hele naam voor één organisatie"
     ) in said
     document = json.loads(loose.out)
     assert set(document) == {"requests", "problems", "as_of"}
@@ -293,6 +297,23 @@ def test_requests_list_by_a_loose_org_says_on_stderr_how_many_and_which_organisa
     exact = cli("requests", "list", "--org", matched[0])
     assert exact.code == 0
     assert "let op: --org" not in exact.err
+
+
+class Named:
+    """The read model's organisations, as `--org` looks them up (ID or part of a name, any case)."""
+
+    def __init__(self, *names: str) -> None:
+        self.rows = [OrganisationRow(f"id-{n}", name, True) for n, name in enumerate(names)]
+
+    def organisations(self, needle: str) -> list[OrganisationRow]:
+        return [r for r in self.rows if r.id == needle or needle.casefold() in r.name.casefold()]
+
+
+def test_org_by_a_whole_name_is_that_organisation_even_inside_others_names() -> None:
+    model = cast(ReadModel, Named("Bibliotheek Venlo 1", "Bibliotheek Venlo 13", "Bibliotheek Venlo 14"))
+    context = cast(AppContext, None)  # nothing to say: one organisation is named
+    assert organisation_ids(model, "bibliotheek venlo 1", context) == ["id-0"]
+    assert organisation_ids(model, "Bibliotheek Venlo 13", context) == ["id-1"]
 
 
 def test_requests_list_takes_the_month_as_the_table_shows_it(cli: Cli, crm_env: RunningSandbox) -> None:
@@ -312,7 +333,7 @@ def test_an_empty_org_is_a_usage_error_in_dutch_not_every_organisation(
     result = cli(*command, "--org", empty)
     assert result.code == 2
     assert result.out == ""
-    assert "fout: --org: geef het ID of een deel van de naam" in " ".join(result.err.split())
+    assert "fout: --org: geef (een deel van) de naam" in " ".join(result.err.split())
 
 
 def test_forecasts_list_takes_the_quarter_as_its_column_shows_it(cli: Cli, crm_env: RunningSandbox) -> None:

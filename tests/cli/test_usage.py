@@ -35,7 +35,14 @@ def test_a_badly_typed_value_is_one_plain_message_naming_the_option(
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (("plans", "show", "abc"), "fout: PLAN_ID: 'abc' is geen geheel getal"),
+        (("plans", "show", "abc"), "fout: plannummer: 'abc' is geen geheel getal"),
+        (("requests", "show"), "fout: ordernummer ontbreekt"),
+        (("processor", "import"), "fout: bestand ontbreekt"),
+        (
+            ("processor", "import", "bestaat-niet.csv"),
+            "fout: bestand: bestaat-niet.csv is niet te lezen (dat bestand is er niet)",
+        ),
+        (("accountability", "report", "--csv", "--json"), "fout: --csv: kies --json of --csv, niet allebei"),
         (
             ("forecasts", "list", "--state", "FOO"),
             "fout: --state: 'FOO' is geen stand van een prognose; kies uit telt, vervangen, te laat",
@@ -77,6 +84,10 @@ def test_a_staff_command_says_a_bad_value_in_one_dutch_line_without_clicks_engli
         (
             ("months", "list", "december", "2026"),
             "fout: december 2026 hoort hier niet; `tribe-sync months list --help` toont wat er kan",
+        ),
+        (
+            ("processor", "import", "x.csv", "--dryrun"),
+            "fout: --dryrun bestaat niet bij tribe-sync processor import (bedoelt u --dry-run?); ",
         ),
         (
             ("requests", "lijst"),

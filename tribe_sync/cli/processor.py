@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -63,7 +64,9 @@ def import_confirmations(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise typer.BadParameter(f"cannot read {file}: {exc.strerror}", param_hint="FILE") from None
+        raise typer.BadParameter(
+            f"{file} is niet te lezen ({_why_unreadable(exc)})", param_hint="bestand"
+        ) from None
     parsed = read_confirmation_file(data)
     with Services(context.settings) as services:
         found, unreadable = (
@@ -84,6 +87,15 @@ def import_confirmations(
     if report is None:
         raise typer.Exit(2)
     raise typer.Exit(report.exit_code())
+
+
+def _why_unreadable(exc: OSError) -> str:
+    """Why a file could not be read, in the words of someone who picked it."""
+    return {
+        errno.ENOENT: "dat bestand is er niet",
+        errno.EACCES: "geen toestemming om het te lezen",
+        errno.EISDIR: "dat is een map, geen bestand",
+    }.get(exc.errno or 0, exc.strerror or "onbekende fout")
 
 
 def _document(file: Path, checked: CheckedFile, plan: Plan, report: Report | None) -> dict[str, Any]:

@@ -113,27 +113,32 @@ ORGS_NAMED = 3  # names a too-loose --org notice lists before "en N andere"
 
 
 def organisation_ids(model: ReadModel, org: str | None, context: AppContext) -> list[str] | None:
-    """The organisations `--org` names (an ID or part of a name); a usage error if none does. When
-    it names more than one, stderr says how many and which, so that a too-loose filter (`--org 5`
-    matches every name with a 5) is noticed; the list and its JSON stay as they are."""
+    """The organisations `--org` names (an ID or part of a name); a usage error if none does. A whole
+    name (any case) names that one organisation, even where it is part of others' names ("Bibliotheek
+    Venlo 1" and "… 13"). When it names more than one, stderr says how many and which, so that a
+    too-loose filter (`--org 5` matches every name with a 5) is noticed; the list and its JSON stay as
+    they are."""
     if org is None:
         return None
     if not org.strip():  # an empty name matches every organisation: the filter would silently do nothing
         raise typer.BadParameter(
-            "geef het ID of een deel van de naam van een organisatie; leeg kan niet", param_hint="--org"
+            "geef (een deel van) de naam van een organisatie; leeg kan niet", param_hint="--org"
         )
     found = model.organisations(org)
     if not found:
         raise typer.BadParameter(
-            f"geen organisatie gevonden bij {org!r} (geef het ID of een deel van de naam)", param_hint="--org"
+            f"geen organisatie gevonden bij {org!r} (geef een deel van de naam)", param_hint="--org"
         )
+    whole = [o for o in found if o.name.casefold() == org.strip().casefold()]
+    if len(found) > 1 and len(whole) == 1:
+        return [whole[0].id]
     if len(found) > 1:
         names = ", ".join(o.name for o in found[:ORGS_NAMED])
         rest = len(found) - ORGS_NAMED
         context.err.print(
             f"let op: --org {org!r} past bij {len(found)} organisaties: {names}"
             + (f" en {rest} andere" if rest > 0 else "")
-            + "; geef het ID of meer van de naam voor één organisatie",
+            + "; geef de hele naam voor één organisatie",
             highlight=False,
             soft_wrap=True,
         )
@@ -452,7 +457,7 @@ def report(
     """Per organisation: received, handed out, in stock, oldest undistributed delivery, last report."""
     context = app_context(ctx)
     if as_json and as_csv:
-        raise typer.BadParameter("choose --json or --csv", param_hint="--csv")
+        raise typer.BadParameter("kies --json of --csv, niet allebei", param_hint="--csv")
     with Services(context.settings) as services:
         today = services.today()
         as_of_quarter = parse_quarter(quarter, today) if quarter else None

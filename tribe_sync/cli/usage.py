@@ -31,7 +31,9 @@ from tribe_sync.cli.examples import walk
 __all__ = ["STAFF_GROUPS", "plain_bad_values", "plain_message", "staff_usage_in_dutch"]
 
 # The command groups staff use (the others are for operators, who read English).
-STAFF_GROUPS = frozenset({"requests", "months", "forecasts", "accountability", "plans"})
+STAFF_GROUPS = frozenset({"requests", "months", "forecasts", "accountability", "plans", "processor"})
+# An argument as staff call it (the usage line shows its name in capitals: NUMBER, PLAN_ID).
+_ARGUMENT_WORDS = {"number": "ordernummer", "month": "maand", "plan_id": "plannummer", "file": "bestand"}
 
 _VALUE_ERROR = re.compile(r"^Value error, ")
 
@@ -193,6 +195,7 @@ def _dutch_line(exc: typer.BadParameter, ctx: Any) -> str:
     if isinstance(hint, (list, tuple)):
         hint = " / ".join(str(h) for h in hint)
     hint = str(hint).strip("'\"") if hint else None
+    hint = _ARGUMENT_WORDS.get(hint.lower(), hint) if hint else None
     # click's MissingParameter, by name: typer vendors click in some versions and not in others.
     if any(kind.__name__ == "MissingParameter" for kind in type(exc).__mro__):
         return f"{hint or 'een waarde'} ontbreekt; `{ctx.command_path} --help` toont wat er kan"
