@@ -53,6 +53,7 @@ def test_store_upgrade_adopts_an_old_store_once_and_then_says_it_is_current(
         "from": None,
         "to": head_revision(),
         "upgraded": True,
+        "stock_derived": False,  # its read model holds no delivered request
     }
     again = cli("store", "upgrade")
     assert (again.code, "already at" in again.err) == (0, True)

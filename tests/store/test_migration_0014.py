@@ -1,6 +1,7 @@
 """Revision 0014 (stock at the end of each quarter kept with the read model) from a 0013 store with
 delivered requests, reports and today's stock in its read model: the rows stay, today's stock reads as
-before, and the reports set is due for a full refresh, whose derivation fills the quarters' stock."""
+before, and the upgrade itself works out each quarter's stock from the stored rows, as a full refresh
+would: no set is due for a re-read of Tribe, and no report shows an empty table as zeros."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, insert, select
 
 from tests.databases import DATABASES, database_url
 from tests.store.migrations import AT, fill_baseline, store_at
@@ -18,7 +19,6 @@ from tribe_sync.store.readmodel.queries import ReadModel
 from tribe_sync.store.schema import upgrade
 from tribe_sync.store.tables import (
     mirror_organisations,
-    mirror_quarter_stock,
     mirror_reports,
     mirror_requests,
     mirror_sets,
@@ -78,8 +78,25 @@ def fill_read_model(engine: Engine) -> None:
         )
 
 
+QUARTERS = (Quarter(2026, 2), Quarter(2026, 3), Quarter(2026, 4), Quarter(2027, 1))
+
+
+def quarters_stock(model: ReadModel) -> dict[Quarter, list[dict[str, object]]]:
+    return {q: [s.as_dict() for s in model.stock(q)] for q in QUARTERS}
+
+
+def sets_due(engine: Engine) -> dict[str, tuple[object, object]]:
+    with engine.connect() as connection:
+        return {
+            row.name: (row.last_full_at, row.stale_since)
+            for row in connection.execute(
+                select(mirror_sets.c.name, mirror_sets.c.last_full_at, mirror_sets.c.stale_since)
+            )
+        }
+
+
 @pytest.mark.parametrize("kind", DATABASES)
-def test_a_0013_read_model_moves_to_0014_and_its_next_full_refresh_of_reports_keeps_each_quarters_stock(
+def test_a_0013_read_model_moves_to_0014_with_each_quarters_stock_worked_out_from_its_stored_rows(
     kind: str, tmp_path: Path
 ) -> None:
     with database_url(kind, tmp_path) as url:
@@ -88,31 +105,50 @@ def test_a_0013_read_model_moves_to_0014_and_its_next_full_refresh_of_reports_ke
         fill_read_model(engine)
         model = ReadModel(engine)
         today = [s.as_dict() for s in model.stock()]
-        upgrade(engine, "0014")
+        due = sets_due(engine)
+        found = upgrade(engine, "0014")  # the head: what it added is derived in the same transaction
+        assert found.stock_derived
+        assert not model.stock_missing()
         assert [s.as_dict() for s in model.stock()] == today
-        with engine.connect() as connection:
-            assert connection.execute(select(func.count()).select_from(mirror_quarter_stock)).scalar() == 0
-            due = {
-                row.name: (row.last_full_at, row.stale_since)
-                for row in connection.execute(
-                    select(mirror_sets.c.name, mirror_sets.c.last_full_at, mirror_sets.c.stale_since)
-                )
-            }
-        full, stale = due.pop("reports")
-        assert full is None, "reports: a full refresh is due"
-        assert stale is not None, "reports: the next view of stock runs it first"
-        assert all(full is not None and stale is None for full, stale in due.values())
-        with engine.begin() as tx:  # what that full refresh derives, its rows being unchanged
-            derive_stock(tx, ALL)
-        assert [s.as_dict() for s in model.stock()] == today
-        stood = {
-            q: [(s.received, s.handed_out, s.in_stock) for s in model.stock(q)]
-            for q in (Quarter(2026, 2), Quarter(2026, 3), Quarter(2026, 4), Quarter(2027, 1))
-        }
-        assert stood == {
+        assert sets_due(engine) == due, "nothing is re-read from Tribe for it"
+        upgraded = quarters_stock(model)
+        assert {
+            q: [(s["received"], s["handed_out"], s["in_stock"]) for s in rows] for q, rows in upgraded.items()
+        } == {
             Quarter(2026, 2): [],
             Quarter(2026, 3): [(10, 4, 6)],
             Quarter(2026, 4): [(10, 6, 4)],
             Quarter(2027, 1): [(10, 6, 4)],
         }
+        with engine.begin() as tx:  # what a full refresh derives from the same rows
+            derive_stock(tx, ALL)
+        assert quarters_stock(model) == upgraded
+        assert [s.as_dict() for s in model.stock()] == today
+        engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_a_store_at_0014_whose_quarters_stock_was_left_empty_gets_it_from_store_upgrade_once(
+    kind: str, tmp_path: Path
+) -> None:
+    """A store an earlier 0014 upgraded (the table left for a re-read of Tribe that never came): an
+    upgrade at the head works it out; one more finds nothing missing and changes nothing."""
+    with database_url(kind, tmp_path) as url:
+        engine = store_at(url, "0014")
+        fill_read_model(engine)
+        model = ReadModel(engine)
+        assert model.stock_missing()
+        assert model.stock(Quarter(2026, 3)) == []
+        assert upgrade(engine).stock_derived
+        assert not model.stock_missing()
+        assert [(s.received, s.handed_out, s.in_stock) for s in model.stock(Quarter(2026, 3))] == [(10, 4, 6)]
+        assert not upgrade(engine).stock_derived
+        engine.dispose()
+
+
+def test_a_store_without_a_delivered_request_misses_no_stock(tmp_path: Path) -> None:
+    with database_url("sqlite", tmp_path) as url:
+        engine = store_at(url, "0014")
+        assert not ReadModel(engine).stock_missing()
+        assert not upgrade(engine).stock_derived
         engine.dispose()

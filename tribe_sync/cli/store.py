@@ -30,14 +30,23 @@ def upgrade_store(ctx: typer.Context, as_json: Json = False) -> None:
         engine.dispose()
     before = "none (new store)" if found.state is SchemaState.EMPTY else found.current or "before migrations"
     changed = found.state is not SchemaState.CURRENT
+    derived = "; stock worked out from the read model's stored rows" if found.stock_derived else ""
     if as_json:
-        emit_json({"store": safe_url(url), "from": found.current, "to": found.head, "upgraded": changed})
+        emit_json(
+            {
+                "store": safe_url(url),
+                "from": found.current,
+                "to": found.head,
+                "upgraded": changed,
+                "stock_derived": found.stock_derived,
+            }
+        )
     elif changed:
         context.err.print(
-            f"store at {safe_url(url)}: upgraded from {before} to {found.head}", highlight=False
+            f"store at {safe_url(url)}: upgraded from {before} to {found.head}{derived}", highlight=False
         )
     else:
-        context.err.print(f"store at {safe_url(url)}: already at {found.head}", highlight=False)
+        context.err.print(f"store at {safe_url(url)}: already at {found.head}{derived}", highlight=False)
 
 
 @app.command("status")

@@ -18,7 +18,7 @@ import enum
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,6 +79,9 @@ class SchemaStatus:
     state: SchemaState
     current: str | None
     head: str
+    # `upgrade` only: the stock it worked out from the read model's stored rows (a table a revision
+    # added, filled without reading Tribe; `derived.derive_missing_stock`)
+    stock_derived: bool = False
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -176,8 +179,10 @@ def _locked(engine: Engine) -> Iterator[Connection]:
 
 def upgrade(engine: Engine, revision: str = "head", *, only_if_empty: bool = False) -> SchemaStatus:
     """Move the store to `revision` (default the head); a revision-less store of before migrations is
-    adopted as 0001 first. Returns the status it was found in. With `only_if_empty`, a store that is
-    not empty once the lock is held is left as it is (another process made it meanwhile)."""
+    adopted as 0001 first. Once at the head (already, or now), stock the read model is missing is
+    derived from its stored rows. Returns the status it was found in (`stock_derived`: whether that
+    stock was). With `only_if_empty`, a store that is not empty once the lock is held is left as it
+    is (another process made it meanwhile)."""
     try:
         with _locked(engine) as connection:
             found = _status(connection)
@@ -191,7 +196,14 @@ def upgrade(engine: Engine, revision: str = "head", *, only_if_empty: bool = Fal
             if found.state is SchemaState.LEGACY:
                 command.stamp(config, "0001")
             command.upgrade(config, revision)
-            return found
+            if found.state is SchemaState.EMPTY or _status(connection).state is not SchemaState.CURRENT:
+                return found
+            # At the head, in the same transaction: what a revision added to the read model empty is
+            # worked out from the rows it holds, by this version's code (a migration must not call
+            # code later revisions change), so no view shows it empty nor re-reads Tribe for it.
+            from tribe_sync.store.readmodel.derived import derive_missing_stock  # noqa: PLC0415
+
+            return replace(found, stock_derived=derive_missing_stock(connection))
     except StoreError:
         raise
     except SQLAlchemyError as exc:

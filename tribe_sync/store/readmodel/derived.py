@@ -48,10 +48,12 @@ __all__ = [
     "ALL",
     "BEFORE_ANY_QUARTER",
     "derive_forecast_states",
+    "derive_missing_stock",
     "derive_month_problems",
     "derive_stock",
     "domain_request",
     "quarter_index",
+    "stock_missing",
 ]
 
 ALL = None  # "every organisation / month": after a full refresh
@@ -136,6 +138,32 @@ def derive_stock(tx: Connection, organisation_ids: Collection[str] | None) -> No
         ]
         if by_quarter:
             tx.execute(insert(q), by_quarter)
+
+
+def stock_missing(connection: Connection) -> bool:
+    """Whether the stored rows hold a delivered request while today's stock or the quarters' stock
+    holds no row at all: a table a revision added (0006, 0014) that no refresh has derived yet. A
+    refresh derives both in the transaction that stores the rows, so one empty table next to a
+    delivered request never means "nothing to show", only "not worked out yet"."""
+    r = mirror_requests
+    delivered = select(r.c.id).where(r.c.status == RequestStatus.CLOSED.name).limit(1)
+    if connection.execute(delivered).first() is None:
+        return False
+    return any(
+        connection.execute(select(table.c.organisation_id).limit(1)).first() is None
+        for table in (mirror_stock, mirror_quarter_stock)
+    )
+
+
+def derive_missing_stock(tx: Connection) -> bool:
+    """Derive every organisation's stock from the rows the read model holds when it is missing
+    (`stock_missing`), as a full refresh would but without reading Tribe; whether it did. Run right
+    after the migrations reach the head (`schema.upgrade`), with this version's rules and tables:
+    a migration itself must not call code that later revisions change."""
+    if not stock_missing(tx):
+        return False
+    derive_stock(tx, ALL)
+    return True
 
 
 def quarter_index(quarter: Quarter) -> int:

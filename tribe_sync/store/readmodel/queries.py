@@ -21,7 +21,7 @@ from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast, ForecastState, classify_forecasts
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.errors import StoreError
-from tribe_sync.store.readmodel.derived import quarter_index
+from tribe_sync.store.readmodel.derived import quarter_index, stock_missing
 from tribe_sync.store.readmodel.refresh import CatalogueKind
 from tribe_sync.store.tables import (
     mirror_catalogue,
@@ -545,6 +545,18 @@ class ReadModel:
             )
             for row in self._rows(query)
         ]
+
+    def stock_missing(self) -> bool:
+        """Whether the stock is not worked out yet although a request was delivered (a table a
+        revision added that neither `store upgrade` nor a refresh has filled): a report must say so,
+        never show its empty rows as zeros."""
+        try:
+            with self.engine.connect() as connection:
+                return stock_missing(connection)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"cannot read the read model: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
+            ) from exc
 
     # -- forecasts ---------------------------------------------------------------------------
 

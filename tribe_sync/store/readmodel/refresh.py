@@ -694,6 +694,7 @@ class Mirror:
         max_age: dt.timedelta,
         *,
         on_first_fill: Callable[[list[MirrorSet]], None] | None = None,
+        on_whole_read: Callable[[list[MirrorSet]], None] | None = None,
     ) -> Freshness:
         """Refresh (by delta; a set never read fully is read fully) the sets that are older than
         `max_age` or marked stale, and say how fresh the oldest of them now is.
@@ -702,21 +703,26 @@ class Mirror:
         when another process is refreshing, or the CRM cannot be read, the copy the store holds is
         what there is (`Freshness.under_way`, `.unreachable`). Only a set never read has nothing to
         show: then `on_first_fill` is told which (reading them whole takes a while at scale), another
-        refresh is waited for, and a failure is raised."""
+        refresh is waited for, and a failure is raised. A set read before but due for a whole read
+        (a revision asked for one) is read whole too: `on_whole_read` is told which, before it starts."""
         now = self.clock()
-        due, never = [], []
+        due, never, whole = [], [], []
         for row in self.status():
             if row["name"] not in {s.value for s in sets}:
                 continue
             last = row.get("last_delta_at")
             if last is None:
                 never.append(MirrorSet(row["name"]))
+            elif row.get("last_full_at") is None:
+                whole.append(MirrorSet(row["name"]))
             if last is None or row.get("stale_since") is not None or now - _utc(last) > max_age:
                 due.append(MirrorSet(row["name"]))
         under_way, unreachable = False, None
         if due:
             if never and on_first_fill is not None:
                 on_first_fill(never)
+            if whole and on_whole_read is not None:
+                on_whole_read(whole)
             try:
                 self.refresh(due, wait=None if never else dt.timedelta(0))
             except LockHeldError:

@@ -3,13 +3,14 @@
 `tribe_sync_mirror_quarter_stock`: per organisation, its stock at the end of each quarter in which it
 moved (a delivery, a report), worked out by the domain's rules at refresh time as `mirror_stock` is, so
 that `accountability report --quarter` reads a few thousand rows instead of building every delivered
-request on the spot (a second at 10x). The table starts empty: the reports set is marked for a full
-refresh, whose derivation fills it for every organisation; the next view of stock runs it first.
+request on the spot (a second at 10x). The table is made empty here and filled in the same
+transaction, once the migrations reach the head, from the requests and reports the read model
+already holds (`schema.upgrade`, `derived.derive_missing_stock`): no re-read of Tribe, and nothing a
+view could show as zeros. Not here, because a migration must not call code that later revisions
+change (it reads the tables as they are at the head).
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import sqlalchemy as sa
 from alembic import op
@@ -33,17 +34,6 @@ def upgrade() -> None:
         sa.Column("oldest_undistributed_delivery", sa.Date(), nullable=True),
         sa.Column("last_report", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("organisation_id", "quarter"),
-    )
-    sets = sa.table(
-        "tribe_sync_mirror_sets",
-        sa.column("name", sa.String(32)),
-        sa.column("last_full_at", sa.DateTime(timezone=True)),
-        sa.column("stale_since", sa.DateTime(timezone=True)),
-    )
-    op.execute(
-        sets.update()
-        .where(sets.c.name == "reports")
-        .values(last_full_at=None, stale_since=dt.datetime.now(dt.UTC))
     )
 
 
