@@ -8,6 +8,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete, update
 
 from tests.cli.conftest import Cli
 from tribe_sync.cli import output
@@ -16,7 +17,9 @@ from tribe_sync.cli.reports import organisation_ids
 from tribe_sync.cli.wording import day_words, forecast_state_words
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.sandbox.server import RunningSandbox
+from tribe_sync.store.journal import store_engine
 from tribe_sync.store.readmodel.queries import OrganisationRow, ReadModel
+from tribe_sync.store.tables import mirror_quarter_stock, mirror_sets
 
 pytestmark = pytest.mark.sandbox  # a live sandbox server on loopback (not in make test-fast)
 
@@ -433,3 +436,55 @@ def test_requests_list_shows_each_request_its_json_lists_in_staffs_words_in_the_
         ]
         for r in listed
     ]
+
+
+def test_a_report_whose_stock_is_not_worked_out_says_so_and_exits_1_instead_of_showing_zeros(
+    cli: Cli, crm_env: RunningSandbox, store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quarters' stock of a store whose table a revision added and nothing filled yet, Tribe
+    unreachable: no table of zeros, no empty JSON or CSV; `store upgrade` works it out without Tribe."""
+    assert cli("mirror", "refresh").code == 0
+    expected = cli("accountability", "report", "--quarter", "2026-Q3", "--json").out
+    engine = store_engine(store)
+    with engine.begin() as tx:
+        tx.execute(delete(mirror_quarter_stock))
+    engine.dispose()
+    monkeypatch.setenv("TRIBE_SYNC_MIRROR__MAX_AGE_S", "0")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRIBE_SYNC_CRM__TOKEN_URL", "http://127.0.0.1:9/oauth2/token")
+    for shown in ((), ("--json",), ("--csv",)):
+        result = cli("accountability", "report", "--quarter", "2026-Q3", *shown)
+        assert (result.code, result.out) == (1, ""), shown
+        said = " ".join(result.err.split())
+        assert "fout: de voorraad is nog niet uitgerekend" in said
+        assert "`tribe-sync store upgrade` rekent hem uit zonder Tribe" in said
+    upgraded = cli("store", "upgrade")
+    assert upgraded.code == 0
+    assert "already at" in upgraded.err
+    assert "stock worked out from the read model's stored rows" in upgraded.err
+    again = cli("accountability", "report", "--quarter", "2026-Q3", "--json")
+    assert again.code == 0
+    assert {k: v for k, v in json.loads(again.out).items() if k != "as_of"} == {
+        k: v for k, v in json.loads(expected).items() if k != "as_of"
+    }
+
+
+def test_a_set_due_for_a_whole_read_again_says_so_before_it_is_read(
+    cli: Cli, crm_env: RunningSandbox, store: str
+) -> None:
+    assert cli("mirror", "refresh").code == 0
+    engine = store_engine(store)
+    with engine.begin() as tx:  # as a revision asks for it
+        tx.execute(
+            update(mirror_sets)
+            .where(mirror_sets.c.name == "reports")
+            .values(last_full_at=None, stale_since=dt.datetime.now(dt.UTC))
+        )
+    engine.dispose()
+    result = cli("accountability", "report")
+    assert result.code == 0
+    said = " ".join(result.err.split())
+    told = "De verantwoordingen worden in hun geheel opnieuw uit Tribe gelezen; dat kan even duren."
+    assert told in said
+    assert said.index(told) < said.index("gegevens van")
+    assert "in hun geheel" not in " ".join(cli("accountability", "report").err.split()), "once"

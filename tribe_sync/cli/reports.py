@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -463,6 +463,8 @@ def report(
         as_of_quarter = parse_quarter(quarter, today) if quarter else None
         as_of = read_model_as_of(context, services, STOCK_SETS, fresh=fresh)
         model = services.read_model
+        if model.stock_missing():
+            _stock_not_worked_out(context)
         stock = model.stock(as_of_quarter)
         problems = list(model.problems([s.value for s in STOCK_SETS]))
     rows = [s.as_dict() for s in stock]
@@ -502,6 +504,19 @@ def report(
         shown, others = problems_in(problems, (MirrorSet.ORGANISATIONS, MirrorSet.REPORTS))
         problems_table(context, shown)
         other_sets_problems_line(context, others, "aanvragen", "tribe-sync requests list")
+
+
+def _stock_not_worked_out(context: AppContext) -> NoReturn:
+    """A report of stock not worked out yet: said, with what fills it, and exit 1; never zeros."""
+    context.err.print(
+        "[red]fout:[/red] de voorraad is nog niet uitgerekend uit de opgeslagen aanvragen en "
+        "verantwoordingen, dus er is nog geen verantwoording te tonen (geen nullen). "
+        "`tribe-sync store upgrade` rekent hem uit zonder Tribe; "
+        "`tribe-sync mirror refresh --full` leest Tribe opnieuw en doet het ook.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
 
 
 def _report_title(quarter: Quarter | None, today: dt.date) -> str:

@@ -87,11 +87,20 @@ def read_model_as_of(
             highlight=False,
         )
 
+    def whole_read(again: list[MirrorSet]) -> None:
+        context.err.print(
+            f"De {_sets_words(again)} worden in hun geheel opnieuw uit Tribe gelezen; dat kan even duren.",
+            highlight=False,
+        )
+
     if mirror.as_of(sets) is not None:  # a stored copy to fall back on: Tribe gets one brief try
         services.brief_crm_reads(context.settings.mirror.view_timeout_s)
     try:
         found = mirror.ensure_fresh(
-            sets, dt.timedelta(seconds=context.settings.mirror.max_age_s), on_first_fill=first_fill
+            sets,
+            dt.timedelta(seconds=context.settings.mirror.max_age_s),
+            on_first_fill=first_fill,
+            on_whole_read=whole_read,
         )
     except (CRMError, LockHeldError) as exc:
         never = [s for s in sets if mirror.as_of([s]) is None]
