@@ -13,6 +13,7 @@ from tribe_sync.domain.confirmations import (
     Verdict,
     check_confirmations,
     parse_confirmations,
+    parse_date,
     problems_count,
     read_confirmation_file,
 )
@@ -179,7 +180,7 @@ def test_bytes_that_are_not_utf8_are_decoded_as_windows_1252_and_say_so() -> Non
 # -- generated files: they import, or they fail whole with line numbers --------------------------
 
 ORDERS = [f"AD2026-{n:05d}" for n in range(1, 9)]
-KNOWN = {number: at_processor(number) for number in ORDERS}
+KNOWN = {number: at_processor(number, requested_on=dt.date(2025, 12, 1)) for number in ORDERS}
 GOOD_DATES = st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 HEADERS = {
     "order": st.sampled_from(["ordernummer", "Ordernummer", "order_number", " ORDERNUMMER "]),
@@ -298,3 +299,25 @@ def test_a_confirmation_dated_after_today_is_an_error_and_nothing_is_decided() -
     ]
     assert not checked.ok
     assert [d.line.order_number for d in checked.decisions] == ["AD2026-00002"]  # today itself is fine
+
+
+def test_a_confirmation_dated_before_the_request_was_made_is_an_error() -> None:
+    parsed = parse_confirmations("ordernummer;bevestigd_op\nAD2026-00001;1-1-2020\n")
+    request = at_processor("AD2026-00001", requested_on=dt.date(2026, 11, 3))
+    checked = check_confirmations(parsed, {"AD2026-00001": request}, today=TODAY)
+    assert [str(e) for e in checked.errors] == [
+        "regel 2: bevestigd_op 2020-01-01 ligt vóór de aanvraag zelf (2026-11-03); controleer de datum"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("5-12-26", dt.date(2026, 12, 5)),
+        ("05/12/26", dt.date(2026, 12, 5)),
+        ("5-12-2026 10:30", dt.date(2026, 12, 5)),
+        ("2026-12-05 00:00:00", dt.date(2026, 12, 5)),
+    ],
+)
+def test_dates_as_a_dutch_spreadsheet_writes_them(text: str, day: dt.date) -> None:
+    assert parse_date(text) == day

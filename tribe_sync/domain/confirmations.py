@@ -319,33 +319,34 @@ def _line(
     who = order or raw_order or None
     if confirmed is None:
         what = f"{confirmed_text!r} is geen datum" if confirmed_text else "is leeg"
-        errors.append(FileError(number, f"bevestigd_op {what} (schrijf 2026-12-01 of 01-12-2026)", who))
+        errors.append(FileError(number, f"bevestigd_op {what} ({DATE_HINT})", who))
     delivery: dt.date | None = None
     if Column.DELIVERY in columns:
         delivery_text = cells[columns[Column.DELIVERY]].strip()
         delivery = parse_date(delivery_text) if delivery_text else None
         if delivery_text and delivery is None:
-            errors.append(
-                FileError(number, f"leverdatum {delivery_text!r} is geen datum (schrijf 2026-12-08)", who)
-            )
+            errors.append(FileError(number, f"leverdatum {delivery_text!r} is geen datum ({DATE_HINT})", who))
         elif delivery is not None and confirmed is not None and delivery < confirmed:
             errors.append(FileError(number, f"leverdatum {delivery} ligt vóór bevestigd_op {confirmed}", who))
     return ConfirmationLine(number, order, confirmed, delivery), errors
 
 
+DATE_HINT = "schrijf 2026-12-01 of 01-12-2026"
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DUTCH = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-_MIDNIGHT = re.compile(r"\s+0?0:00(:00)?$")
+_DUTCH = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})")
+_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2})?$")
 
 
 def parse_date(text: str) -> dt.date | None:
-    """`2026-12-01`, or day first as Dutch spreadsheets write it (`1-12-2026`, `01/12/2026`); a
-    midnight time that Excel may add is ignored."""
-    text = _MIDNIGHT.sub("", text.strip())
+    """`2026-12-01`, or day first as Dutch spreadsheets write it (`1-12-2026`, `01/12/2026`, `1-12-26`
+    for 2026); a time of day that a spreadsheet may add (`1-12-2026 10:30`) is ignored: the day is
+    what counts."""
+    text = _TIME.sub("", text.strip())
     if match := _ISO.fullmatch(text):
         year, month, day = (int(part) for part in match.groups())
     elif match := _DUTCH.fullmatch(text):
         day, month, year = (int(part) for part in match.groups())
+        year += 2000 if year < 100 else 0
     else:
         return None
     try:
@@ -367,9 +368,11 @@ def check_confirmations(
     """Each line against the request it names (`requests` by order number, as the CRM has them now;
     `unreadable`: the problem of each request that exists in the CRM but does not map).
 
-    A confirmation dated after `today` is an error, not a decision: a processor cannot have confirmed
-    tomorrow, and such a date (a typo, day and month swapped) would outrank every real confirmation
-    that comes later. A delivery date after today is what a confirmation promises, and is fine.
+    A confirmation dated after `today`, or before the request was made, is an error, not a decision:
+    a processor cannot have confirmed tomorrow, nor before there was anything to confirm, and such a
+    date (a typo, day and month swapped) would outrank every real confirmation that comes later, or
+    be recorded as history that never happened. A delivery date after today is what a confirmation
+    promises, and is fine.
 
     Every line is checked, whatever errors other lines have. A line whose confirmation is older than
     the one the CRM holds changes nothing: a confirmation never replaces a newer one.
@@ -408,6 +411,16 @@ def check_confirmations(
                     line.line,
                     f"bevestigd_op {line.confirmed_on.isoformat()} ligt na vandaag ({today.isoformat()}); "
                     "een verwerker kan niet in de toekomst bevestigen (dag en maand omgedraaid?)",
+                    line.order_number,
+                )
+            )
+            continue
+        if line.confirmed_on < request.requested_on:
+            errors.append(
+                FileError(
+                    line.line,
+                    f"bevestigd_op {line.confirmed_on.isoformat()} ligt vóór de aanvraag zelf "
+                    f"({request.requested_on.isoformat()}); controleer de datum",
                     line.order_number,
                 )
             )
