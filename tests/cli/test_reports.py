@@ -126,6 +126,17 @@ def test_the_accountability_report_takes_a_quarter_as_its_heading_writes_it(
     assert "Verantwoording aan het eind van K3 2026" in result.out
 
 
+def test_the_accountability_report_of_a_quarter_before_any_delivery_says_why_it_is_all_zeros(
+    cli: Cli, crm_env: RunningSandbox
+) -> None:
+    result = cli("accountability", "report", "--quarter", "K1 2000")
+    assert result.code == 0
+    assert "Verantwoording aan het eind van K1 2000" in result.out
+    assert "Nog geen organisatie had aan het eind van K1 2000 laptops ontvangen." in " ".join(
+        result.err.split()
+    )
+
+
 def test_the_accountability_report_of_a_quarter_to_come_is_refused_and_the_current_one_is_so_far(
     cli: Cli, crm_env: RunningSandbox
 ) -> None:

@@ -142,7 +142,8 @@ dates = st.dates(min_value=D(1900, 1, 1), max_value=D(2200, 12, 31))
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-Q3", "2026Q3", "2026-3", "K3 2026", "K3-2026", "k3-2026", " k3 2026 "]
+    "text",
+    ["2026-Q3", "2026Q3", "2026-3", "K3 2026", "K3-2026", "k3-2026", " k3 2026 ", "Q3 2026", "q3-2026"],
 )
 def test_a_quarter_parses_as_the_iso_code_or_as_staff_write_it(text: str) -> None:
     assert Quarter.parse(text) == Quarter(2026, 3)

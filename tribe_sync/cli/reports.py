@@ -500,6 +500,13 @@ def report(
                 ("totaal", totals["received"], totals["handed_out"], totals["in_stock"], None, None),
             ],
         )
+        if not rows:  # a quarter before the first delivery: say why the total is all zeros
+            when = (
+                ""
+                if as_of_quarter in (None, Quarter.of(today))
+                else f" aan het eind van {as_of_quarter.label}"
+            )
+            context.err.print(f"Nog geen organisatie had{when} laptops ontvangen.", highlight=False)
         # The organisations' and reports' problems; the requests' are counted, not shown.
         shown, others = problems_in(problems, (MirrorSet.ORGANISATIONS, MirrorSet.REPORTS))
         problems_table(context, shown)

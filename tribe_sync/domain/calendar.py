@@ -141,11 +141,12 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        """`2026-Q4` (also `2026Q4`, `2026-4`), or as staff write it, `K4 2026` (also `k4-2026`)."""
+        """`2026-Q4` (also `2026Q4`, `2026-4`), or as staff write it, `K4 2026` (also `k4-2026`, and
+        `Q4 2026` as an English spreadsheet heads it)."""
         iso = re.fullmatch(r"(\d{4})-?[Qq]?([1-4])", text.strip())
         if iso:
             return cls(int(iso[1]), int(iso[2]))
-        dutch = re.fullmatch(r"[Kk]([1-4])[\s-]*(\d{4})", text.strip())
+        dutch = re.fullmatch(r"[KkQq]([1-4])[\s-]*(\d{4})", text.strip())
         if dutch:
             return cls(int(dutch[2]), int(dutch[1]))
         raise ValueError(f"not a quarter (YYYY-Qn or Kn YYYY): {text!r}")
