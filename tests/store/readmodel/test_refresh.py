@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import signal
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -15,7 +16,7 @@ from threading import Lock
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import create_engine, delete, event, update
 
 from tests.databases import DATABASES, database_url
 from tests.store.readmodel.conftest import Tenant, make_mirror
@@ -484,3 +485,40 @@ def test_a_delta_reads_the_processors_only_when_a_request_points_at_one_it_does_
     tenant.mirror.refresh([MirrorSet.REQUESTS])
     assert len(tenant.sandbox.state.calls("GET", f"/v1/odata/{SUPPLIERS}")) == before + 1
     assert tenant.model.processor_names() == processors_in_tribe(tenant)
+
+
+def test_ctrl_c_while_a_batch_is_written_stops_the_refresh_after_it_and_leaves_the_store_unlocked(
+    tenant: Tenant,
+) -> None:
+    """Ctrl+C lands in the main thread anywhere, also inside sqlite3's `executemany` with the statement
+    half stepped: the connection was then closed by SQLAlchemy but kept by SQLite, write lock and all,
+    and releasing the claim on the way out failed with "database is locked" (a warm child hung)."""
+    assert tenant.store_file is not None
+    engine = create_engine(f"sqlite:///{tenant.store_file}", connect_args={"timeout": 0.5})
+    pressed: list[int] = []
+
+    @event.listens_for(engine, "do_executemany")
+    def ctrl_c_halfway(cursor: Any, statement: str, rows: Any, _context: Any) -> bool:
+        if pressed or not statement.startswith("INSERT INTO tribe_sync_mirror_requests"):
+            return False
+
+        def rows_then_ctrl_c() -> Any:
+            for n, row in enumerate(rows):
+                if n == len(rows) // 2:
+                    pressed.append(n)
+                    signal.raise_signal(signal.SIGINT)
+                yield row
+
+        cursor.executemany(statement, rows_then_ctrl_c())
+        return True
+
+    interrupted = replace(tenant.mirror, engine=engine, _lock=Lock())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            interrupted.refresh([MirrorSet.REQUESTS], full=True)
+        assert pressed, "Ctrl+C came while the requests were written"
+        assert Journal(engine).holder_of("mirror:refresh", dt.datetime.now(dt.UTC)) is None, "claim released"
+        with engine.begin() as tx:  # nothing holds the store's write lock
+            tx.execute(delete(mirror_catalogue).where(mirror_catalogue.c.kind == "nothing"))
+    finally:
+        engine.dispose()

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from tribe_sync import interrupts
 from tribe_sync.client.odata import Expand, F, Query
 from tribe_sync.client.wire import Record, parse_moment
 from tribe_sync.domain.problems import Problem, problem
@@ -335,15 +336,27 @@ class Mirror:
         that is interrupted or fails halfway knows which sets were kept."""
         chosen = [s for s in self.sets() if sets is None or s in set(sets)]
         finished: list[SetRefresh] = []
-        with self._lock, self._claimed(self.wait if wait is None else wait, on_wait):
+        # Ctrl+C stops it between records and sets, never inside a write or a worker's lock
+        # (`tribe_sync.interrupts`): the claim is then released and the store left unlocked.
+        with (
+            interrupts.deferred() as interrupt,
+            self._lock,
+            self._claimed(self.wait if wait is None else wait, on_wait, interrupt),
+        ):
             for name in chosen:
-                finished.append(self._refresh_one(name, full=full))
+                interrupt.check()
+                finished.append(self._refresh_one(name, full=full, interrupt=interrupt))
                 if done is not None:
                     done.append(finished[-1])
         return finished
 
     @contextmanager
-    def _claimed(self, wait: dt.timedelta, on_wait: Callable[[LockHeldError], None] | None) -> Iterator[None]:
+    def _claimed(
+        self,
+        wait: dt.timedelta,
+        on_wait: Callable[[LockHeldError], None] | None,
+        interrupt: interrupts.Deferred,
+    ) -> Iterator[None]:
         """Hold the store-wide refresh claim; LockHeldError if another process keeps it past `wait`."""
         journal = Journal(self.engine)
         deadline = time.monotonic() + wait.total_seconds()
@@ -364,12 +377,13 @@ class Mirror:
                     on_wait(held)
                     told = True
                 self.sleep(0.25)
+                interrupt.check()
         try:
             yield
         finally:
             journal.release(REFRESH_CLAIM, self.holder)
 
-    def _refresh_one(self, name: MirrorSet, *, full: bool) -> SetRefresh:
+    def _refresh_one(self, name: MirrorSet, *, full: bool, interrupt: interrupts.Deferred) -> SetRefresh:
         spec = SPECS[name]
         started = self.clock()
         state = self._state(name)
@@ -393,7 +407,8 @@ class Mirror:
         touched = _Touched()
         catalogue: list[Catalogue] = []  # read on the first batch of requests that needs it
         try:
-            for batch in _batches(self.reader.iter_records(spec.entity_set(self.schema), query), BATCH):
+            found = self.reader.iter_records(spec.entity_set(self.schema), query)
+            for batch in _batches(found, BATCH, interrupt):
                 if name is MirrorSet.REQUESTS and not catalogue:
                     catalogue.append(self._catalogue(full=mode is RefreshMode.FULL))
                 self._store(name, batch, started, touched, catalogue[0] if catalogue else None)
@@ -754,9 +769,11 @@ def _problem_row(
     }
 
 
-def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+def _batches(records: Iterator[Record], size: int, interrupt: interrupts.Deferred) -> Iterator[list[Record]]:
+    """`records` in lists of `size`; a Ctrl+C is taken between two records (each page's wait)."""
     batch: list[Record] = []
     for record in records:
+        interrupt.check()
         batch.append(record)
         if len(batch) >= size:
             yield batch
