@@ -16,6 +16,7 @@ from tribe_sync.cli.context import AppContext
 from tribe_sync.cli.reports import organisation_ids
 from tribe_sync.cli.wording import day_words, forecast_state_words
 from tribe_sync.domain.calendar import Month, Quarter
+from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import RunningSandbox
 from tribe_sync.store.journal import store_engine
 from tribe_sync.store.readmodel.queries import OrganisationRow, ReadModel
@@ -115,6 +116,55 @@ def test_the_accountability_report_as_table_json_and_csv(cli: Cli, crm_env: Runn
         in cli("accountability", "report", "--quarter", "2026-Q3").out
     )
     assert cli("accountability", "report", "--quarter", "Q3").code == 2
+
+
+def test_a_report_above_what_was_received_is_said_by_the_report_and_requests_show_until_it_is_corrected(
+    cli: Cli, crm_env: RunningSandbox, store: str
+) -> None:
+    sandbox = crm_env.state
+    delivered = {
+        str(r["ID"]): r for r in sandbox.store.all("Activity_SalesOrder") if r.get(t.R_DELIVERY_DATE)
+    }
+    report = next(a for a in sandbox.store.all(t.REPORT) if _nav(a[t.A_REQUEST]) in delivered)
+    request, reported = delivered[_nav(report[t.A_REQUEST])], report[t.A_HANDED_OUT]
+    number = request["Number"]
+    sandbox.store.update(t.REPORT, report["ID"], {t.A_HANDED_OUT: 10_000}, sandbox.now())
+    try:
+        assert cli("mirror", "refresh", "--full").code == 0
+        document = json.loads(cli("accountability", "report", "--json").out)
+        [found] = [p for p in document["problems"] if p["code"] == "handed_out_above_received"]
+        assert (found["set"], found["order_number"], found["label"]) == ("requests", number, number)
+        assert "uitgegeven, meer dan de" in found["message_nl"]
+        [row] = [line for line in cli("accountability", "report").out.splitlines() if number in line]
+        assert found["message_nl"] in row
+        assert "aanvraag" in row
+        shown = json.loads(cli("requests", "show", number, "--json").out)
+        assert "handed_out_above_received" in {p["code"] for p in shown["problems"]}
+        assert found["message_nl"] in " ".join(cli("requests", "show", number).out.split())
+        assert_status_counts_what_the_report_says(cli)
+    finally:
+        sandbox.store.update(t.REPORT, report["ID"], {t.A_HANDED_OUT: reported}, sandbox.now())
+    assert cli("mirror", "refresh").code == 0  # a delta
+    document = json.loads(cli("accountability", "report", "--json").out)
+    assert "handed_out_above_received" not in {p["code"] for p in document["problems"]}
+    assert "handed_out_above_received" not in cli("accountability", "report").out
+    shown = json.loads(cli("requests", "show", number, "--json").out)
+    assert "handed_out_above_received" not in {p["code"] for p in shown["problems"]}
+    assert_status_counts_what_the_report_says(cli)
+
+
+def assert_status_counts_what_the_report_says(cli: Cli) -> None:
+    """`mirror status`'s problems per set are those the lists say, derived ones included."""
+    counts = {
+        row["set"]: row["problems"] for row in json.loads(cli("mirror", "status", "--json").out)["sets"]
+    }
+    listed = Counter(p["set"] for p in json.loads(cli("accountability", "report", "--json").out)["problems"])
+    for name in ("organisations", "requests", "reports"):
+        assert counts[name] == listed[name], name
+
+
+def _nav(value: object) -> str:
+    return str(value["ID"] if isinstance(value, dict) else value)
 
 
 @pytest.mark.parametrize("written", ["K3 2026", "K3-2026", "k3-2026", "2026-Q3"])

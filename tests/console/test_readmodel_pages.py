@@ -134,6 +134,37 @@ def test_a_request_with_problems_is_found_by_its_number_and_says_what_is_wrong(t
     assert unreadable.message_nl.replace("'", "&#39;") in page.text
 
 
+def test_a_report_above_what_was_received_is_on_problemen_and_its_request_until_it_is_corrected(
+    tenant_world: Tenant,
+) -> None:
+    world, sandbox = tenant_world
+    store = sandbox.state.store
+    delivered = {str(r["ID"]): r for r in store.all("Activity_SalesOrder") if r.get(t.R_DELIVERY_DATE)}
+    report = next(a for a in store.all(t.REPORT) if _nav(a[t.A_REQUEST]) in delivered)
+    number, reported = delivered[_nav(report[t.A_REQUEST])]["Number"], report[t.A_HANDED_OUT]
+    store.update(t.REPORT, report["ID"], {t.A_HANDED_OUT: 10_000}, sandbox.state.now())
+    client = world.client()
+    login(client, "lees")
+    problems = client.get("/problemen").text
+    [found] = [p for p in world.services.read_model.problems() if p.code == "handed_out_above_received"]
+    assert f"<h2>{PROBLEM_TITLES[ProblemCode.HANDED_OUT_ABOVE_RECEIVED]}</h2>" in problems
+    assert number in problems
+    assert found.message_nl in problems
+    assert "Verbeter de verantwoording" in problems
+    assert found.message_nl in client.get(f"/aanvragen/{number}").text
+
+    store.update(t.REPORT, report["ID"], {t.A_HANDED_OUT: reported}, sandbox.state.now())
+    world.clock.advance(dt.timedelta(minutes=10))  # older than mirror.max_age_s: a delta is due
+    problems = client.get("/problemen").text
+    assert found.message_nl not in problems
+    assert f"<h2>{PROBLEM_TITLES[ProblemCode.HANDED_OUT_ABOVE_RECEIVED]}</h2>" not in problems
+    assert found.message_nl not in client.get(f"/aanvragen/{number}").text
+
+
+def _nav(value: object) -> str:
+    return str(value["ID"] if isinstance(value, dict) else value)
+
+
 def test_every_kind_of_problem_has_a_dutch_title_and_problemen_shows_no_codes(tenant_world: Tenant) -> None:
     assert set(PROBLEM_TITLES) == set(ProblemCode), "a new code needs its Dutch title"
     world, _ = tenant_world

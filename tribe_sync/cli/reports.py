@@ -42,6 +42,7 @@ from tribe_sync.cli.wording import (
     task_status_words,
     task_words,
 )
+from tribe_sync.domain.accountability import STOCK_PROBLEMS
 from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.statuses import RequestStatus
 from tribe_sync.store.readmodel.queries import (
@@ -507,8 +508,9 @@ def report(
                 else f" aan het eind van {as_of_quarter.label}"
             )
             context.err.print(f"Nog geen organisatie had{when} laptops ontvangen.", highlight=False)
-        # The organisations' and reports' problems; the requests' are counted, not shown.
-        shown, others = problems_in(problems, (MirrorSet.ORGANISATIONS, MirrorSet.REPORTS))
+        # The organisations' and reports' problems, and the requests' the stock rules found (why an
+        # organisation's sums do not add up); the requests' others are counted, not shown.
+        shown, others = problems_in(problems, (MirrorSet.ORGANISATIONS, MirrorSet.REPORTS), STOCK_PROBLEMS)
         problems_table(context, shown)
         other_sets_problems_line(context, others, "aanvragen", "tribe-sync requests list")
 

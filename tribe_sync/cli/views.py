@@ -236,10 +236,14 @@ def other_problems_line(context: AppContext, others: int, command: str) -> None:
         )
 
 
-def problems_in(problems: list[ProblemRow], sets: Collection[MirrorSet]) -> tuple[list[ProblemRow], int]:
-    """The problems of the sets a view shows, and how many belong to the other sets it read."""
+def problems_in(
+    problems: list[ProblemRow], sets: Collection[MirrorSet], codes: Collection[str] = ()
+) -> tuple[list[ProblemRow], int]:
+    """The problems of the sets a view shows, and those with `codes` whatever their set (the stock
+    rules' problems of a request under the stock it explains); how many others belong to the other
+    sets it read."""
     names = {s.value for s in sets}
-    shown = [p for p in problems if p.set_name in names]
+    shown = [p for p in problems if p.set_name in names or p.code in codes]
     return shown, len(problems) - len(shown)
 
 

@@ -45,6 +45,8 @@ PROBLEM_TODO = {
     "invalid_order_number": "Controleer het ordernummer in Tribe (AD2026-00351).",
     "negative_forecast": "Vraag de organisatie een prognose van 0 of meer in te dienen.",
     "negative_report": "Corrigeer de verantwoording in Tribe.",
+    "handed_out_above_received": "Verbeter de verantwoording of het geleverde aantal in Tribe.",
+    "report_for_undelivered_request": "Controleer in Tribe bij welke aanvraag de verantwoording hoort.",
 }
 PROBLEM_TITLES_BY_CODE = {str(code): title for code, title in PROBLEM_TITLES.items()}
 SET_KINDS = {

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from tribe_sync.domain.calendar import Quarter
-from tribe_sync.domain.problems import Problem, problem
+from tribe_sync.domain.problems import Problem, ProblemCode, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
 
 __all__ = [
+    "STOCK_PROBLEMS",
     "AccountabilityReport",
     "OrganisationStock",
     "RequestStock",
@@ -24,6 +25,18 @@ __all__ = [
     "stock_per_organisation",
     "stock_per_request",
 ]
+
+
+# What `stock_per_request` reports: a request's reports above what it received (its stock is held at
+# 0, so an organisation's sums no longer add up), a report that would lower the total, a report for a
+# request not delivered. The read model keeps them with the stock (`store.readmodel.derived`).
+STOCK_PROBLEMS = frozenset(
+    {
+        ProblemCode.HANDED_OUT_ABOVE_RECEIVED,
+        ProblemCode.NEGATIVE_REPORT,
+        ProblemCode.REPORT_FOR_UNDELIVERED_REQUEST,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +102,7 @@ def stock_per_request(
         if report.request_id not in delivered:
             problems.append(
                 problem(
-                    "report_for_undelivered_request",
+                    ProblemCode.REPORT_FOR_UNDELIVERED_REQUEST,
                     "accountability",
                     report.id,
                     request_id=report.request_id,
@@ -99,7 +112,7 @@ def stock_per_request(
         if report.handed_out < 0:
             problems.append(
                 problem(
-                    "negative_report",
+                    ProblemCode.NEGATIVE_REPORT,
                     "accountability",
                     report.id,
                     detail=report.handed_out,
@@ -114,7 +127,7 @@ def stock_per_request(
         if total > request.received:
             problems.append(
                 problem(
-                    "handed_out_above_received",
+                    ProblemCode.HANDED_OUT_ABOVE_RECEIVED,
                     "request",
                     request_id,
                     detail=total,

@@ -1,15 +1,17 @@
 """What the programme's rules derive is kept with the read model and equals what `domain/` works out
-from the same rows: forecast states, stock per organisation, and every rule a request breaks (as the
-demo's seven deliberate problems show), never with the personal value that breaks it."""
+from the same rows: forecast states, stock per organisation and the problems its rules find, and
+every rule a request breaks (as the demo's seven deliberate problems show), never with the personal
+value that breaks it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from tests.store.readmodel.conftest import Tenant
-from tribe_sync.domain.accountability import stock_per_organisation, stock_per_request
+from tribe_sync.domain.accountability import STOCK_PROBLEMS, stock_per_organisation, stock_per_request
 from tribe_sync.domain.calendar import Quarter
 from tribe_sync.domain.forecasts import classify_forecasts
 from tribe_sync.jobs.snapshot import Snapshot
@@ -44,7 +46,7 @@ def assert_derived_equal_a_fresh_computation(tenant: Tenant) -> None:
     snapshot = crm_snapshot(tenant)
     states = classify_forecasts(snapshot.forecasts)
     assert {f.id: f.state for f in tenant.model.forecasts()} == states
-    stocks, _ = stock_per_request(snapshot.requests, snapshot.reports)
+    stocks, problems = stock_per_request(snapshot.requests, snapshot.reports)
     expected = {
         o.organisation_id: (o.received, o.handed_out, o.in_stock, o.oldest_undistributed_delivery)
         for o in stock_per_organisation(stocks.values()).values()
@@ -54,6 +56,88 @@ def assert_derived_equal_a_fresh_computation(tenant: Tenant) -> None:
         for s in tenant.model.stock()
     }
     assert kept == expected
+    kept_problems = {
+        (p.code, p.record_id, p.message_nl) for p in tenant.model.problems() if p.code in STOCK_PROBLEMS
+    }
+    assert kept_problems == {(p.code, p.record_id, p.message_nl) for p in problems}
+    assert_status_counts_what_the_sets_hold(tenant)
+
+
+def assert_status_counts_what_the_sets_hold(tenant: Tenant) -> None:
+    """`mirror status`'s problems per set are the problems the set holds, derived ones included."""
+    for row in tenant.mirror.status():
+        if "problems" in row:
+            assert row["problems"] == len(list(tenant.model.problems([row["name"]]))), row["name"]
+
+
+def received_above(tenant: Tenant) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """A delivered request with a report (the request, the report, what it reported)."""
+    store = tenant.sandbox.state.store
+    reports = store.all(REPORTS)
+    delivered = {
+        str(r["ID"]): r for r in store.all(REQUESTS) if r.get(t.R_DELIVERY_DATE) and r.get("ProductLines")
+    }
+    report = next(a for a in reports if _nav(a[t.A_REQUEST]) in delivered)
+    return delivered[_nav(report[t.A_REQUEST])], report, int(report[t.A_HANDED_OUT])
+
+
+def _nav(value: Any) -> str:
+    return str(value["ID"] if isinstance(value, dict) else value)
+
+
+def test_a_report_above_what_was_received_is_the_requests_problem_until_the_report_is_corrected(
+    tenant: Tenant,
+) -> None:
+    request, report, reported = received_above(tenant)
+    tenant.edit(REPORTS, str(report["ID"]), **{t.A_HANDED_OUT: 10_000})
+    tenant.mirror.refresh(full=True)
+    [found] = [p for p in tenant.model.problems() if p.code == "handed_out_above_received"]
+    assert (found.set_name, found.record_id, found.order_number) == (
+        "requests",
+        request["ID"],
+        request["Number"],
+    )
+    assert found.label == request["Number"]
+    assert found.mapped
+    assert "uitgegeven, meer dan de" in found.message_nl
+    assert "handed_out_above_received" in {p.code for p in tenant.model.problems(number=request["Number"])}
+    assert_derived_equal_a_fresh_computation(tenant)
+
+    tenant.edit(REPORTS, str(report["ID"]), **{t.A_HANDED_OUT: reported})
+    tenant.mirror.refresh([MirrorSet.REPORTS])
+    assert "handed_out_above_received" not in {p.code for p in tenant.model.problems()}
+    assert_derived_equal_a_fresh_computation(tenant)
+
+
+def test_a_delivered_quantity_lowered_below_the_reports_is_found_by_a_delta_of_the_requests(
+    tenant: Tenant,
+) -> None:
+    tenant.mirror.refresh(full=True)
+    request, _, _ = received_above(tenant)
+    tenant.edit(REQUESTS, str(request["ID"]), **{t.R_DELIVERED: 0})  # AD2026-11891 at 10x
+    tenant.mirror.refresh([MirrorSet.REQUESTS])
+    [found] = [p for p in tenant.model.problems() if p.code == "handed_out_above_received"]
+    assert found.record_id == request["ID"]
+    assert "meer dan de 0 ontvangen" in found.message_nl
+    assert_derived_equal_a_fresh_computation(tenant)
+
+
+def test_a_negative_report_is_the_reports_problem_named_by_organisation_and_order_number(
+    tenant: Tenant,
+) -> None:
+    request, report, reported = received_above(tenant)
+    tenant.mirror.refresh(full=True)
+    tenant.edit(REPORTS, str(report["ID"]), **{t.A_HANDED_OUT: -1})
+    tenant.mirror.refresh([MirrorSet.REPORTS])
+    [found] = [p for p in tenant.model.problems() if p.code == "negative_report"]
+    assert (found.set_name, found.record_id) == ("reports", report["ID"])
+    assert found.label is not None
+    assert found.label.endswith(f", {request['Number']}")
+    assert_derived_equal_a_fresh_computation(tenant)
+    tenant.edit(REPORTS, str(report["ID"]), **{t.A_HANDED_OUT: reported})
+    tenant.mirror.refresh([MirrorSet.REPORTS])
+    assert "negative_report" not in {p.code for p in tenant.model.problems()}
+    assert_status_counts_what_the_sets_hold(tenant)
 
 
 def test_every_problem_the_demo_seeds_is_kept_with_its_order_number_and_without_the_personal_value(

@@ -1,7 +1,7 @@
 """Whatever people do in the CRM between refreshes (create, update, nested update, break, delete),
 delta refreshes followed by one full refresh leave the read model equal to a fresh full read; and
-after every delta, what it derived (stock, forecast states, month problems) for what it touched
-equals deriving it all again from the rows it holds."""
+after every delta, what it derived (stock and the problems its rules find, forecast states, month
+problems) for what it touched equals deriving it all again from the rows it holds."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.store.readmodel.conftest import make_mirror
+from tribe_sync.domain.accountability import STOCK_PROBLEMS
 from tribe_sync.sandbox import tenant as t
 from tribe_sync.sandbox.server import RunningSandbox, build_state, start
 from tribe_sync.store.readmodel.derived import (
@@ -92,6 +93,11 @@ def derived(mirror: Mirror) -> dict[str, Any]:
         "month_problems": sorted(
             p.record_id for p in model.problems(["requests"]) if p.code == "month_closed_at_submission"
         ),
+        "stock_problems": sorted(
+            (p.set_name, p.record_id, p.code, p.message_nl)
+            for p in model.problems()
+            if p.code in STOCK_PROBLEMS
+        ),
     }
 
 
@@ -112,12 +118,21 @@ def assert_derived_as_if_from_scratch(mirror: Mirror) -> None:
                 select(p.c.record_id).where(p.c.code == "month_closed_at_submission")
             ).scalars()
         )
+        problems = sorted(
+            tuple(row)
+            for row in connection.execute(
+                select(p.c.set_name, p.c.record_id, p.c.code, p.c.message_nl).where(
+                    p.c.code.in_(sorted(STOCK_PROBLEMS))
+                )
+            )
+        )
         tx.rollback()
     assert [(r.organisation_id, r.in_stock, r.received) for r in stock] == [
         (s["organisation_id"], s["in_stock"], s["received"]) for s in kept["stock"]
     ]
     assert {k: str(v) for k, v in states.items()} == {k: v.value for k, v in kept["states"].items()}
     assert months == kept["month_problems"]
+    assert problems == kept["stock_problems"]
 
 
 # The edits touch requests and their product lines, so the deltas in between refresh requests (a

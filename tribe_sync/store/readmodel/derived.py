@@ -4,7 +4,9 @@ A forecast's state (effective, superseded, late) depends on every forecast of it
 organisation's stock on its delivered requests and their reports, today and at the end of each
 quarter; whether a request was made for a month already closed on that month's record. Working
 that out at every `forecasts list` or `accountability report` meant loading the whole programme
-into domain objects (seconds at 10x). Here it is worked out by the same pure functions in `domain/`
+into domain objects (seconds at 10x). What the stock rules find wrong on the way (a request's reports
+above what it received, which holds its stock at 0 so the sums no longer add up) is kept with the
+stock, as a problem of the record staff correct. Here it is worked out by the same pure functions in `domain/`
 when the rows change, in the transaction that moves the set's cursor: for the organisations (or
 months) a delta touched, or for everything after a full refresh. A view and a job therefore never
 disagree about a rule, and a crash between batches leaves the cursor where it was, so the next
@@ -18,9 +20,10 @@ import functools
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, union, update
 
 from tribe_sync.domain.accountability import (
+    STOCK_PROBLEMS,
     AccountabilityReport,
     OrganisationStock,
     stock_at_quarter_ends,
@@ -31,18 +34,22 @@ from tribe_sync.domain.calendar import Month, Quarter
 from tribe_sync.domain.forecasts import Forecast, classify_forecasts
 from tribe_sync.domain.months import DeliveryMonth
 from tribe_sync.domain.orders import OrderNumber
-from tribe_sync.domain.problems import ProblemCode, problem
+from tribe_sync.domain.problems import Problem, ProblemCode, problem
 from tribe_sync.domain.requests import Request
 from tribe_sync.domain.statuses import RequestStatus
+from tribe_sync.mappers.naming import name_problems
 from tribe_sync.store.tables import (
     mirror_forecasts,
     mirror_months,
+    mirror_organisations,
     mirror_problems,
     mirror_quarter_stock,
     mirror_reports,
     mirror_requests,
+    mirror_sets,
     mirror_stock,
 )
+from tribe_sync.store.upsert import upsert_into
 
 __all__ = [
     "ALL",
@@ -99,45 +106,120 @@ def derive_forecast_states(tx: Connection, organisation_ids: Collection[str] | N
             )
 
 
-def derive_stock(tx: Connection, organisation_ids: Collection[str] | None) -> None:
+def derive_stock(
+    tx: Connection, organisation_ids: Collection[str] | None, *, at: dt.datetime | None = None
+) -> None:
     """Replace the stock rows of `organisation_ids` (ALL: every organisation) from their delivered
     requests and those requests' reports: today's (`mirror_stock`) and at the end of each quarter in
-    which it moved (`mirror_quarter_stock`), from the same rows read once."""
+    which it moved (`mirror_quarter_stock`), from the same rows read once; and the problems the stock
+    rules find in them (`STOCK_PROBLEMS`, kept as of `at`, default now), which replace the
+    organisations' earlier ones: a corrected report makes its problem go."""
     r, a, s, q = mirror_requests, mirror_reports, mirror_stock, mirror_quarter_stock
+    at = at if at is not None else dt.datetime.now(dt.UTC)
+    everything = organisation_ids is ALL
     if organisation_ids is ALL:  # a chunk of organisations at a time: memory stays small at 10x
         tx.execute(delete(s))
         tx.execute(delete(q))
-        delivered_by = select(r.c.organisation_id).where(r.c.status == RequestStatus.CLOSED.name).distinct()
-        organisation_ids = set(tx.execute(delivered_by).scalars())
+        tx.execute(delete(mirror_problems).where(mirror_problems.c.code.in_(sorted(STOCK_PROBLEMS))))
+        delivered_by = select(r.c.organisation_id).where(r.c.status == RequestStatus.CLOSED.name)
+        reported_by = select(r.c.organisation_id).join(a, a.c.request_id == r.c.id)
+        organisation_ids = set(tx.execute(union(delivered_by, reported_by)).scalars())
     for chosen in _chunks(organisation_ids):
         delivered = select(r).where(r.c.status == RequestStatus.CLOSED.name)
+        # Every report of the organisations' requests, delivered or not: one for a request not
+        # delivered is a problem the rules report (it counts for no stock).
+        reports = select(a, r.c.number, r.c.organisation_id).join(r, r.c.id == a.c.request_id)
         if chosen is not None:
             delivered = delivered.where(r.c.organisation_id.in_(chosen))
+            reports = reports.where(r.c.organisation_id.in_(chosen))
             tx.execute(delete(s).where(s.c.organisation_id.in_(chosen)))
             tx.execute(delete(q).where(q.c.organisation_id.in_(chosen)))
+            if not everything:
+                _clear_stock_problems(tx, chosen)
         else:
             tx.execute(delete(s))
             tx.execute(delete(q))
-        requests = [domain_request(row) for row in tx.execute(delivered)]
-        reports = select(a).join(r, r.c.id == a.c.request_id).where(r.c.status == RequestStatus.CLOSED.name)
-        if chosen is not None:
-            reports = reports.where(r.c.organisation_id.in_(chosen))
-        found = [
-            AccountabilityReport(
-                row.id, row.request_id, row.handed_out, None, _utc(row.reported_at), row.reported_on
+        delivered_rows = list(tx.execute(delivered))
+        requests = [domain_request(row) for row in delivered_rows]
+        numbers = {row.id: (row.number, row.organisation_id) for row in delivered_rows}
+        found = []
+        for row in tx.execute(reports):
+            numbers.setdefault(row.request_id, (row.number, row.organisation_id))
+            found.append(
+                AccountabilityReport(
+                    row.id, row.request_id, row.handed_out, None, _utc(row.reported_at), row.reported_on
+                )
             )
-            for row in tx.execute(reports)
-        ]
-        stocks, _ = stock_per_request(requests, found)
+        stocks, problems = stock_per_request(requests, found)
         rows = [_stock_values(o) for o in stock_per_organisation(stocks.values()).values()]
         if rows:
             tx.execute(insert(s), rows)
         by_quarter = [
-            {**_stock_values(o), "quarter": BEFORE_ANY_QUARTER if at is None else quarter_index(at)}
-            for at, o in stock_at_quarter_ends(requests, found)
+            {**_stock_values(o), "quarter": BEFORE_ANY_QUARTER if at_end is None else quarter_index(at_end)}
+            for at_end, o in stock_at_quarter_ends(requests, found)
         ]
         if by_quarter:
             tx.execute(insert(q), by_quarter)
+        _keep_stock_problems(tx, problems, numbers, at)
+
+
+# Where a stock problem is kept: with the record staff correct, as the domain names it (a request's
+# reports above what it received: the request, which `requests show` lists; a report: the report).
+STOCK_PROBLEM_SETS = {"request": "requests", "accountability": "reports"}
+
+
+def _clear_stock_problems(tx: Connection, organisation_ids: list[str]) -> None:
+    """Remove the stock problems of the organisations' requests and of those requests' reports."""
+    r, a, p = mirror_requests, mirror_reports, mirror_problems
+    own_requests = select(r.c.id).where(r.c.organisation_id.in_(organisation_ids))
+    own_reports = (
+        select(a.c.id).join(r, r.c.id == a.c.request_id).where(r.c.organisation_id.in_(organisation_ids))
+    )
+    tx.execute(
+        delete(p).where(
+            p.c.code.in_(sorted(STOCK_PROBLEMS)),
+            or_(
+                and_(p.c.set_name == STOCK_PROBLEM_SETS["request"], p.c.record_id.in_(own_requests)),
+                and_(p.c.set_name == STOCK_PROBLEM_SETS["accountability"], p.c.record_id.in_(own_reports)),
+            ),
+        )
+    )
+
+
+def _keep_stock_problems(
+    tx: Connection, problems: list[Problem], requests: dict[str, tuple[str, str]], at: dt.datetime
+) -> None:
+    """Store the stock rules' problems, named as staff find the record in Tribe (a request by its order
+    number, a report by its organisation and the request's order number) and in Dutch."""
+    if not problems:
+        return
+    o, p = mirror_organisations, mirror_problems
+    wanted = sorted({organisation for _, organisation in requests.values()})
+    organisations = {
+        row.id: row.name for row in tx.execute(select(o.c.id, o.c.name).where(o.c.id.in_(wanted)))
+    }
+    rows = {}
+    for found in name_problems(problems, organisations, requests):
+        set_name = STOCK_PROBLEM_SETS[found.entity]
+        number = requests.get(found.record_id or "", ("", ""))[0] if set_name == "requests" else None
+        rows[set_name, found.record_id, found.code] = {
+            "set_name": set_name,
+            "record_id": found.record_id,
+            "code": found.code,
+            "number": number or None,
+            "label": (found.label or number or "")[:255] or None,
+            "mapped": True,
+            "message": found.message,
+            "message_nl": found.message_nl,
+            "synced_at": at,
+        }
+    statement = upsert_into(tx.dialect.name, p)
+    keys = ["set_name", "record_id", "code"]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in p.columns if c.name not in keys},
+    )
+    tx.execute(statement, list(rows.values()))
 
 
 def stock_missing(connection: Connection) -> bool:
@@ -163,6 +245,10 @@ def derive_missing_stock(tx: Connection) -> bool:
     if not stock_missing(tx):
         return False
     derive_stock(tx, ALL)
+    p = mirror_problems
+    for name in STOCK_PROBLEM_SETS.values():  # `mirror status` counts the stock problems too
+        held = select(func.count()).select_from(p).where(p.c.set_name == name).scalar_subquery()
+        tx.execute(update(mirror_sets).where(mirror_sets.c.name == name).values(problems=held))
     return True
 
 

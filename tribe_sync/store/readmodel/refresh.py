@@ -18,9 +18,9 @@ delivery contact, address or explanation. A request's delivery fields are read, 
 them, only to check the programme's rules (a Dutch phone number and postcode, an adult age group):
 a broken rule is kept as a problem naming the field, never the value it held.
 
-After each set, what the rules derive from it (forecast states, stock, requests made for a closed
-month) is worked out again for what changed, in the transaction that moves the cursor
-(`derived.py`).
+After each set, what the rules derive from it (forecast states, stock and the problems its rules
+find, requests made for a closed month) is worked out again for what changed, in the transaction that
+moves the cursor (`derived.py`).
 """
 
 from __future__ import annotations
@@ -107,6 +107,16 @@ class RecordReader(Protocol):
     """What the refresh needs of the CRM client: one paged, ordered read."""
 
     def iter_records(self, entity_set: str, query: Query | None = None) -> Iterator[Record]: ...
+
+
+# The sets whose problems a set's refresh derives besides its own: a month's closing those of the
+# requests made for it; the stock rules, from requests and reports, those of both (a request's reports
+# above what it received is the request's problem, a report for a request not delivered the report's).
+DERIVES_PROBLEMS_OF: dict[MirrorSet, tuple[MirrorSet, ...]] = {
+    MirrorSet.MONTHS: (MirrorSet.REQUESTS,),
+    MirrorSet.REQUESTS: (MirrorSet.REPORTS,),
+    MirrorSet.REPORTS: (MirrorSet.REQUESTS,),
+}
 
 
 @dataclass(frozen=True)
@@ -427,12 +437,12 @@ class Mirror:
                 self._derive(tx, name, touched, full=mode is RefreshMode.FULL, at=started)
                 records = tx.execute(select(func.count()).select_from(spec.table)).scalar_one()
                 problem_count = _problem_count(tx, name)
-                if name is MirrorSet.MONTHS:
-                    # A month's closing derives problems of the requests made for it: their count too.
+                for other in DERIVES_PROBLEMS_OF.get(name, ()):
+                    # What this set derived changed the other set's problems: its count too.
                     tx.execute(
                         update(mirror_sets)
-                        .where(mirror_sets.c.name == MirrorSet.REQUESTS.value)
-                        .values(problems=_problem_count(tx, MirrorSet.REQUESTS))
+                        .where(mirror_sets.c.name == other.value)
+                        .values(problems=_problem_count(tx, other))
                     )
                 done = self.clock()
                 values: Row = {
@@ -547,10 +557,10 @@ class Mirror:
         if name is MirrorSet.FORECASTS:
             derive_forecast_states(tx, organisations)
         elif name is MirrorSet.REQUESTS:
-            derive_stock(tx, organisations)
+            derive_stock(tx, organisations, at=at)
             derive_month_problems(tx, at, request_ids=ALL if full else touched.requests)
         elif name is MirrorSet.REPORTS:
-            derive_stock(tx, organisations)
+            derive_stock(tx, organisations, at=at)
         elif name is MirrorSet.MONTHS:
             derive_month_problems(tx, at, months=ALL if full else touched.months)
 
