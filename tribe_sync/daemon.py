@@ -364,14 +364,19 @@ class Daemon:
             self.services.stopping.set()
             stop.set()
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        self.start()
-        # With a timeout: a signal the kernel hands to another thread (uvicorn's, the scheduler's) only
-        # runs its Python handler once the main thread runs bytecode again, and an endless wait never does.
-        while not stop.wait(timeout=0.5):
-            pass
-        self.stop()
+        # Put back on the way out: whoever called us (a test, an embedding process) gets its own back.
+        previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            # With a timeout: a signal the kernel hands to another thread (uvicorn's, the scheduler's)
+            # only runs its Python handler once the main thread runs bytecode again, and an endless
+            # wait never does.
+            while not stop.wait(timeout=0.5):
+                pass
+            self.stop()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     # -- HTTP ----------------------------------------------------------------------------------
 
