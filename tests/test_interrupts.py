@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 
 import pytest
 
 from tribe_sync import interrupts
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_as_python_starts() -> Iterator[None]:
+    """SIGINT raising KeyboardInterrupt, whatever a test before this one left installed."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def test_ctrl_c_is_raised_where_the_work_checks_not_where_it_lands() -> None:

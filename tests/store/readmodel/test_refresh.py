@@ -9,6 +9,7 @@ import json
 import re
 import signal
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -487,6 +488,15 @@ def test_a_delta_reads_the_processors_only_when_a_request_points_at_one_it_does_
     assert tenant.model.processor_names() == processors_in_tribe(tenant)
 
 
+@pytest.fixture
+def ctrl_c_as_python_starts() -> Iterator[None]:
+    """SIGINT raising KeyboardInterrupt, whatever a test before this one left installed."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_as_python_starts")
 def test_ctrl_c_while_a_batch_is_written_stops_the_refresh_after_it_and_leaves_the_store_unlocked(
     tenant: Tenant,
 ) -> None:
