@@ -362,9 +362,12 @@ def test_ctrl_z_stops_the_served_view_with_its_client_and_fg_lets_both_go_on(
         server, _, _ = protocol.peer_credentials(probe)
     fifo = tmp_path / "settings.toml"
     os.mkfifo(fifo)  # the view waits reading its settings until the test writes them
+    # The client in a process group of its own, as a shell with job control starts it: in an orphaned
+    # group (pytest's may be one, under make in CI) the kernel discards Ctrl+Z, so nothing would stop.
     running = subprocess.Popen(
         [str(EXE), "--config", str(fifo), "months", "list"],
         env=env,
+        process_group=0,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
