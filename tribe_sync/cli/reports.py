@@ -8,9 +8,8 @@ as a problem with its order number, in a section of its own (`problems` in `--js
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -76,25 +75,29 @@ STOCK_SETS = (MirrorSet.ORGANISATIONS, MirrorSet.REQUESTS, MirrorSet.REPORTS)
 # spreadsheet sorts and reads as dates); IDs only in --json.
 
 
-# A long list repeats a few hundred days, months and quarters: each is put into words once (the
-# lists keep what they said in a dictionary; these keep it across the commands of a warm process).
+K = TypeVar("K")
+V = TypeVar("V")
 STATUS_WORDS = {s.name: s.label for s in RequestStatus}
 
 
-@functools.cache
-def month_words(code: str) -> str:
-    return Month.parse(code).label
+class SaidOnce(dict[K, V]):
+    """Words for a value a long list repeats thousands of times (a few hundred days, months and
+    quarters in 36,000 rows), each worked out on its first look-up only; every later one is a plain
+    dictionary hit. One per list: a view runs in a fresh process (or fork) every time."""
+
+    def __init__(self, words: Callable[[K], V]) -> None:
+        super().__init__()
+        self._words = words
+
+    def __missing__(self, value: K) -> V:
+        said = self[value] = self._words(value)
+        return said
 
 
-@functools.cache
-def quarter_words(year: int, number: int) -> str:
-    return Quarter(year, number).label
-
-
-@functools.cache
-def deadline_words(year: int, number: int) -> str:
-    """The day a quarter's forecast is due, in words."""
-    return day_words(Quarter(year, number).forecast_deadline)
+def _quarter_and_deadline(quarter: tuple[int, int]) -> tuple[str, str]:
+    """A quarter's words and the day its forecast is due, in words."""
+    found = Quarter(*quarter)
+    return found.label, day_words(found.forecast_deadline)
 
 
 def _csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, object]]:
@@ -217,22 +220,21 @@ def _request_cells(
     were shown, for the problems of a filtered list."""
     requests = listed[MirrorSet.REQUESTS.value] if listed is not None else None
     organisations = listed[MirrorSet.ORGANISATIONS.value] if listed is not None else None
-    months: dict[str, str] = {}
-    days: dict[str | None, str] = {}
+    months: SaidOnce[str, str] = SaidOnce(lambda code: Month.parse(code).label)
+    days = SaidOnce(day_words)
     for request_id, organisation_id, number, organisation, status, quantity, month, on, delivered in lines:
         if requests is not None and organisations is not None:
             requests.add(request_id)
             organisations.add(organisation_id)
-        month_said = months.get(month)
-        if month_said is None:
-            month_said = months[month] = month_words(month)
-        on_said = days.get(on)
-        if on_said is None:
-            on_said = days[on] = day_words(on)
-        delivered_said = days.get(delivered)
-        if delivered_said is None:
-            delivered_said = days[delivered] = day_words(delivered)
-        yield number, organisation, STATUS_WORDS[status], str(quantity), month_said, on_said, delivered_said
+        yield (
+            number,
+            organisation,
+            STATUS_WORDS[status],
+            str(quantity),
+            months[month],
+            days[on],
+            days[delivered],
+        )
 
 
 @requests.command("show")
@@ -419,27 +421,26 @@ def _forecast_cells(lines: Iterable[ForecastLine]) -> Iterator[tuple[str, ...]]:
     """Each forecast's cells as staff read them, as text. A quarter, a day, a product or a state
     recurs thousands of times in the whole programme: each is put into words once, in a dictionary;
     a row's quarter and product are mostly the row before's (the list is in that order)."""
-    quarters: dict[tuple[int, int], tuple[str, str]] = {}  # a quarter's words and its deadline's
-    days: dict[str, str] = {}
-    products: dict[str, str] = {}
-    states: dict[str, str] = {}
+    quarters = SaidOnce(_quarter_and_deadline)
+    days = SaidOnce(day_words)
+    products = SaidOnce(str.lower)
+    states = SaidOnce(forecast_state_words)
     last: tuple[int, int, str] | None = None
     quarter_said = deadline_said = product_said = ""
     for organisation, year, number, product, quantity, submitted_on, state in lines:
         if last is None or last[0] != year or last[1] != number or last[2] != product:
             last = (year, number, product)
-            said = quarters.get((year, number))
-            if said is None:
-                said = quarters[year, number] = (quarter_words(year, number), deadline_words(year, number))
-            quarter_said, deadline_said = said
-            product_said = products.get(product) or products.setdefault(product, product.lower())
-        day = days.get(submitted_on)
-        if day is None:
-            day = days[submitted_on] = day_words(submitted_on)
-        state_said = states.get(state)
-        if state_said is None:
-            state_said = states[state] = forecast_state_words(state)
-        yield organisation, quarter_said, product_said, str(quantity), day, deadline_said, state_said
+            quarter_said, deadline_said = quarters[year, number]
+            product_said = products[product]
+        yield (
+            organisation,
+            quarter_said,
+            product_said,
+            str(quantity),
+            days[submitted_on],
+            deadline_said,
+            states[state],
+        )
 
 
 @accountability.command("report")
