@@ -60,13 +60,7 @@ def test_a_badly_typed_value_is_one_plain_message_naming_the_option(
 def test_a_staff_command_says_a_bad_value_in_one_dutch_line_without_clicks_english(
     cli: Cli, args: tuple[str, ...], said: str
 ) -> None:
-    result = cli(*args)
-    assert result.code == 2
-    assert result.out == ""
-    err = " ".join(result.err.split())
-    assert said in err
-    for english in ("Invalid value", "Usage:", "Error", "Try ", "Missing"):
-        assert english not in err
+    said_in_one_dutch_line(cli, args, said)
 
 
 @pytest.mark.parametrize(
@@ -98,13 +92,7 @@ def test_a_staff_command_says_a_bad_value_in_one_dutch_line_without_clicks_engli
 def test_a_staff_command_says_a_typing_slip_in_one_dutch_line_with_where_to_look(
     cli: Cli, args: tuple[str, ...], said: str
 ) -> None:
-    result = cli(*args)
-    assert result.code == 2
-    assert result.out == ""
-    err = " ".join(result.err.split())
-    assert said in err
-    for english in ("No such", "Usage:", "Error", "Try ", "requires", "unexpected"):
-        assert english not in err
+    said_in_one_dutch_line(cli, args, said)
 
 
 def test_a_staff_group_without_a_command_still_shows_its_help(cli: Cli) -> None:
@@ -113,3 +101,18 @@ def test_a_staff_group_without_a_command_still_shows_its_help(cli: Cli) -> None:
     assert result.code == 2
     assert all(command in shown for command in ("list", "close", "open"))
     assert "fout:" not in shown
+
+
+CLICKS_ENGLISH = ("Invalid value", "Usage:", "Error", "Try ", "Missing", "No such", "requires", "unexpected")
+
+
+def said_in_one_dutch_line(cli: Cli, args: tuple[str, ...], said: str) -> None:
+    """`args` fail as a usage error (exit 2, nothing on stdout) with `said` on stderr and none of
+    click's English around it."""
+    result = cli(*args)
+    assert result.code == 2
+    assert result.out == ""
+    err = " ".join(result.err.split())
+    assert said in err
+    for english in CLICKS_ENGLISH:
+        assert english not in err
